@@ -1,0 +1,92 @@
+"""The ``arsenal`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+import arsenal.commands
+from arsenal import __version__
+from store.errors import InputRejected
+from store.months import parse_month
+
+__all__ = ["main", "month_arg", "positive_int"]
+
+log = logging.getLogger("arsenal")
+
+EXIT_OK, EXIT_FAILURE, EXIT_REJECTED = 0, 1, 2
+
+
+def month_arg(text: str) -> date:
+    """argparse type for ``YYYY-MM``."""
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's usage errors are rejected input
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_REJECTED, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="arsenal",
+        description="Forecast munitions stocks and allocate defense-industrial output to partners.",
+    )
+    parser.add_argument("--version", action="version", version=f"arsenal {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    found = sorted(m.name for m in pkgutil.iter_modules(arsenal.commands.__path__))
+    for name in found:
+        module = importlib.import_module(f"arsenal.commands.{name}")
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args._run(args) or EXIT_OK)
+    except InputRejected as exc:
+        print(
+            f"arsenal {args.command}: input rejected; nothing was changed.\n{exc}", file=sys.stderr
+        )
+        return EXIT_REJECTED
+    except KeyboardInterrupt:
+        print(f"arsenal {args.command}: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # the last line of defence for cron: a reason, not a traceback
+        log.debug("failure", exc_info=True)
+        print(f"arsenal {args.command}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+-- The imported stockpiles table, in key order.
+SELECT * FROM stockpiles ORDER BY holder_id, item_id, as_of;

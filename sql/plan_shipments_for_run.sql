@@ -1,0 +1,6 @@
+-- The shipments of one plan.
+-- one row per source, commitment, shipping month
+SELECT source_id, commitment_id, item_id, partner_id, month, arrival_month, units
+FROM plan_shipments
+WHERE run_id = $run_id
+ORDER BY source_id, commitment_id, month;

@@ -1,0 +1,232 @@
+-- Arsenal schema. Months are DATE values on the first day of the month.
+-- Imported tables mirror the import format (store/contract.py) column for column.
+
+CREATE TABLE IF NOT EXISTS items (
+    item_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,
+    unit_cost_usd DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS partners (
+    partner_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    tier VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sources (
+    source_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    country VARCHAR NOT NULL,
+    stock_holder VARCHAR
+);
+
+-- one row per source, item, first month of a capacity rate
+CREATE TABLE IF NOT EXISTS capacity (
+    source_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    units DOUBLE NOT NULL
+);
+
+-- one row per holder, item, count date
+CREATE TABLE IF NOT EXISTS stockpiles (
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    units DOUBLE NOT NULL,
+    floor_units DOUBLE NOT NULL,
+    target_units DOUBLE,
+    releasable_to VARCHAR
+);
+
+-- one row per holder, item, month
+CREATE TABLE IF NOT EXISTS consumption (
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    units DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS commitments (
+    commitment_id VARCHAR PRIMARY KEY,
+    partner_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL,
+    promised_month DATE NOT NULL,
+    priority INTEGER NOT NULL,
+    announced DATE NOT NULL,
+    releasable_to VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS deliveries (
+    commitment_id VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    units DOUBLE NOT NULL
+);
+
+-- '*' in source_id, partner_id or item_id means any
+CREATE TABLE IF NOT EXISTS eligibility (
+    source_id VARCHAR NOT NULL,
+    partner_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    allowed BOOLEAN NOT NULL,
+    lead_time_months INTEGER NOT NULL,
+    reason VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS absorption (
+    partner_id VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,
+    units_per_month DOUBLE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS expansion_options (
+    option_id VARCHAR PRIMARY KEY,
+    source_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    added_units_per_month DOUBLE NOT NULL,
+    lead_time_months INTEGER NOT NULL,
+    cost_usd DOUBLE NOT NULL
+);
+
+-- Bookkeeping ---------------------------------------------------------------
+
+CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1;
+
+-- one row per successful load
+CREATE TABLE IF NOT EXISTS loads (
+    load_id BIGINT PRIMARY KEY DEFAULT nextval('load_id_seq'),
+    loaded_at TIMESTAMP NOT NULL,
+    path VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    row_counts JSON NOT NULL
+);
+
+-- one row per run of a stage or of the pipeline; results carry its run_id
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,          -- forecast | allocate | project | pipeline
+    scenario VARCHAR NOT NULL,      -- 'baseline' or a scenario name
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    start_month DATE NOT NULL,
+    horizon INTEGER NOT NULL,
+    status VARCHAR NOT NULL,        -- running | ok | failed | solver status
+    content_hash VARCHAR,           -- data the run read
+    summary JSON                    -- stage summaries (e.g. weighted late unit-months)
+);
+
+-- Results: forecast ------------------------------------------------------------
+
+-- one row per run, holder, item: the chosen demand model and its backtest
+CREATE TABLE IF NOT EXISTS demand_models (
+    run_id VARCHAR NOT NULL,
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    model VARCHAR NOT NULL,
+    mase DOUBLE,
+    coverage_80 DOUBLE,
+    data_hash VARCHAR,              -- hash of the history the model was fitted on
+    params JSON,                    -- fitted parameters (warm start for the next night)
+    notes VARCHAR                   -- failed or skipped candidates and why
+);
+
+-- one row per run, holder, item, forecast month
+CREATE TABLE IF NOT EXISTS demand_forecast (
+    run_id VARCHAR NOT NULL,
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    mean DOUBLE NOT NULL,
+    p10 DOUBLE NOT NULL,
+    p50 DOUBLE NOT NULL,
+    p90 DOUBLE NOT NULL
+);
+
+-- Results: allocation ----------------------------------------------------------
+
+-- one row per run, commitment
+CREATE TABLE IF NOT EXISTS plan_commitments (
+    run_id VARCHAR NOT NULL,
+    commitment_id VARCHAR NOT NULL,
+    partner_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    backlog_units DOUBLE NOT NULL,
+    planned_units DOUBLE NOT NULL,
+    completion_month DATE,
+    late_unit_months DOUBLE NOT NULL,
+    reasons JSON NOT NULL           -- list of plain-language strings
+);
+
+-- one row per run, source, commitment, shipping month
+CREATE TABLE IF NOT EXISTS plan_shipments (
+    run_id VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    commitment_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    partner_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    arrival_month DATE NOT NULL,
+    units DOUBLE NOT NULL
+);
+
+-- one row per run, source, item, month: weighted late unit-months saved per extra unit
+CREATE TABLE IF NOT EXISTS capacity_value (
+    run_id VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    value DOUBLE NOT NULL
+);
+
+-- one row per run, expansion option considered
+CREATE TABLE IF NOT EXISTS plan_investments (
+    run_id VARCHAR NOT NULL,
+    option_id VARCHAR NOT NULL,
+    chosen BOOLEAN NOT NULL,
+    cost_usd DOUBLE NOT NULL
+);
+
+-- one row per run, pool (holder, item), month: the plan's pool level
+CREATE TABLE IF NOT EXISTS plan_pools (
+    run_id VARCHAR NOT NULL,
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    inventory DOUBLE NOT NULL,
+    floor_breach DOUBLE NOT NULL
+);
+
+-- Results: stock projection ------------------------------------------------------
+
+-- one row per run, holder, item, month
+CREATE TABLE IF NOT EXISTS stock_projection (
+    run_id VARCHAR NOT NULL,
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    p10 DOUBLE NOT NULL,
+    p50 DOUBLE NOT NULL,
+    p90 DOUBLE NOT NULL
+);
+
+-- one row per run, holder, item
+CREATE TABLE IF NOT EXISTS stock_outlook (
+    run_id VARCHAR NOT NULL,
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    floor_units DOUBLE NOT NULL,
+    target_units DOUBLE,
+    floor_breach_p10 DATE,
+    floor_breach_p50 DATE,
+    floor_breach_p90 DATE,
+    target_reached_p10 DATE,
+    target_reached_p50 DATE,
+    target_reached_p90 DATE,
+    breach_probability_3 DOUBLE NOT NULL,
+    breach_probability_6 DOUBLE NOT NULL,
+    breach_probability_12 DOUBLE NOT NULL
+);

@@ -1,0 +1,1 @@
+"""The DuckDB store: schema, validated import, named queries, run bookkeeping."""

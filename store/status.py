@@ -1,0 +1,57 @@
+"""What is loaded: the last load, backlog per partner and item, stocks against floors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from store.db import Connection
+from store.sql import query
+
+__all__ = ["read_status"]
+
+
+def read_status(con: Connection) -> dict[str, Any]:
+    """The status summary as plain data (the shape of ``arsenal status --json``)."""
+    last = query(con, "status_last_load")
+    load: dict[str, Any] | None = None
+    if last.height:
+        row = last.row(0, named=True)
+        load = {
+            "loaded_at": row["loaded_at"].isoformat(timespec="seconds"),
+            "path": row["path"],
+            "content_hash": row["content_hash"],
+            "row_counts": json.loads(row["row_counts"]),
+        }
+    backlog = [
+        {
+            "partner_id": r["partner_id"],
+            "item_id": r["item_id"],
+            "open_commitments": int(r["open_commitments"]),
+            "backlog_units": float(r["backlog_units"]),
+            "backlog_usd": float(r["backlog_usd"]),
+        }
+        for r in query(con, "status_backlog").iter_rows(named=True)
+    ]
+    stocks = [
+        {
+            "holder_id": r["holder_id"],
+            "item_id": r["item_id"],
+            "as_of": r["as_of"].isoformat(),
+            "units": r["units"],
+            "floor_units": r["floor_units"],
+            "target_units": r["target_units"],
+            "above_floor_units": r["above_floor_units"],
+            "status": r["status"],
+        }
+        for r in query(con, "status_stocks").iter_rows(named=True)
+    ]
+    return {
+        "load": load,
+        "backlog": backlog,
+        "backlog_total": {
+            "units": sum(b["backlog_units"] for b in backlog),
+            "usd": sum(b["backlog_usd"] for b in backlog),
+        },
+        "stocks": stocks,
+    }
