@@ -29,10 +29,10 @@ def load_validated(con: Connection, validated: Validated, path: str) -> LoadRepo
     """Replace the imported tables with ``validated`` in one transaction."""
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     tables = validated.dataset.tables()
-    with transaction(con):
-        for name, frame in tables.items():
-            con.register(f"new_{name}", frame.to_arrow())
-        try:
+    for name, frame in tables.items():
+        con.register(f"new_{name}", frame.to_arrow())
+    try:
+        with transaction(con):
             execute(con, "replace_dataset")
             execute(
                 con,
@@ -42,9 +42,11 @@ def load_validated(con: Connection, validated: Validated, path: str) -> LoadRepo
                 content_hash=validated.content_hash,
                 row_counts=json.dumps(validated.row_counts),
             )
-        finally:
-            for name in tables:
-                con.unregister(f"new_{name}")
+    finally:
+        # outside the transaction: an aborted transaction refuses even unregister,
+        # which would hide the real error
+        for name in tables:
+            con.unregister(f"new_{name}")
     return LoadReport(path, validated.content_hash, validated.row_counts, loaded_at)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from store.contract import FILES, PRODUCTION_KINDS, STOCK_KINDS, Column, FileSpec
+from store.contract import FILES, STOCK_KINDS, Column, FileSpec
 from store.dataset import Dataset
 from store.errors import InputRejected, Problem
 
@@ -417,7 +417,7 @@ def _check_keys(table: RawTable, typed: pl.DataFrame, problems: list[Problem]) -
     if not key:
         return
     keyed = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-    dup = keyed.filter(pl.struct(key).is_duplicated())
+    dup = keyed.filter(keyed.select(key).is_duplicated())
     if dup.height == 0:
         return
     first = dup.group_by(key).agg(pl.col(LINE).min().alias("_first"))
@@ -466,7 +466,6 @@ def _check_references(
     partners = ids("partners", "partner_id")
     sources = ids("sources", "source_id")
     stock_sources = ids("sources", "source_id", pl.col("kind").is_in(STOCK_KINDS))
-    production = ids("sources", "source_id", pl.col("kind").is_in(PRODUCTION_KINDS))
     commitments = ids("commitments", "commitment_id")
     targets = {
         "item": (items, "an unknown item (not in items)"),
@@ -489,7 +488,9 @@ def _check_references(
                 continue
             known, reason = targets[ref.target]
             c = pl.col(ref.column)
-            bad = frame.filter(c.is_not_null() & (c != "*") & ~c.is_in(known.implode()))
+            bad = frame.filter(c.is_not_null() & ~c.is_in(known.implode()))
+            if table.spec.column(ref.column).wildcard:
+                bad = bad.filter(c != "*")
             _report(problems, table, bad, ref.column, reason)
         for col in table.spec.columns:
             if col.type != "id_list" or "partners" in unread:
@@ -511,7 +512,7 @@ def _check_references(
     for name in ("capacity", "expansion_options"):
         if name in typed and "sources" not in unread:
             c = pl.col("source_id")
-            bad = typed[name].filter(c.is_in(sources.implode()) & ~c.is_in(production.implode()))
+            bad = typed[name].filter(c.is_in(stock_sources.implode()))
             _report(
                 problems,
                 tables[name],
@@ -545,8 +546,8 @@ def _check_deliveries(
                     .frame.filter(pl.col(LINE) == row[LINE])
                     .get_column("units")[0]
                 ),
-                f"deliveries for {row['commitment_id']} reach {row['_cum']:g} units here, more than "
-                f"its quantity {row['quantity']:g} (commitments line {row['_cline']})",
+                f"deliveries for {row['commitment_id']} reach {row['_cum']:,.10g} units here, more than "
+                f"its quantity {row['quantity']:,.10g} (commitments line {row['_cline']})",
             )
         )
 
