@@ -1,0 +1,164 @@
+"""``arsenal allocate``: solve the allocation model and store the plan under a run id."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+import polars as pl
+
+from arsenal.cli import month_arg, positive_int
+from optimize import SOLVERS, Plan, SolveError, allocate, check_plan, plan_to_json
+from store.dataset import default_start, read_dataset
+from store.db import DEFAULT_DB, connect, transaction
+from store.months import month_text
+from store.runs import finish_run, latest_run, start_run, write_results
+from store.sql import query
+
+NAME = "allocate"
+HELP = "Plan who gets what, from where, when; explain late promises; price capacity."
+
+log = logging.getLogger(__name__)
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the budget cannot be negative")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the time limit must be positive")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
+    parser.add_argument(
+        "--start", type=month_arg, help="first plan month YYYY-MM (default: after the history)"
+    )
+    parser.add_argument("--horizon", type=positive_int, default=36, help="plan months (default 36)")
+    parser.add_argument("--budget", type=_budget, help="USD to spend on expansion options (a MILP)")
+    parser.add_argument(
+        "--solver", choices=SOLVERS, default="highs", help="LP/MILP solver (default highs)"
+    )
+    parser.add_argument(
+        "--time-limit", type=_seconds, help="give up after this many seconds (exit 1)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the plan as one JSON object on stdout"
+    )
+
+
+def _store(con, run_id: str, plan: Plan) -> None:  # noqa: ANN001
+    commitments = plan.commitments.with_columns(
+        pl.Series(
+            "reasons",
+            [json.dumps(r) for r in plan.commitments.get_column("reasons").to_list()],
+            dtype=pl.String,
+        )
+    )
+    with transaction(con):
+        write_results(con, "plan_commitments", run_id, commitments)
+        write_results(con, "plan_shipments", run_id, plan.shipments)
+        write_results(con, "capacity_value", run_id, plan.capacity_value)
+        write_results(con, "plan_investments", run_id, plan.investments)
+        write_results(con, "plan_pools", run_id, plan.pools)
+        finish_run(con, run_id, "ok", plan.summary())
+
+
+def run(args: argparse.Namespace) -> int:
+    con = connect(args.db)
+    try:
+        dataset = read_dataset(con)
+        start = args.start or default_start(dataset)
+        forecast = latest_run(con, "forecast")
+        demand = None
+        if forecast is not None:
+            demand = query(con, "demand_forecast_for_run", run_id=forecast["run_id"])
+            log.info("consumption from forecast run %s", forecast["run_id"])
+        else:
+            log.info("no stored demand forecast: pools see no consumption")
+        run_id = start_run(con, "allocate", start_month=start, horizon=args.horizon)
+        try:
+            plan = allocate(
+                dataset,
+                demand,
+                start,
+                args.horizon,
+                budget=args.budget,
+                solver=args.solver,
+                time_limit=args.time_limit,
+            )
+            problems = check_plan(dataset, demand, start, args.horizon, plan)
+            if problems:
+                raise SolveError(
+                    f"numerically doubtful plan: the checker found {len(problems)} broken rule(s), "
+                    f"first: {problems[0]}"
+                )
+        except SolveError as exc:
+            finish_run(con, run_id, "failed", {"status": "failed", "error": str(exc)})
+            print(
+                f"arsenal allocate: no new plan: {exc}. The previous plan is kept.", file=sys.stderr
+            )
+            return 1
+        _store(con, run_id, plan)
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(plan_to_json(plan, run_id, start, args.horizon)))
+    else:
+        print(render_summary(plan, run_id))
+    return 0
+
+
+def render_summary(plan: Plan, run_id: str) -> str:
+    """A planner's reading of the plan: late promises first, then what capacity is worth."""
+    lines = [
+        f"Allocation plan {run_id}: {month_text(plan.start)} + {plan.horizon} months, {plan.status}",
+        f"Weighted late unit-months: {plan.weighted_late_unit_months:g}",
+    ]
+    late = plan.commitments.filter(pl.col("late_unit_months") > 0)
+    lines.append(f"\nLate promises ({late.height} of {plan.commitments.height}):")
+    for r in late.iter_rows(named=True):
+        done = month_text(r["completion_month"]) or "not within the horizon"
+        lines.append(
+            f"  {r['commitment_id']} {r['partner_id']} {r['item_id']}: {r['late_unit_months']:g} unit-months late, "
+            f"{r['planned_units']:g}/{r['backlog_units']:g} units, complete {done}"
+        )
+        lines.extend(f"      - {why}" for why in r["reasons"])
+    on_time = plan.commitments.height - late.height
+    lines.append(f"\nOn time: {on_time} promise(s).")
+    ranking = (
+        plan.capacity_value.group_by("source_id", "item_id")
+        .agg(pl.col("value").sum().alias("total"), pl.col("value").max().alias("best"))
+        .filter(pl.col("total") > 0)
+        .sort("total", descending=True)
+    )
+    if ranking.height:
+        lines.append(
+            "\nCapacity worth most (weighted late unit-months saved per extra unit, summed over months):"
+        )
+        lines.extend(
+            f"  {r['source_id']} {r['item_id']}: {r['total']:g} (best month {r['best']:g})"
+            for r in ranking.head(10).iter_rows(named=True)
+        )
+    if plan.weighted_late_before_investment is not None:
+        chosen = plan.investments.filter(pl.col("chosen"))
+        lines.append(
+            f"\nInvestment: {chosen.height} option(s) for {chosen.get_column('cost_usd').sum():,.0f} USD "
+            f"({', '.join(chosen.get_column('option_id').to_list()) or 'none'}); weighted lateness "
+            f"{plan.weighted_late_before_investment:g} -> {plan.weighted_late_unit_months:g}"
+        )
+    return "\n".join(lines)

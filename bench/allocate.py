@@ -1,0 +1,392 @@
+"""Benchmark: the project's allocation path against the same LP built directly for highspy.
+
+For instances of about 5e3, 4e4, 1.2e5 and 8e5 columns it reports build time,
+solve time and peak memory (each case in a fresh process) for
+
+* ``project``: ``optimize`` end to end (sets, ``define_*``, two-stage HiGHS solve, plan frames);
+* ``floor``: the same LP written straight into numpy arrays and passed to HiGHS with
+  ``passModel``, solved in the same two stages (no names, no frames, no checks).
+
+Usage: ``.venv/bin/python bench/allocate.py [--sizes 5e3,4e4,1.2e5,8e5] [--seed 0] [--repeat 3]``
+
+Both paths pass HiGHS the same LP (same column and row order), so the simplex
+does the same iterations; the fastest of ``--repeat`` interleaved runs counts,
+because on a shared machine one run's solve time can vary by 50%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+H = 36
+START = date(2027, 1, 1)
+ITEMS, PARTNERS = 12, 20
+PROD_PER_ITEM, STOCK_PER_ITEM = 4, 2
+COLS_PER_COMMITMENT = 230  # about 4.8 routes x 34.5 months + 60 arrival/lateness columns
+
+
+def instance(target: float, seed: int) -> dict:
+    """Raw arrays: sources each hold one item (production lines keep their own pool)."""
+    rng = np.random.default_rng(seed)
+    n_c = max(5, int((target - 2 * 72 * H) / COLS_PER_COMMITMENT))
+    items = np.arange(ITEMS)
+    src_item = np.concatenate([np.repeat(items, PROD_PER_ITEM), np.repeat(items, STOCK_PER_ITEM)])
+    is_stock = np.concatenate(
+        [np.zeros(ITEMS * PROD_PER_ITEM, bool), np.ones(ITEMS * STOCK_PER_ITEM, bool)]
+    )
+    n_s = src_item.size
+    rate = np.where(is_stock, 0.0, rng.integers(5, 50, n_s)).astype(float) * max(1.0, n_c / 200)
+    stock = np.where(is_stock, rng.integers(100, 1000, n_s), 0).astype(float) * max(1.0, n_c / 200)
+    floor = np.where(is_stock, stock * rng.uniform(0.2, 0.6, n_s), 0.0).round()
+    use = np.where(is_stock, rng.integers(0, 20, n_s), 0).astype(float)
+    allowed = rng.random((n_s, PARTNERS)) < 0.8
+    lead = rng.integers(0, 4, (n_s, PARTNERS))
+    com_item = rng.integers(0, ITEMS, n_c)
+    com_partner = rng.integers(0, PARTNERS, n_c)
+    qty = rng.integers(50, 2000, n_c).astype(float)
+    due = rng.integers(-3, H, n_c)
+    prio = rng.integers(1, 6, n_c)
+    absorb = rng.integers(500, 5000, PARTNERS).astype(float) * max(1.0, n_c / 200)
+    return dict(
+        src_item=src_item, is_stock=is_stock, rate=rate, stock=stock, floor=floor, use=use,
+        allowed=allowed, lead=lead, com_item=com_item, com_partner=com_partner, qty=qty,
+        due=due, prio=prio, absorb=absorb,
+    )  # fmt: skip
+
+
+_TYPES = {"id": pl.String, "text": pl.String, "number": pl.Float64, "integer": pl.Int32, "month": pl.Date,
+          "date": pl.Date, "bool": pl.Boolean, "id_list": pl.String}  # fmt: skip
+
+
+def to_dataset(raw: dict):  # noqa: ANN201
+    from store.contract import FILES
+    from store.dataset import Dataset
+
+    n_s, n_c = raw["src_item"].size, raw["qty"].size
+    sid = [f"S{k:03d}" for k in range(n_s)]
+    pid = [f"P{k:02d}" for k in range(PARTNERS)]
+    iid = [f"I{k:02d}" for k in range(ITEMS)]
+    prod = [k for k in range(n_s) if not raw["is_stock"][k]]
+    stock = [k for k in range(n_s) if raw["is_stock"][k]]
+    pairs = [(s, p) for s in range(n_s) for p in range(PARTNERS)]
+    tables = {
+        "items": pl.DataFrame(
+            {"item_id": iid, "name": iid, "category": iid, "unit_cost_usd": [1.0] * ITEMS}
+        ),
+        "partners": pl.DataFrame(
+            {"partner_id": pid, "name": pid, "tier": ["frontline"] * PARTNERS}
+        ),
+        "sources": pl.DataFrame(
+            {
+                "source_id": sid,
+                "name": sid,
+                "kind": ["us_stock" if raw["is_stock"][k] else "us_production" for k in range(n_s)],
+                "country": ["USA"] * n_s,
+                "stock_holder": [None] * n_s,
+            },
+            schema_overrides={"stock_holder": pl.String},
+        ),
+        "capacity": pl.DataFrame(
+            {
+                "source_id": [sid[k] for k in prod],
+                "item_id": [iid[raw["src_item"][k]] for k in prod],
+                "month": [date(2020, 1, 1)] * len(prod),
+                "units": raw["rate"][prod],
+            }
+        ),
+        "stockpiles": pl.DataFrame(
+            {
+                "holder_id": [sid[k] for k in stock],
+                "item_id": [iid[raw["src_item"][k]] for k in stock],
+                "as_of": [date(2026, 12, 1)] * len(stock),
+                "units": raw["stock"][stock],
+                "floor_units": raw["floor"][stock],
+                "target_units": [None] * len(stock),
+                "releasable_to": [None] * len(stock),
+            },
+            schema_overrides={"target_units": pl.Float64, "releasable_to": pl.String},
+        ),
+        "commitments": pl.DataFrame(
+            {
+                "commitment_id": [f"C{k:05d}" for k in range(n_c)],
+                "partner_id": [pid[p] for p in raw["com_partner"]],
+                "item_id": [iid[i] for i in raw["com_item"]],
+                "quantity": raw["qty"],
+                "promised_month": [
+                    date(
+                        START.year + (START.month - 1 + int(d)) // 12,
+                        (START.month - 1 + int(d)) % 12 + 1,
+                        1,
+                    )
+                    for d in raw["due"]
+                ],
+                "priority": raw["prio"].astype(np.int32),
+                "announced": [date(2025, 1, 1)] * n_c,
+                "releasable_to": [None] * n_c,
+            },
+            schema_overrides={"releasable_to": pl.String},
+        ),
+        "eligibility": pl.DataFrame(
+            {
+                "source_id": [sid[s] for s, _ in pairs],
+                "partner_id": [pid[p] for _, p in pairs],
+                "item_id": ["*"] * len(pairs),
+                "allowed": [bool(raw["allowed"][s, p]) for s, p in pairs],
+                "lead_time_months": [int(raw["lead"][s, p]) for s, p in pairs],
+                "reason": ["bench"] * len(pairs),
+            },
+            schema_overrides={"lead_time_months": pl.Int32},
+        ),
+        "absorption": pl.DataFrame(
+            {
+                "partner_id": pid,
+                "category": [iid[k % ITEMS] for k in range(PARTNERS)],
+                "units_per_month": raw["absorb"],
+            }
+        ),
+    }
+    frames = {}
+    for spec in FILES:
+        frames[spec.name] = tables.get(
+            spec.name, pl.DataFrame(schema={c.name: _TYPES[c.type] for c in spec.columns})
+        )
+    demand = pl.DataFrame(
+        {
+            "holder_id": [sid[k] for k in stock for _ in range(H)],
+            "item_id": [iid[raw["src_item"][k]] for k in stock for _ in range(H)],
+            "month": [
+                date(START.year + (START.month - 1 + t) // 12, (START.month - 1 + t) % 12 + 1, 1)
+                for _ in stock
+                for t in range(H)
+            ],
+            "mean": [raw["use"][k] for k in stock for _ in range(H)],
+        }
+    )
+    return Dataset(**frames), demand
+
+
+def run_project(raw: dict) -> dict:
+    from optimize.model import build_model
+    from optimize.results import build_plan
+    from optimize.sets import build_model_data
+    from optimize.solve import solve
+
+    ds, demand = to_dataset(raw)
+    t0 = time.perf_counter()
+    model = build_model(build_model_data(ds, demand, START, H))
+    t1 = time.perf_counter()
+    sol = solve(model, "highs")
+    t2 = time.perf_counter()
+    plan = build_plan(model, sol)
+    t3 = time.perf_counter()
+    return {
+        "cols": model.lp.num_col,
+        "rows": model.lp.num_row,
+        "build": t1 - t0,
+        "solve": t2 - t1,
+        "results": t3 - t2,
+        "objective": plan.weighted_late_unit_months,
+    }
+
+
+def run_floor(raw: dict) -> dict:
+    """The same LP (same columns, rows and costs) straight into arrays for passModel."""
+    import highspy
+
+    t0 = time.perf_counter()
+    n_s, n_c = raw["src_item"].size, raw["qty"].size
+    # routes: sources holding the commitment's item, allowed for its partner, arrivals in horizon
+    s_of = np.repeat(np.arange(n_s)[None, :], n_c, 0)
+    c_of = np.repeat(np.arange(n_c)[:, None], n_s, 1)
+    ok = (raw["src_item"][s_of] == raw["com_item"][:, None]) & raw["allowed"][
+        s_of, raw["com_partner"][:, None]
+    ]
+    rs, rc = s_of[ok], c_of[ok]
+    rl = raw["lead"][rs, raw["com_partner"][rc]]
+    keep = rl < H
+    rs, rc, rl = rs[keep], rc[keep], rl[keep]
+    cnt = H - rl
+    r = np.repeat(np.arange(rs.size), cnt)
+    t = np.arange(r.size) - np.repeat(np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt)
+    n_ship = r.size
+    # pools: one per source (each source holds one item)
+    P = n_s
+    due = np.clip(raw["due"], 0, None)
+    lcnt = H - np.minimum(due, H)
+    lc = np.repeat(np.arange(n_c), lcnt)
+    lt = np.arange(lc.size) - np.repeat(np.concatenate([[0], np.cumsum(lcnt)[:-1]]), lcnt) + due[lc]
+    o_inv = n_ship
+    o_br = o_inv + P * H
+    o_arr = o_br + P * H
+    o_late = o_arr + n_c * H
+    n_col = o_late + lc.size
+    weight = 2.0 ** (5 - raw["prio"])
+    big = 16.0 * H + 1
+    cost = np.zeros(n_col)
+    cost[o_br:o_arr] = big
+    cost[o_late:] = weight[lc]
+    lo = np.zeros(n_col)
+    lo[o_inv:o_br] = -np.inf
+    up = np.full(n_col, np.inf)
+    up[o_arr:o_late] = np.repeat(raw["qty"], H)
+    # rows: pool, floor, arrived, late, absorption
+    r_pool, r_floor = 0, P * H
+    r_arr = r_floor + P * H
+    r_late = r_arr + n_c * H
+    r_abs = r_late + lc.size
+    n_row = r_abs + PARTNERS * H
+    rhs = np.repeat(raw["rate"] - raw["use"], H).reshape(P, H)
+    rhs[:, 0] += raw["stock"]
+    rlo = np.full(n_row, -np.inf)
+    rup = np.full(n_row, np.inf)
+    rlo[:r_floor] = rup[:r_floor] = rhs.ravel()
+    rlo[r_floor:r_arr] = np.repeat(raw["floor"], H)
+    rlo[r_arr:r_late] = rup[r_arr:r_late] = 0.0
+    rlo[r_late:r_abs] = raw["qty"][lc]
+    rup[r_abs:] = np.repeat(raw["absorb"], H)
+    k = np.arange(P * H)
+    kp = k[k % H != 0]
+    j = np.arange(n_c * H)
+    jp = j[j % H != 0]
+    arrival = t + rl[r]
+    ship_idx = np.arange(n_ship)
+    partner = raw["com_partner"][rc[r]]
+    # absorption rows only bind the partner's own category (item == partner % ITEMS)
+    absorbing = raw["com_item"][rc[r]] == partner % ITEMS
+    rows = np.concatenate([
+        r_pool + rs[r] * H + t, r_pool + k, r_pool + kp,
+        r_floor + k, r_floor + k,
+        r_arr + rc[r] * H + arrival, r_arr + j, r_arr + jp,
+        r_late + np.arange(lc.size), r_late + np.arange(lc.size),
+        r_abs + partner[absorbing] * H + arrival[absorbing],
+    ])  # fmt: skip
+    cols = np.concatenate([
+        ship_idx, o_inv + k, o_inv + kp - 1,
+        o_inv + k, o_br + k,
+        ship_idx, o_arr + j, o_arr + jp - 1,
+        o_late + np.arange(lc.size), o_arr + lc * H + lt,
+        ship_idx[absorbing],
+    ])  # fmt: skip
+    vals = np.concatenate([
+        np.ones(n_ship), np.ones(k.size), -np.ones(kp.size),
+        np.ones(k.size), np.ones(k.size),
+        -np.ones(n_ship), np.ones(j.size), -np.ones(jp.size),
+        np.ones(lc.size), np.ones(lc.size),
+        np.ones(int(absorbing.sum())),
+    ])  # fmt: skip
+    order = np.lexsort((rows, cols))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    start = np.zeros(n_col + 1, dtype=np.int32)
+    np.cumsum(np.bincount(cols, minlength=n_col), out=start[1:])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(
+        n_col,
+        n_row,
+        vals.size,
+        1,
+        1,
+        0.0,
+        cost,
+        lo,
+        up,
+        rlo,
+        rup,
+        start,
+        rows.astype(np.int32),
+        vals,
+        np.zeros(n_col, np.int32),
+    )
+    t1 = time.perf_counter()
+    h.run()
+    obj1 = h.getInfo().objective_function_value
+    sol = h.getSolution()
+    d, y = np.asarray(sol.col_dual), np.asarray(sol.row_dual)
+    fc = np.nonzero(np.abs(d) > 1e-7)[0]
+    at = np.where(d[fc] > 0, lo[fc], up[fc])
+    h.changeColsBounds(fc.size, fc.astype(np.int32), at, at.copy())
+    fr = np.nonzero(np.abs(y) > 1e-7)[0]
+    atr = np.where(y[fr] > 0, rlo[fr], rup[fr])
+    h.changeRowsBounds(fr.size, fr.astype(np.int32), atr, atr.copy())
+    nz = np.nonzero(cost)[0]
+    h.addRow(-np.inf, obj1 * (1 + 1e-9) + 1e-9, nz.size, nz.astype(np.int32), cost[nz])
+    c2 = np.zeros(n_col)
+    c2[:n_ship] = raw["is_stock"][rs[r]]
+    h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), c2)
+    h.run()
+    x = np.asarray(h.getSolution().col_value)
+    t2 = time.perf_counter()
+    late = float(cost[o_late:] @ x[o_late:])
+    return {
+        "cols": n_col,
+        "rows": n_row,
+        "build": t1 - t0,
+        "solve": t2 - t1,
+        "results": 0.0,
+        "objective": late,
+    }
+
+
+def one(size: float, path: str, seed: int) -> None:
+    raw = instance(size, seed)
+    out = run_project(raw) if path == "project" else run_floor(raw)
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="5e3,4e4,1.2e5,8e5", help="target column counts")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per path, interleaved; the fastest counts"
+    )
+    parser.add_argument("--one", nargs=2, metavar=("SIZE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one(float(args.one[0]), args.one[1], args.seed)
+        return
+    header = f"{'target':>8} {'path':>8} {'cols':>8} {'rows':>8} {'build s':>8} {'solve s':>8} {'total s':>8} {'peak MB':>8} {'objective':>14}"
+    print(header, flush=True)
+    for size in [float(s) for s in args.sizes.split(",")]:
+        res: dict[str, dict] = {}
+        for _ in range(args.repeat):
+            for path in ("floor", "project"):
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--one", str(size), path, "--seed", str(args.seed)],
+                    capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                r = json.loads(proc.stdout.strip().splitlines()[-1])
+                r["total"] = r["build"] + r["solve"] + r["results"]
+                if path not in res or r["total"] < res[path]["total"]:
+                    res[path] = r
+        for path in ("floor", "project"):
+            r = res[path]
+            print(
+                f"{size:>8.0e} {path:>8} {r['cols']:>8} {r['rows']:>8} {r['build']:>8.2f} {r['solve']:>8.2f} "
+                f"{r['total']:>8.2f} {r['peak_mb']:>8.0f} {r['objective']:>14.6g}",
+                flush=True,
+            )
+        f, p = res["floor"], res["project"]
+        same = abs(f["objective"] - p["objective"]) <= 1e-6 * max(1.0, abs(f["objective"]))
+        print(
+            f"{'':>8} ratio project/floor: total {p['total'] / f['total']:.3f}x, "
+            f"build {p['build'] / max(f['build'], 1e-9):.2f}x, memory {p['peak_mb'] / f['peak_mb']:.2f}x; "
+            f"same optimum: {same}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""An independent plan checker: input data + a plan in, every broken rule out.
+
+It shares no code with the model (no index sets, no matrix): it re-reads the
+rules from the data set in plain Python, replays every pool month by month and
+recounts lateness, so a bug in the model cannot hide itself here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any, Protocol
+
+import polars as pl
+
+from store.dataset import Dataset
+
+__all__ = ["check_plan"]
+
+TOL = 1e-5
+PRODUCTION = {"us_production", "co_production", "allied_production"}
+STOCK = {"us_stock", "allied_stock"}
+
+
+class _PlanLike(Protocol):
+    commitments: pl.DataFrame
+    shipments: pl.DataFrame
+    pools: pl.DataFrame
+    weighted_late_unit_months: float
+
+
+def _mi(m: date, start: date) -> int:
+    return (m.year - start.year) * 12 + m.month - start.month
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= TOL * max(1.0, abs(a), abs(b))
+
+
+def _route_rule(
+    rules: list[dict[str, Any]], s: str, p: str, i: str
+) -> tuple[bool, int, str | None]:
+    best: list[dict[str, Any]] = []
+    best_spec = -1
+    for r in rules:
+        if all(r[k] in ("*", v) for k, v in (("source_id", s), ("partner_id", p), ("item_id", i))):
+            spec = sum(r[k] != "*" for k in ("source_id", "partner_id", "item_id"))
+            if spec > best_spec:
+                best, best_spec = [r], spec
+            elif spec == best_spec:
+                best.append(r)
+    if not best:
+        return True, 0, None
+    denies = [r for r in best if not r["allowed"]]
+    if denies:
+        r = denies[0]
+        return False, 0, f"({r['source_id']}, {r['partner_id']}, {r['item_id']})"
+    return True, max(r["lead_time_months"] for r in best), None
+
+
+def check_plan(
+    dataset: Dataset, demand: pl.DataFrame | None, start: date, horizon: int, plan: _PlanLike
+) -> list[str]:
+    """Every rule the plan breaks, in words (empty when the plan is sound)."""
+    problems: list[str] = []
+    H = horizon
+    kinds = dict(dataset.sources.select("source_id", "kind").iter_rows())
+    holder_of = {
+        s: h
+        for s, h in dataset.sources.select("source_id", "stock_holder").iter_rows()
+        if h and kinds.get(h) in STOCK
+    }
+    items = {i: c for i, c in dataset.items.select("item_id", "category").iter_rows()}
+    rules = dataset.eligibility.to_dicts()
+
+    # pools: start stock and floor
+    start_stock: dict[tuple[str, str], float] = {}
+    floor: dict[tuple[str, str], float] = {}
+    counts: dict[tuple[str, str], list[tuple[date, float, float]]] = defaultdict(list)
+    for h, i, as_of, units, fl in dataset.stockpiles.select(
+        "holder_id", "item_id", "as_of", "units", "floor_units"
+    ).iter_rows():
+        if kinds.get(h) in STOCK:
+            counts[(h, i)].append((as_of, units, fl))
+    for key, rows in counts.items():
+        rows.sort()
+        before = [r for r in rows if r[0] < start]
+        chosen = before[-1] if before else rows[0]
+        start_stock[key], floor[key] = chosen[1], chosen[2]
+
+    def pool_of(source: str, item: str) -> tuple[str, str]:
+        if kinds.get(source) in PRODUCTION:
+            return (holder_of.get(source, source), item)
+        return (source, item)
+
+    inflow: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * H)
+    cap_rows: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for s, i, m, u in dataset.capacity.select("source_id", "item_id", "month", "units").iter_rows():
+        if kinds.get(s) in PRODUCTION:
+            cap_rows[(s, i)].append((_mi(m, start), u))
+    producers: set[tuple[str, str]] = set()
+    for (s, i), rows in cap_rows.items():
+        rows.sort()
+        producers.add((s, i))
+        for t in range(H):
+            rate = 0.0
+            for k, u in rows:
+                if k <= t:
+                    rate = u
+            inflow[pool_of(s, i)][t] += rate
+    for key in list(inflow):
+        start_stock.setdefault(key, 0.0)
+        floor.setdefault(key, 0.0)
+
+    use: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * H)
+    if demand is not None:
+        for h, i, m, mean in demand.select("holder_id", "item_id", "month", "mean").iter_rows():
+            t = _mi(m, start)
+            if 0 <= t < H and (h, i) in start_stock:
+                use[(h, i)][t] += max(mean, 0.0)
+
+    # commitments and their backlog
+    delivered: dict[str, float] = defaultdict(float)
+    for cid, u in dataset.deliveries.select("commitment_id", "units").iter_rows():
+        delivered[cid] += u
+    com: dict[str, dict[str, Any]] = {}
+    for row in dataset.commitments.iter_rows(named=True):
+        q = max(row["quantity"] - delivered[row["commitment_id"]], 0.0)
+        if q > 1e-9:
+            com[row["commitment_id"]] = row | {
+                "backlog": q,
+                "due": max(0, _mi(row["promised_month"], start)),
+            }
+
+    # shipments: routes, lead times, horizon
+    out: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * H)
+    arrivals: dict[str, list[float]] = defaultdict(lambda: [0.0] * H)
+    absorbed: dict[tuple[str, str, int], float] = defaultdict(float)
+    for sh in plan.shipments.iter_rows(named=True):
+        s, cid, u = sh["source_id"], sh["commitment_id"], sh["units"]
+        t, a = _mi(sh["month"], start), _mi(sh["arrival_month"], start)
+        tag = f"shipment {s}->{cid} in {sh['month']:%Y-%m}"
+        if u < -TOL:
+            problems.append(f"{tag}: negative units {u}")
+        c = com.get(cid)
+        if c is None:
+            problems.append(f"{tag}: no open commitment {cid}")
+            continue
+        if sh["item_id"] != c["item_id"] or sh["partner_id"] != c["partner_id"]:
+            problems.append(f"{tag}: item/partner do not match the commitment")
+        item, partner = c["item_id"], c["partner_id"]
+        if kinds.get(s) in PRODUCTION and (s, item) not in producers:
+            problems.append(f"{tag}: {s} has no capacity for {item}")
+        if kinds.get(s) in STOCK and (s, item) not in start_stock:
+            problems.append(f"{tag}: {s} holds no {item}")
+        allowed, lead, rule = _route_rule(rules, s, partner, item)
+        if not allowed:
+            problems.append(f"{tag}: route denied by rule {rule}")
+        if a - t != lead:
+            problems.append(f"{tag}: arrives {a - t} months after shipping, lead time is {lead}")
+        if not (0 <= t < H and 0 <= a < H):
+            problems.append(f"{tag}: outside the horizon")
+            continue
+        out[pool_of(s, item)][t] += u
+        arrivals[cid][a] += u
+        absorbed[(partner, items.get(item, ""), a)] += u
+
+    # pools replayed; shipping must never deepen a floor breach
+    planned_inv = {
+        (h, i, _mi(m, start)): v
+        for h, i, m, v in plan.pools.select(
+            "holder_id", "item_id", "month", "inventory"
+        ).iter_rows()
+    }
+    for key in set(start_stock) | set(out):
+        if key not in start_stock:
+            problems.append(f"shipments leave {key[0]}/{key[1]}, which is not a pool")
+            continue
+        inv = base = start_stock[key]
+        for t in range(H):
+            inv += inflow[key][t] - use[key][t] - out[key][t]
+            base += inflow[key][t] - use[key][t]
+            fl = floor[key]
+            if max(fl - inv, 0.0) > max(fl - base, 0.0) + TOL * max(1.0, fl):
+                problems.append(
+                    f"pool {key[0]}/{key[1]} drawn below its floor {fl:g} in month {t + 1} (level {inv:.6g})"
+                )
+                break
+            got = planned_inv.get((*key, t))
+            if got is None or not _close(got, inv):
+                problems.append(
+                    f"pool {key[0]}/{key[1]} month {t + 1}: plan says {got}, replay gives {inv:.6g}"
+                )
+                break
+
+    for p, k, u in dataset.absorption.select(
+        "partner_id", "category", "units_per_month"
+    ).iter_rows():
+        for t in range(H):
+            if absorbed.get((p, k, t), 0.0) > u + TOL * max(1.0, u):
+                problems.append(
+                    f"absorption of {p}/{k} exceeded in month {t + 1}: {absorbed[(p, k, t)]:g} > {u:g}"
+                )
+
+    # lateness recounted
+    rows = {r["commitment_id"]: r for r in plan.commitments.iter_rows(named=True)}
+    weighted = 0.0
+    for cid, c in com.items():
+        got = sum(arrivals[cid])
+        if got > c["backlog"] + TOL * max(1.0, c["backlog"]):
+            problems.append(f"{cid}: {got:g} units planned, more than the backlog {c['backlog']:g}")
+        cum, late, done = 0.0, 0.0, None
+        for t in range(H):
+            cum += arrivals[cid][t]
+            if done is None and cum >= c["backlog"] - TOL:
+                done = t
+            if t >= c["due"]:
+                late += max(c["backlog"] - cum, 0.0)
+        weighted += late * 2.0 ** (5 - c["priority"])
+        r = rows.get(cid)
+        if r is None:
+            problems.append(f"{cid}: missing from the plan's commitments")
+            continue
+        if not _close(r["late_unit_months"], late):
+            problems.append(
+                f"{cid}: plan says {r['late_unit_months']} unit-months late, recount {late:g}"
+            )
+        if not _close(r["planned_units"], cum):
+            problems.append(f"{cid}: plan says {r['planned_units']} units, shipments give {cum:g}")
+        want = _mi(r["completion_month"], start) if r["completion_month"] is not None else None
+        if want != done:
+            problems.append(
+                f"{cid}: completion month {r['completion_month']} does not match the shipments"
+            )
+        if late > TOL and not r["reasons"]:
+            problems.append(f"{cid}: late without a reason")
+    if not _close(plan.weighted_late_unit_months, weighted):
+        problems.append(
+            f"weighted late unit-months: plan says {plan.weighted_late_unit_months}, recount {weighted:g}"
+        )
+    return problems

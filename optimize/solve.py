@@ -1,0 +1,364 @@
+"""Solving the model: HiGHS (bulk arrays, default) or CBC (through PuLP), in two stages.
+
+Stage 1 minimises weighted lateness plus the floor-breach penalty (a MILP when
+expansion options are on the table). Its duals come from the stage-1 LP (with
+any chosen options fixed). Stage 2 then minimises stock drawn over the set of
+stage-1 optimal plans, described exactly rather than with a tolerance: by
+complementary slackness every optimal plan keeps each column with a nonzero
+reduced cost at its bound and each row with a nonzero dual at its bound, and any
+feasible plan that does so has the stage-1 optimum. Those columns and rows are
+fixed; the row ``stage-1 cost <= optimum * (1 + 1e-9) + 1e-9`` is added as a
+second guard. So the weighted lateness stays the true minimum; an objective-bound
+row alone would let stage 2 trade ~1e-6 of lateness for stock (seen in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from optimize.lp import INF
+from optimize.model import Model
+from optimize.objective import stage2_cost
+
+__all__ = ["SOLVERS", "Solution", "SolveError", "solve"]
+
+log = logging.getLogger(__name__)
+
+SOLVERS = ("highs", "cbc")
+STAGE1_REL, STAGE1_ABS = 1e-9, 1e-9
+FEAS_TOL = 1e-6
+FACE_TOL = 1e-7
+
+
+class SolveError(RuntimeError):
+    """The solver gave no trustworthy optimal plan (time limit, error, doubtful numbers)."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    x: np.ndarray
+    """Final (stage-2) column values."""
+    row_dual: np.ndarray
+    """Stage-1 LP duals, one per model row: d(stage-1 optimum) / d(row bound)."""
+    stage1_objective: float
+    x_before: np.ndarray | None
+    """Stage-1 column values with no expansion bought (only with a budget)."""
+    solver: str
+    seconds: float
+
+
+class _Clock:
+    def __init__(self, limit: float | None):
+        self.limit = limit
+        self.t0 = time.perf_counter()
+
+    def remaining(self) -> float | None:
+        if self.limit is None:
+            return None
+        left = self.limit - (time.perf_counter() - self.t0)
+        if left <= 0:
+            raise SolveError(
+                f"time limit of {self.limit:g} s reached before the plan was proven optimal"
+            )
+        return left
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+
+def _check_feasible(model: Model, matrix: sp.csc_matrix, x: np.ndarray, stage: str) -> None:
+    """Our own residuals, not the solver's word: every bound and row within tolerance."""
+    lp = model.lp
+    lo, up = lp.col_lower, lp.col_upper
+    act = matrix @ x
+    rlo, rup = lp.row_lower, lp.row_upper
+    viol_col = np.maximum(lo - x, x - up) / (
+        1.0 + np.minimum(np.abs(np.where(np.isfinite(lo), lo, 0)), 1e12)
+    )
+    viol_row = np.maximum(rlo - act, act - rup) / (
+        1.0
+        + np.maximum(
+            np.abs(np.where(np.isfinite(rlo), rlo, 0)), np.abs(np.where(np.isfinite(rup), rup, 0))
+        )
+    )
+    worst = max(float(viol_col.max(initial=0.0)), float(viol_row.max(initial=0.0)))
+    if not np.isfinite(x).all() or worst > FEAS_TOL:
+        where = ""
+        if viol_row.size and viol_row.max() > FEAS_TOL:
+            where = f" (worst row {lp.row_name(int(viol_row.argmax()))})"
+        raise SolveError(
+            f"numerically doubtful {stage} result: a rule is violated by {worst:.3g} (relative){where}"
+        )
+
+
+def solve(model: Model, solver: str = "highs", time_limit: float | None = None) -> Solution:
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    if time_limit is not None and time_limit <= 0:
+        raise ValueError("the time limit must be positive")
+    clock = _Clock(time_limit)
+    start, index, value = model.lp.csc()
+    matrix = sp.csc_matrix((value, index, start), shape=(model.lp.num_row, model.lp.num_col))
+    runner = _Highs(model, start, index, value) if solver == "highs" else _Cbc(model, matrix)
+    build = model.lp.col_blocks.get("build")
+    x_before = None
+    if build is not None and build.size:
+        runner.set_bounds(build.index, 0.0, 0.0, integer=False)
+        x_before, _ = runner.run(clock, "stage 1 without investment")
+        runner.set_bounds(build.index, 0.0, 1.0, integer=True)
+        x_mip, _ = runner.run(clock, "investment (MILP)")
+        chosen = np.round(x_mip[build.start : build.stop])
+        runner.set_bounds(build.index, chosen, chosen, integer=False)
+    x1, obj1 = runner.run(clock, "stage 1")
+    _check_feasible(model, matrix, x1, "stage-1")
+    duals = runner.duals()
+    cost1 = model.lp.col_cost
+    runner.fix_optimal_face(model)
+    runner.add_objective_bound(cost1, obj1 + STAGE1_REL * abs(obj1) + STAGE1_ABS)
+    runner.set_cost(stage2_cost(model))
+    x2, _ = runner.run(clock, "stage 2 (least stock drawn)")
+    _check_feasible(model, matrix, x2, "stage-2")
+    reached = float(cost1 @ x2)
+    if reached > obj1 + 1e-6 * max(1.0, abs(obj1)):
+        raise SolveError(
+            f"numerically doubtful stage-2 result: lateness {reached} above the optimum {obj1}"
+        )
+    log.info("solved with %s in %.2f s (stage-1 objective %.6g)", solver, clock.elapsed, obj1)
+    return Solution(x2, duals, obj1, x_before, solver, clock.elapsed)
+
+
+def _new_highs(highspy: Any) -> Any:
+    """A silent Highs: its first construction prints a banner straight to fd 1, which
+    would corrupt ``--json`` output, so stdout is pointed at /dev/null meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class _Highs:
+    def __init__(self, model: Model, start: np.ndarray, index: np.ndarray, value: np.ndarray):
+        import highspy
+
+        self.highspy = highspy
+        lp = model.lp
+        self.num_row = lp.num_row
+        h = _new_highs(highspy)
+        h.setOptionValue("log_to_console", False)
+        integrality = lp.integrality
+        status = h.passModel(
+            lp.num_col,
+            lp.num_row,
+            int(value.size),
+            1,  # column-wise
+            1,  # minimise
+            0.0,
+            lp.col_cost,
+            lp.col_lower,
+            lp.col_upper,
+            lp.row_lower,
+            lp.row_upper,
+            start.astype(np.int32),
+            index.astype(np.int32),
+            value,
+            integrality,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise SolveError("HiGHS refused the model")
+        self.h = h
+
+    def set_bounds(
+        self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
+    ) -> None:
+        n = cols.size
+        lo_a = np.broadcast_to(np.asarray(lo, dtype=np.float64), n).copy()
+        up_a = np.broadcast_to(np.asarray(up, dtype=np.float64), n).copy()
+        idx = cols.astype(np.int32)
+        self.h.changeColsBounds(n, idx, lo_a, up_a)
+        kind = (
+            self.highspy.HighsVarType.kInteger if integer else self.highspy.HighsVarType.kContinuous
+        )
+        self.h.changeColsIntegrality(n, idx, np.array([kind] * n))
+
+    def run(self, clock: _Clock, stage: str) -> tuple[np.ndarray, float]:
+        left = clock.remaining()
+        self.h.setOptionValue("time_limit", float(left) if left is not None else INF)
+        t0 = time.perf_counter()
+        self.h.run()
+        ms = self.h.getModelStatus()
+        log.info(
+            "%s: %s in %.2f s, %d simplex iterations",
+            stage,
+            self.h.modelStatusToString(ms),
+            time.perf_counter() - t0,
+            self.h.getInfo().simplex_iteration_count,
+        )
+        st = self.highspy.HighsModelStatus
+        if ms == st.kTimeLimit:
+            raise SolveError(f"time limit of {clock.limit:g} s reached in {stage}; no plan written")
+        if ms != st.kOptimal:
+            raise SolveError(f"HiGHS ended {stage} with status '{self.h.modelStatusToString(ms)}'")
+        info = self.h.getInfo()
+        if info.max_primal_infeasibility > FEAS_TOL * 10:
+            raise SolveError(
+                f"numerically doubtful {stage} result (primal infeasibility {info.max_primal_infeasibility:.3g})"
+            )
+        sol = self.h.getSolution()
+        return np.asarray(sol.col_value, dtype=np.float64), float(info.objective_function_value)
+
+    def duals(self) -> np.ndarray:
+        return np.asarray(self.h.getSolution().row_dual, dtype=np.float64)[: self.num_row]
+
+    def fix_optimal_face(self, model: Model) -> None:
+        sol = self.h.getSolution()
+        lp = model.lp
+        d = np.asarray(sol.col_dual)
+        x = np.asarray(sol.col_value)
+        cols = np.nonzero(np.abs(d) > FACE_TOL)[0]
+        if cols.size:
+            at = np.where(d[cols] > 0, lp.col_lower[cols], lp.col_upper[cols])
+            at = np.where(np.isfinite(at), at, x[cols])
+            self.h.changeColsBounds(cols.size, cols.astype(np.int32), at, at.copy())
+        y = np.asarray(sol.row_dual)[: self.num_row]
+        rows = np.nonzero(np.abs(y) > FACE_TOL)[0]
+        if rows.size:
+            at = np.where(y[rows] > 0, lp.row_lower[rows], lp.row_upper[rows])
+            ok = np.isfinite(at)
+            rows, at = rows[ok], at[ok]
+            self.h.changeRowsBounds(rows.size, rows.astype(np.int32), at, at.copy())
+
+    def add_objective_bound(self, cost: np.ndarray, bound: float) -> None:
+        nz = np.nonzero(cost)[0]
+        self.h.addRow(-INF, bound, nz.size, nz.astype(np.int32), cost[nz])
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        n = cost.size
+        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+
+
+class _Cbc:
+    """The same arrays as a PuLP problem, solved by the CBC that ships with PuLP."""
+
+    def __init__(self, model: Model, matrix: sp.csc_matrix):
+        import pulp
+
+        self.pulp = pulp
+        lp = model.lp
+        lo, up, integ = lp.col_lower, lp.col_upper, lp.integrality
+        self.prob = pulp.LpProblem("allocate", pulp.LpMinimize)
+        self.vars = [
+            self.prob.add_variable(
+                f"x{j}",
+                None if not np.isfinite(lo[j]) else float(lo[j]),
+                None if not np.isfinite(up[j]) else float(up[j]),
+                cat=pulp.LpInteger if integ[j] else pulp.LpContinuous,
+            )
+            for j in range(lp.num_col)
+        ]
+        self.prob.setObjective(self._expr(np.arange(lp.num_col), lp.col_cost))
+        csr = matrix.tocsr()
+        rlo, rup = lp.row_lower, lp.row_upper
+        self.rows: list[list[pulp.LpConstraint]] = []
+        for i in range(lp.num_row):
+            cols = csr.indices[csr.indptr[i] : csr.indptr[i + 1]]
+            vals = csr.data[csr.indptr[i] : csr.indptr[i + 1]]
+            made = []
+            if np.isfinite(rlo[i]) and rlo[i] == rup[i]:
+                made.append(
+                    pulp.LpConstraint(
+                        self._expr(cols, vals), pulp.LpConstraintEQ, f"r{i}", float(rlo[i])
+                    )
+                )
+            else:
+                if np.isfinite(rlo[i]):
+                    made.append(
+                        pulp.LpConstraint(
+                            self._expr(cols, vals), pulp.LpConstraintGE, f"r{i}l", float(rlo[i])
+                        )
+                    )
+                if np.isfinite(rup[i]):
+                    made.append(
+                        pulp.LpConstraint(
+                            self._expr(cols, vals), pulp.LpConstraintLE, f"r{i}u", float(rup[i])
+                        )
+                    )
+            for con in made:
+                self.prob.addConstraint(con)
+            self.rows.append(made)
+
+    def _expr(self, cols: np.ndarray, vals: np.ndarray):  # noqa: ANN202
+        return self.pulp.LpAffineExpression(
+            [(self.vars[j], float(v)) for j, v in zip(cols, vals, strict=True) if v]
+        )
+
+    def set_bounds(
+        self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
+    ) -> None:
+        lo_a = np.broadcast_to(np.asarray(lo, dtype=np.float64), cols.size)
+        up_a = np.broadcast_to(np.asarray(up, dtype=np.float64), cols.size)
+        for j, a, b in zip(cols, lo_a, up_a, strict=True):
+            v = self.vars[j]
+            v.lowBound, v.upBound = float(a), float(b)
+            v.cat = self.pulp.LpInteger if integer else self.pulp.LpContinuous
+
+    def run(self, clock: _Clock, stage: str) -> tuple[np.ndarray, float]:
+        left = clock.remaining()
+        with warnings.catch_warnings():
+            # the CBC bundled with PuLP is the one we ship; PuLP 4 moves it to an extra
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cmd = self.pulp.PULP_CBC_CMD(
+                msg=False, timeLimit=None if left is None else max(1, int(left))
+            )
+        try:
+            self.prob.solve(cmd)
+        except self.pulp.PulpSolverError as exc:
+            raise SolveError(f"CBC failed in {stage}: {exc}") from exc
+        if clock.limit is not None and clock.elapsed >= clock.limit:
+            raise SolveError(f"time limit of {clock.limit:g} s reached in {stage}; no plan written")
+        if self.prob.status != 1 or self.prob.sol_status != 1:
+            raise SolveError(
+                f"CBC ended {stage} with status '{self.pulp.LpStatus[self.prob.status]}'"
+            )
+        x = np.array([v.varValue if v.varValue is not None else 0.0 for v in self.vars])
+        return x, float(self.pulp.value(self.prob.objective) or 0.0)
+
+    def duals(self) -> np.ndarray:
+        return np.array([sum((c.pi or 0.0) for c in made) for made in self.rows])
+
+    def fix_optimal_face(self, model: Model) -> None:
+        for v in self.vars:
+            if v.dj is not None and abs(v.dj) > FACE_TOL and v.varValue is not None:
+                bound = v.lowBound if v.dj > 0 else v.upBound
+                v.lowBound = v.upBound = bound if bound is not None else v.varValue
+        for made in self.rows:
+            for con in made:
+                if con.pi is not None and abs(con.pi) > FACE_TOL:
+                    con.sense = self.pulp.LpConstraintEQ
+
+    def add_objective_bound(self, cost: np.ndarray, bound: float) -> None:
+        nz = np.nonzero(cost)[0]
+        self.prob.addConstraint(
+            self.pulp.LpConstraint(
+                self._expr(nz, cost[nz]), self.pulp.LpConstraintLE, "objective_stage1", bound
+            )
+        )
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        self.prob.setObjective(self._expr(np.arange(cost.size), cost))
