@@ -1,0 +1,1 @@
+"""Demand forecast per (holder, item) and stock projection with uncertainty."""

@@ -1,0 +1,223 @@
+"""The demand stage: every (holder, item) consumption series -> chosen model and forecast.
+
+The history of a series runs from its first month in ``consumption`` to the month
+before ``start``. **A month inside that span with no row counts as 0 units**: the
+consumption file records what was used, and a month with nothing used has nothing to
+record (gaps are not treated as unknown). Months after the last row and before the
+start are 0 for the same reason. Rows on or after ``start`` are ignored. A (holder, item)
+with no rows before the start has no series and gets no rows in the result: later
+stages treat a missing forecast as zero consumption.
+
+Incremental runs: each series' ``data_hash`` covers its first month, its values, the
+horizon and ``MODEL_VERSION``. Given the previous run's result, a series whose hash is
+unchanged keeps its previous model row and forecast rows without any fitting; a changed
+series is refitted, its previous parameters warm-starting the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+import polars as pl
+from tqdm import tqdm
+
+from forecast.selection import fit_series
+from store.dataset import Dataset
+from store.months import month_index, month_range, month_text
+
+__all__ = [
+    "FORECAST_SCHEMA",
+    "MODEL_VERSION",
+    "MODELS_SCHEMA",
+    "DemandResult",
+    "SeriesTask",
+    "forecast_demand",
+    "history_series",
+]
+
+log = logging.getLogger(__name__)
+
+MODEL_VERSION = "demand-1"
+MODELS_SCHEMA = {
+    "holder_id": pl.String,
+    "item_id": pl.String,
+    "model": pl.String,
+    "mase": pl.Float64,
+    "coverage_80": pl.Float64,
+    "data_hash": pl.String,
+    "params": pl.String,
+    "notes": pl.String,
+}
+FORECAST_SCHEMA = {
+    "holder_id": pl.String,
+    "item_id": pl.String,
+    "month": pl.Date,
+    "mean": pl.Float64,
+    "p10": pl.Float64,
+    "p50": pl.Float64,
+    "p90": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class DemandResult:
+    """``models``: demand_models' columns without run_id; ``forecast``: demand_forecast's."""
+
+    models: pl.DataFrame
+    forecast: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class SeriesTask:
+    holder_id: str
+    item_id: str
+    first: date
+    y: np.ndarray
+    data_hash: str
+    warm: dict[str, Any] | None = None
+
+
+def _hash(first: date, y: np.ndarray, horizon: int) -> str:
+    h = hashlib.sha256(f"{MODEL_VERSION}|{month_text(first)}|{horizon}|".encode())
+    h.update(np.ascontiguousarray(y, dtype=np.float64).tobytes())
+    return h.hexdigest()[:20]
+
+
+def history_series(
+    consumption: pl.DataFrame, start: date
+) -> Iterable[tuple[str, str, date, np.ndarray]]:
+    """``(holder_id, item_id, first month, monthly units up to start - 1)``, gaps as 0."""
+    hist = consumption.filter(pl.col("month") < start).sort("holder_id", "item_id", "month")
+    for (holder, item), part in hist.group_by("holder_id", "item_id", maintain_order=True):
+        months = part.get_column("month").to_list()
+        first = date(months[0].year, months[0].month, 1)
+        y = np.zeros(month_index(start, first))
+        for m, units in zip(months, part.get_column("units").to_list(), strict=True):
+            y[month_index(m, first)] += float(units)
+        yield str(holder), str(item), first, y
+
+
+def _run_task(task: SeriesTask, horizon: int, start: date) -> tuple[dict[str, Any], dict]:
+    fit = fit_series(task.y, horizon, task.warm)
+    params = fit.params()
+    params["history_start"] = month_text(task.first)
+    params["history_months"] = int(task.y.size)
+    row = {
+        "holder_id": task.holder_id,
+        "item_id": task.item_id,
+        "model": fit.alias,
+        "mase": fit.mase,
+        "coverage_80": fit.coverage_80,
+        "data_hash": task.data_hash,
+        "params": json.dumps(params, separators=(",", ":")),
+        "notes": "; ".join(fit.notes) or None,
+    }
+    f = fit.forecast
+    fc = {
+        "holder_id": [task.holder_id] * horizon,
+        "item_id": [task.item_id] * horizon,
+        "month": month_range(start, horizon),
+        "mean": f.mean.tolist(),
+        "p10": f.lo.tolist(),
+        "p50": f.p50.tolist(),
+        "p90": f.hi.tolist(),
+    }
+    return row, fc
+
+
+def _run_chunk(tasks: list[SeriesTask], horizon: int, start: date) -> list[tuple[dict, dict]]:
+    return [_run_task(t, horizon, start) for t in tasks]
+
+
+def _previous_index(previous: DemandResult | None) -> dict[tuple[str, str], dict[str, Any]]:
+    if previous is None or previous.models.height == 0:
+        return {}
+    return {(r["holder_id"], r["item_id"]): r for r in previous.models.iter_rows(named=True)}
+
+
+def forecast_demand(
+    dataset: Dataset,
+    start: date,
+    horizon: int = 36,
+    *,
+    workers: int | None = None,
+    previous: DemandResult | None = None,
+    progress: bool = True,
+) -> DemandResult:
+    """Fit, choose and forecast every (holder, item) series with history before ``start``.
+
+    ``workers``: processes (default: all cores; 1 runs in this process). ``previous``: an
+    earlier result to reuse unchanged series from and warm-start changed ones.
+    """
+    if horizon < 1:
+        raise ValueError("horizon must be at least 1")
+    prev = _previous_index(previous)
+    tasks: list[SeriesTask] = []
+    kept_rows: list[dict[str, Any]] = []
+    kept_keys: set[tuple[str, str]] = set()
+    for holder, item, first, y in history_series(dataset.consumption, start):
+        data_hash = _hash(first, y, horizon)
+        old = prev.get((holder, item))
+        if old is not None and old["data_hash"] == data_hash:
+            kept_rows.append(old)
+            kept_keys.add((holder, item))
+            continue
+        warm = None
+        if old is not None and old.get("params"):
+            warm = {"alias": old["model"], "fitted": json.loads(old["params"]).get("fitted")}
+        tasks.append(SeriesTask(holder, item, first, y, data_hash, warm))
+    log.info(
+        "demand: %d series to fit, %d unchanged since the previous run",
+        len(tasks),
+        len(kept_rows),
+    )
+
+    workers = workers or os.cpu_count() or 1
+    results: list[tuple[dict, dict]] = []
+    bar = tqdm(total=len(tasks), desc="forecast", unit="series", disable=not progress or None)
+    if workers <= 1 or len(tasks) < 8:
+        for t in tasks:
+            results.append(_run_task(t, horizon, start))
+            bar.update()
+    else:
+        size = max(1, min(50, len(tasks) // (workers * 8)))
+        chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            for chunk, out in zip(
+                chunks,
+                pool.map(_run_chunk, chunks, [horizon] * len(chunks), [start] * len(chunks)),
+                strict=True,
+            ):
+                results.extend(out)
+                bar.update(len(chunk))
+    bar.close()
+
+    model_rows = [r for r, _ in results] + kept_rows
+    models = (
+        pl.DataFrame(model_rows, schema=MODELS_SCHEMA)
+        if model_rows
+        else pl.DataFrame(schema=MODELS_SCHEMA)
+    )
+    parts = [pl.DataFrame(fc, schema=FORECAST_SCHEMA) for _, fc in results]
+    if kept_keys and previous is not None:
+        keys = pl.DataFrame(
+            {"holder_id": [k[0] for k in kept_keys], "item_id": [k[1] for k in kept_keys]},
+            schema={"holder_id": pl.String, "item_id": pl.String},
+        )
+        parts.append(
+            previous.forecast.join(keys, on=["holder_id", "item_id"]).select(list(FORECAST_SCHEMA))
+        )
+    forecast = pl.concat(parts) if parts else pl.DataFrame(schema=FORECAST_SCHEMA)
+    models = models.select(list(MODELS_SCHEMA)).sort("holder_id", "item_id")
+    forecast = forecast.cast(FORECAST_SCHEMA).sort("holder_id", "item_id", "month")
+    return DemandResult(models, forecast)

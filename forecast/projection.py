@@ -1,0 +1,282 @@
+"""Stock projection over simulated consumption: floor breach and rebuild months.
+
+Pools projected, month by month from ``start`` (month 1) to ``start + horizon - 1``:
+
+- each (stock source, item) and each (partner, item) in ``stockpiles``, starting from
+  the count with the latest ``as_of`` before ``start`` (with its floor and target);
+  a holder with no count before the start is not projected;
+- each production source's output feeds the pool of its ``stock_holder`` (that pool is
+  created at 0 units, floor 0, when the holder has no count for the item); a production
+  source without ``stock_holder`` keeps its own pool, starting at 0, floor 0.
+
+Each month, per path: ``stock = max(0, stock + production + arrivals - shipments -
+consumption)``. Production is the capacity step function (a row's rate holds from its
+month until the next row for the same source and item; 0 before the first row).
+Shipments leave the pool of their source (a production source's shipments leave its
+stock holder's pool) in their ``month``; arrivals reach the partner's pool in their
+``arrival_month``; only months inside the horizon count. Consumption is a simulated
+path of the (holder, item)'s chosen demand model (``forecast.simulate``), 0 where there
+is no model. Stock never goes below 0: use beyond the stock on hand is unmet.
+
+Event months. A path *breaches* in the first month whose end-of-month stock is below
+``floor_units`` (strictly); it *reaches the target* in the first month whose end stock is
+at or above ``target_units`` (reported only for pools that start below their target).
+For an event, the ``P10``/``P50``/``P90`` month is the first month by which at least 10% /
+50% / 90% of the paths have had the event (so P10 is the early, pessimistic side for a
+breach). A path without the event inside the horizon counts as "after the horizon", so a
+quantile the paths do not reach within the horizon is null. ``breach_probability_k`` is
+the share of paths that breach within the first ``k`` months (3, 6, 12).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from forecast.demand import DemandResult
+from forecast.simulate import series_rng, simulate_series
+from store.contract import PRODUCTION_KINDS
+from store.dataset import Dataset
+from store.months import add_months, month_index, month_range, parse_month
+
+__all__ = [
+    "OUTLOOK_SCHEMA",
+    "PROJECTION_SCHEMA",
+    "ProjectionResult",
+    "event_month_quantiles",
+    "project_stocks",
+]
+
+PROJECTION_SCHEMA = {
+    "holder_id": pl.String,
+    "item_id": pl.String,
+    "month": pl.Date,
+    "p10": pl.Float64,
+    "p50": pl.Float64,
+    "p90": pl.Float64,
+}
+OUTLOOK_SCHEMA = {
+    "holder_id": pl.String,
+    "item_id": pl.String,
+    "floor_units": pl.Float64,
+    "target_units": pl.Float64,
+    "floor_breach_p10": pl.Date,
+    "floor_breach_p50": pl.Date,
+    "floor_breach_p90": pl.Date,
+    "target_reached_p10": pl.Date,
+    "target_reached_p50": pl.Date,
+    "target_reached_p90": pl.Date,
+    "breach_probability_3": pl.Float64,
+    "breach_probability_6": pl.Float64,
+    "breach_probability_12": pl.Float64,
+}
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    """``projection``: stock_projection's columns without run_id; ``outlook``: stock_outlook's."""
+
+    projection: pl.DataFrame
+    outlook: pl.DataFrame
+
+
+@dataclass
+class _Pool:
+    holder_id: str
+    item_id: str
+    stock: float
+    floor: float
+    target: float | None
+    net: np.ndarray  # deterministic inflow minus outflow per month
+
+
+def first_event(hit: np.ndarray) -> np.ndarray:
+    """Per path (row), the 0-based month of the first True, or inf when none."""
+    any_hit = hit.any(axis=1)
+    idx = hit.argmax(axis=1).astype(float)
+    idx[~any_hit] = np.inf
+    return idx
+
+
+def event_month_quantiles(first: np.ndarray, qs: tuple[float, ...] = QUANTILES) -> list[int | None]:
+    """For each q, the first 0-based month by which at least q of the paths had the event."""
+    ordered = np.sort(first)
+    n = ordered.size
+    out: list[int | None] = []
+    for q in qs:
+        k = max(0, math.ceil(q * n - 1e-9) - 1)
+        v = ordered[k]
+        out.append(None if not np.isfinite(v) else int(v))
+    return out
+
+
+def _capacity_by_month(
+    capacity: pl.DataFrame, start: date, horizon: int
+) -> dict[tuple, np.ndarray]:
+    out: dict[tuple[str, str], np.ndarray] = {}
+    months = month_range(start, horizon)
+    for (source, item), part in capacity.sort("month").group_by(
+        "source_id", "item_id", maintain_order=True
+    ):
+        rows = list(
+            zip(part.get_column("month").to_list(), part.get_column("units").to_list(), strict=True)
+        )
+        rate = np.zeros(horizon)
+        for t, m in enumerate(months):
+            current = 0.0
+            for since, units in rows:
+                if since <= m:
+                    current = float(units)
+            rate[t] = current
+        out[(str(source), str(item))] = rate
+    return out
+
+
+def _pools(dataset: Dataset, start: date, horizon: int) -> tuple[dict, dict[str, str]]:
+    sources = dataset.sources
+    production = {
+        r["source_id"]: r["stock_holder"]
+        for r in sources.filter(pl.col("kind").is_in(PRODUCTION_KINDS)).iter_rows(named=True)
+    }
+    counts = (
+        dataset.stockpiles.filter(pl.col("as_of") < start)
+        .sort("as_of")
+        .group_by("holder_id", "item_id", maintain_order=True)
+        .last()
+    )
+    pools: dict[tuple[str, str], _Pool] = {}
+    for r in counts.iter_rows(named=True):
+        pools[(r["holder_id"], r["item_id"])] = _Pool(
+            r["holder_id"],
+            r["item_id"],
+            float(r["units"]),
+            float(r["floor_units"]),
+            None if r["target_units"] is None else float(r["target_units"]),
+            np.zeros(horizon),
+        )
+    pool_of_source = {s: (h or s) for s, h in production.items()}
+    for (source, item), rate in _capacity_by_month(dataset.capacity, start, horizon).items():
+        if source not in pool_of_source:
+            continue
+        key = (pool_of_source[source], item)
+        if key not in pools:
+            pools[key] = _Pool(key[0], item, 0.0, 0.0, None, np.zeros(horizon))
+        pools[key].net += rate
+    return pools, pool_of_source
+
+
+def _apply_shipments(
+    pools: dict, pool_of_source: dict[str, str], shipments: pl.DataFrame, start: date, horizon: int
+) -> None:
+    for r in shipments.iter_rows(named=True):
+        units = float(r["units"])
+        t_out = month_index(r["month"], start)
+        key = (pool_of_source.get(r["source_id"], r["source_id"]), r["item_id"])
+        if 0 <= t_out < horizon and key in pools:
+            pools[key].net[t_out] -= units
+        t_in = month_index(r["arrival_month"], start)
+        arrive = (r["partner_id"], r["item_id"])
+        if 0 <= t_in < horizon and arrive in pools:
+            pools[arrive].net[t_in] += units
+
+
+def _history(consumption: pl.DataFrame, holder: str, item: str, first: date, n: int) -> np.ndarray:
+    y = np.zeros(n)
+    part = consumption.filter((pl.col("holder_id") == holder) & (pl.col("item_id") == item))
+    for m, units in part.select("month", "units").iter_rows():
+        i = month_index(m, first)
+        if 0 <= i < n:
+            y[i] += float(units)
+    return y
+
+
+def project_stocks(
+    dataset: Dataset,
+    demand: DemandResult | tuple[pl.DataFrame, pl.DataFrame],
+    shipments: pl.DataFrame | None,
+    start: date,
+    horizon: int = 36,
+    paths: int = 1000,
+    seed: int = 0,
+) -> ProjectionResult:
+    """Project every pool over ``paths`` simulated consumption paths (see the module doc).
+
+    ``demand``: the forecast stage's result (its ``models`` frame is what is used);
+    ``shipments``: plan_shipments' columns without run_id (None or empty: no plan).
+    """
+    models = demand.models if isinstance(demand, DemandResult) else demand[0]
+    by_key = {(r["holder_id"], r["item_id"]): r for r in models.iter_rows(named=True)}
+    pools, pool_of_source = _pools(dataset, start, horizon)
+    if shipments is not None and shipments.height:
+        _apply_shipments(pools, pool_of_source, shipments, start, horizon)
+
+    months = month_range(start, horizon)
+    proj_parts: list[pl.DataFrame] = []
+    outlook_rows: list[dict] = []
+    for key in sorted(pools):
+        pool = pools[key]
+        cons = np.zeros((paths, horizon))
+        row = by_key.get(key)
+        if row is not None:
+            params = json.loads(row["params"]) if row["params"] else {}
+            first = parse_month(params["history_start"]) if params.get("history_start") else start
+            n = int(params.get("history_months", 0))
+            y = _history(dataset.consumption, key[0], key[1], first, n)
+            cons = simulate_series(
+                y, first, row["model"], params, start, horizon, paths, series_rng(seed, *key)
+            )
+        stock = np.empty((paths, horizon))
+        level = np.full(paths, pool.stock)
+        for t in range(horizon):
+            level = np.maximum(level + pool.net[t] - cons[:, t], 0.0)
+            stock[:, t] = level
+        q = np.quantile(stock, QUANTILES, axis=0)
+        proj_parts.append(
+            pl.DataFrame(
+                {
+                    "holder_id": [key[0]] * horizon,
+                    "item_id": [key[1]] * horizon,
+                    "month": months,
+                    "p10": q[0],
+                    "p50": q[1],
+                    "p90": q[2],
+                },
+                schema=PROJECTION_SCHEMA,
+            )
+        )
+        breach = first_event(stock < pool.floor)
+        b = event_month_quantiles(breach)
+        if pool.target is not None and pool.stock < pool.target:
+            r = event_month_quantiles(first_event(stock >= pool.target))
+        else:
+            r = [None, None, None]
+
+        def month_of(i: int | None) -> date | None:
+            return None if i is None else add_months(start, i)
+
+        outlook_rows.append(
+            {
+                "holder_id": key[0],
+                "item_id": key[1],
+                "floor_units": pool.floor,
+                "target_units": pool.target,
+                **{
+                    f"floor_breach_p{int(qq * 100)}": month_of(v)
+                    for qq, v in zip(QUANTILES, b, strict=True)
+                },
+                **{
+                    f"target_reached_p{int(qq * 100)}": month_of(v)
+                    for qq, v in zip(QUANTILES, r, strict=True)
+                },
+                **{f"breach_probability_{k}": float(np.mean(breach < k)) for k in (3, 6, 12)},
+            }
+        )
+    projection = pl.concat(proj_parts) if proj_parts else pl.DataFrame(schema=PROJECTION_SCHEMA)
+    outlook = pl.DataFrame(outlook_rows, schema=OUTLOOK_SCHEMA)
+    return ProjectionResult(projection, outlook)
