@@ -7,9 +7,13 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 DB ?= arsenal.duckdb
 DATA ?= data/sample
+OUT ?= out/reports
+# the PDF needs Chromium; without it the nightly report is HTML only
+NO_PDF := $(if $(shell command -v chromium),,--no-pdf)
+USERS ?= arsenal-users.toml
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test lint format clean help
+.PHONY: setup run serve test lint format clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,9 +28,17 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.synced  ## create .venv with the project and its dependencies
 
-run: setup  ## load the sample data and show the status
+run: setup  ## load the sample data, run forecast, plan and projection, write the report
 	$(BIN)/arsenal load $(DATA) --db $(DB)
 	$(BIN)/arsenal status --db $(DB)
+	$(BIN)/arsenal run --db $(DB)
+	$(BIN)/arsenal nightly --db $(DB) --out $(OUT) --scenarios scenarios $(NO_PDF)
+
+nightly: setup  ## baseline and every scenario; report in $(OUT)/YYYY-MM-DD
+	$(BIN)/arsenal nightly --db $(DB) --out $(OUT) --scenarios scenarios $(NO_PDF)
+
+serve: setup  ## serve the dashboard on 127.0.0.1:8050 (first: arsenal users add NAME --role planner)
+	$(BIN)/arsenal serve --db $(DB) --users $(USERS)
 
 lint: setup  ## ruff check and format check
 	$(BIN)/ruff check .
@@ -40,4 +52,4 @@ test: lint  ## ruff, then the whole test suite
 	$(BIN)/pytest
 
 clean:  ## remove the environments and the database
-	rm -rf $(VENV) $(TOOLS) $(DB) $(DB).wal
+	rm -rf $(VENV) $(TOOLS) $(DB) $(DB).wal out

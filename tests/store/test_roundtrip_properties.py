@@ -465,8 +465,8 @@ def too_many_deliveries(draw: st.DrawFn, data: Data) -> Expect:
         "deliveries",
         row,
         "units",
-        f"deliveries for {c['commitment_id']} reach {quantity + 1:g} units here, "
-        f"more than its quantity {quantity:g} (commitments line {n + 2})",
+        f"deliveries for {c['commitment_id']} reach {quantity + 1:,.10g} units here, "
+        f"more than its quantity {quantity:,.10g} (commitments line {n + 2})",
     )
 
 

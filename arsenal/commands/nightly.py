@@ -1,0 +1,92 @@
+"""``arsenal nightly``: baseline and every scenario, then the report in DIR/YYYY-MM-DD/."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from arsenal.cli import month_arg, positive_int
+from arsenal.pipeline import DEFAULT_HORIZON, DEFAULT_PATHS
+
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
+
+NAME = "nightly"
+HELP = (
+    "Run the baseline and every saved scenario and write the report (HTML, PDF, CSV/Parquet, "
+    "summary.json) to DIR/YYYY-MM-DD/; safe to kill and to rerun."
+)
+LOG_FILE = "nightly.log"
+log = logging.getLogger(__name__)
+
+
+def _night(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", required=True, help="the DuckDB file (see 'arsenal load')")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="report folder")
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        default=Path("scenarios"),
+        metavar="DIR",
+        help="folder of scenario TOML files (default: ./scenarios; missing: baseline only)",
+    )
+    parser.add_argument(
+        "--date", type=_night, help="the night's date YYYY-MM-DD (default: today, UTC)"
+    )
+    parser.add_argument(
+        "--start", type=month_arg, help="first plan month YYYY-MM (default: after the history)"
+    )
+    parser.add_argument(
+        "--horizon", type=positive_int, default=DEFAULT_HORIZON, help="months (default 36)"
+    )
+    parser.add_argument(
+        "--paths", type=positive_int, default=DEFAULT_PATHS, help="simulated paths per stock"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip report.pdf (no Chromium)")
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild the night's report even if up to date"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from reports.nightly import NightlyOptions, run_nightly
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(args.out / LOG_FILE, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    try:
+        opts = NightlyOptions(
+            db=args.db,
+            out=args.out,
+            scenarios=args.scenarios,
+            start=args.start,
+            horizon=args.horizon,
+            paths=args.paths,
+            seed=args.seed,
+            pdf=not args.no_pdf,
+            force=args.force,
+            **({"night": args.date} if args.date else {}),
+        )
+        folder = run_nightly(opts)
+    except BaseException as exc:
+        log.error("nightly run failed: %s: %s", type(exc).__name__, exc)
+        raise
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+    print(folder, file=sys.stdout)
+    return 0

@@ -1,0 +1,252 @@
+"""The figures the nightly report and the dashboard share: plain functions, polars frames in,
+``plotly.graph_objects.Figure`` out. They filter nothing (pass only the rows the reader may
+see) and read nothing from the database.
+
+- ``stock_fan(history, projection, floor_units, target_units, title)``: one pool's stock.
+- ``backlog_timeline(commitments, horizon_end=None)``: promised against planned completion.
+- ``allocation_sankey(shipments, title=...)``: units from sources to partners.
+- ``capacity_ranking(values, top=15)``: lines ranked by the value of one more unit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+
+__all__ = [
+    "allocation_sankey",
+    "backlog_timeline",
+    "capacity_ranking",
+    "empty_figure",
+    "stock_fan",
+]
+
+BLUE, RED, GREEN, INK = "#1f5f99", "#b3261e", "#2e7d32", "#1d2733"
+_LAYOUT = {
+    "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+    "plot_bgcolor": "#fff",
+    "paper_bgcolor": "#fff",
+    "font": {"family": "system-ui, sans-serif", "size": 12},
+}
+
+
+def empty_figure(message: str, title: str = "") -> go.Figure:
+    """A blank chart that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_layout(
+        **_LAYOUT, title=title, xaxis={"visible": False}, yaxis={"visible": False}, height=240
+    )
+    return fig
+
+
+def stock_fan(
+    history: pl.DataFrame,
+    projection: pl.DataFrame,
+    floor_units: float | None,
+    target_units: float | None,
+    title: str,
+) -> go.Figure:
+    """One pool: counted stock (``history``: ``as_of``, ``units``; may be empty), then the
+    projection's P10-P90 band and P50 (``projection``: ``month``, ``p10``, ``p50``, ``p90``),
+    with the floor (red dashes) and the target (green dots) as horizontal lines."""
+    fig = go.Figure()
+    if projection.height:
+        proj = projection.sort("month")
+        months = proj.get_column("month").to_list()
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=proj.get_column("p90").to_list(),
+                name="P90",
+                line={"width": 0, "color": BLUE},
+                showlegend=False,
+                hovertemplate="P90 %{y:,.0f}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=proj.get_column("p10").to_list(),
+                name="P10-P90",
+                fill="tonexty",
+                fillcolor="rgba(31,95,153,0.22)",
+                line={"width": 0, "color": BLUE},
+                hovertemplate="P10 %{y:,.0f}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=proj.get_column("p50").to_list(),
+                name="P50",
+                line={"color": BLUE, "width": 2},
+                hovertemplate="P50 %{y:,.0f}<extra></extra>",
+            )
+        )
+    if history.height:
+        hist = history.sort("as_of")
+        fig.add_trace(
+            go.Scatter(
+                x=hist.get_column("as_of").to_list(),
+                y=hist.get_column("units").to_list(),
+                name="counted",
+                mode="lines+markers",
+                line={"color": INK},
+            )
+        )
+    if floor_units is not None:
+        fig.add_hline(y=floor_units, line={"color": RED, "dash": "dash"}, annotation_text="floor")
+    if target_units is not None:
+        fig.add_hline(
+            y=target_units, line={"color": GREEN, "dash": "dot"}, annotation_text="target"
+        )
+    fig.update_layout(**_LAYOUT, title=title, yaxis_title="units", height=360)
+    return fig
+
+
+def backlog_timeline(commitments: pl.DataFrame, horizon_end: date | None = None) -> go.Figure:
+    """One row per commitment (``commitment_id``, ``promised_month``, ``completion_month``, and
+    ``late`` or ``late_unit_months``): a tick at the promised month, a dot at the planned
+    completion joined by a line, red when late. A commitment not completed within the horizon
+    (completion null) is drawn as a cross at ``horizon_end`` when given."""
+    if commitments.height == 0:
+        return empty_figure("No commitments", "Promised against planned completion")
+    rows = commitments
+    if "late" not in rows.columns:
+        rows = rows.with_columns(late=pl.col("late_unit_months") > 0)
+    rows = rows.sort("promised_month", "commitment_id", descending=True)
+    fig = go.Figure()
+    for late, color, label in ((False, GREEN, "on time"), (True, RED, "late")):
+        part = rows.filter(pl.col("late") == late)
+        if part.height == 0:
+            continue
+        ids = part.get_column("commitment_id").to_list()
+        promised = part.get_column("promised_month").to_list()
+        done = part.get_column("completion_month").to_list()
+        xs: list[date | None] = []
+        ys: list[str | None] = []
+        for cid, p, c in zip(ids, promised, done, strict=True):
+            end = c if c is not None else horizon_end
+            if end is not None:
+                xs += [p, end, None]
+                ys += [cid, cid, None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": color, "width": 1},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=promised,
+                y=ids,
+                mode="markers",
+                marker={"symbol": "line-ns-open", "size": 14, "color": INK},
+                name=f"promised ({label})",
+                customdata=ids,
+                hovertemplate="%{y}: promised %{x|%Y-%m}<extra></extra>",
+            )
+        )
+        finished = [(cid, c) for cid, c in zip(ids, done, strict=True) if c is not None]
+        fig.add_trace(
+            go.Scatter(
+                x=[c for _, c in finished],
+                y=[cid for cid, _ in finished],
+                mode="markers",
+                marker={"size": 10, "color": color},
+                name=f"planned completion ({label})",
+                customdata=[cid for cid, _ in finished],
+                hovertemplate="%{y}: complete %{x|%Y-%m}<extra></extra>",
+            )
+        )
+        open_ = [cid for cid, c in zip(ids, done, strict=True) if c is None]
+        if open_ and horizon_end is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[horizon_end] * len(open_),
+                    y=open_,
+                    mode="markers",
+                    marker={"symbol": "x", "size": 10, "color": color},
+                    name=f"not complete within the horizon ({label})",
+                    customdata=open_,
+                )
+            )
+    fig.update_layout(
+        **_LAYOUT,
+        title="Promised against planned completion",
+        height=max(300, 22 * rows.height + 140),
+        clickmode="event",
+        yaxis={"type": "category"},
+    )
+    return fig
+
+
+def allocation_sankey(shipments: pl.DataFrame, title: str = "Sources to partners") -> go.Figure:
+    """Units shipped (``source_id``, ``partner_id``, ``units``) summed per source and partner."""
+    if shipments.height == 0:
+        return empty_figure("No shipments in the plan", title)
+    flows = (
+        shipments.group_by("source_id", "partner_id")
+        .agg(pl.col("units").sum())
+        .filter(pl.col("units") > 0)
+        .sort("source_id", "partner_id")
+    )
+    sources = sorted(set(flows.get_column("source_id")))
+    partners = sorted(set(flows.get_column("partner_id")))
+    at = {("s", s): i for i, s in enumerate(sources)} | {
+        ("p", p): len(sources) + i for i, p in enumerate(partners)
+    }
+    fig = go.Figure(
+        go.Sankey(
+            node={"label": sources + partners, "pad": 16, "thickness": 14},
+            link={
+                "source": [at[("s", s)] for s in flows.get_column("source_id")],
+                "target": [at[("p", p)] for p in flows.get_column("partner_id")],
+                "value": flows.get_column("units").to_list(),
+            },
+            valueformat=",.0f",
+        )
+    )
+    fig.update_layout(**_LAYOUT, title=title, height=max(320, 28 * len(at) + 80))
+    return fig
+
+
+def capacity_ranking(values: pl.DataFrame, top: int = 15) -> go.Figure:
+    """Lines (``source_id``, ``item_id``) ranked by ``value`` summed over months: the weighted
+    late unit-months saved by one more unit of capacity in every month of the horizon."""
+    title = "Value of one more unit of capacity"
+    if values.height == 0:
+        return empty_figure("No capacity values in this run", title)
+    ranked = (
+        values.group_by("source_id", "item_id")
+        .agg(pl.col("value").sum())
+        .filter(pl.col("value") > 0)
+        .sort(["value", "source_id", "item_id"], descending=[True, False, False])
+        .head(top)
+    )
+    if ranked.height == 0:
+        return empty_figure("No extra capacity would reduce lateness", title)
+    labels = [f"{s} {i}" for s, i in ranked.select("source_id", "item_id").iter_rows()]
+    fig = go.Figure(
+        go.Bar(
+            x=ranked.get_column("value").to_list()[::-1],
+            y=labels[::-1],
+            orientation="h",
+            marker={"color": BLUE},
+            hovertemplate="%{y}: %{x:,.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT,
+        title=title,
+        xaxis_title="weighted late unit-months saved per extra unit a month",
+        height=max(260, 28 * ranked.height + 110),
+    )
+    return fig

@@ -1,0 +1,1 @@
+"""The nightly report, comparisons and partner extracts."""

@@ -1,0 +1,222 @@
+"""The nightly report: its files, its figures against the database, reruns, changes, failures."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import duckdb
+import polars as pl
+import pytest
+from conftest import NIGHT_ARGS, Night, make_db
+
+from arsenal.cli import main
+
+
+def tree(folder) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def db_rows(db) -> dict[str, list]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = ["runs", "plan_commitments", "plan_shipments", "stock_outlook", "demand_forecast"]
+        return {t: sorted(con.sql(f"SELECT * FROM {t}").fetchall(), key=str) for t in tables}
+    finally:
+        con.close()
+
+
+def test_the_night_folder_holds_every_part(night: Night):
+    names = {p.name for p in night.folder.iterdir()}
+    assert {"report.html", "report.pdf", "summary.json", "extracts"} <= names
+    summary = json.loads((night.folder / "summary.json").read_text())
+    assert [r["scenario"] for r in summary["runs"]] == ["baseline", "surge", "twn-cut"]
+    assert summary["content_hash"]
+    assert summary["code_version"]
+    assert all(r["solver_status"] == "optimal" for r in summary["runs"])
+    assert (night.out / "nightly.log").read_text().count("written to") == 1
+    pdf = (night.folder / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2
+
+
+def test_extracts_hold_every_result_row_of_the_night(night: Night):
+    summary = json.loads((night.folder / "summary.json").read_text())
+    run_ids = [r["run_id"] for r in summary["runs"]]
+    con = duckdb.connect(str(night.db), read_only=True)
+    for table in ("plan_commitments", "plan_shipments", "stock_projection", "demand_forecast"):
+        expected = con.sql(
+            f"SELECT count(*) FROM {table} WHERE run_id IN (SELECT unnest(?))", params=[run_ids]
+        ).fetchall()[0][0]
+        assert expected > 0
+        assert pl.read_parquet(night.folder / "extracts" / f"{table}.parquet").height == expected
+        assert pl.read_csv(night.folder / "extracts" / f"{table}.csv").height == expected
+    con.close()
+
+
+def test_report_figures_match_the_database(night: Night):
+    """Rebuild each chart's numbers with SQL and find them in the page's figure JSON."""
+    summary = json.loads((night.folder / "summary.json").read_text())
+    base = summary["runs"][0]["run_id"]
+    page = (night.folder / "report.html").read_text()
+    con = duckdb.connect(str(night.db), read_only=True)
+    flows = con.sql(
+        "SELECT source_id, partner_id, sum(units) FROM plan_shipments WHERE run_id = ? "
+        "GROUP BY ALL HAVING sum(units) > 0 ORDER BY 1, 2",
+        params=[base],
+    ).fetchall()
+    decoder = json.JSONDecoder()
+    figures = [
+        decoder.raw_decode(chunk.split(",", 1)[1].lstrip())[0]
+        for chunk in page.split("Plotly.newPlot(")[1:]
+    ]
+    sankeys = [d[0] for d in figures if d and d[0].get("type") == "sankey"]
+    assert len(sankeys) == 1
+    sk = sankeys[0]
+    labels = sk["node"]["label"]
+    found = sorted(
+        (labels[s], labels[t], v)
+        for s, t, v in zip(
+            sk["link"]["source"], sk["link"]["target"], sk["link"]["value"], strict=True
+        )
+    )
+    assert [(a, b) for a, b, _ in found] == [(a, b) for a, b, _ in flows]
+    for (_, _, v), (_, _, w) in zip(found, flows, strict=True):
+        assert v == pytest.approx(w)
+
+    fans = [d for d in figures if any(t.get("name") == "P50" for t in d)]
+    assert fans
+    for traces in fans:
+        p50 = next(t for t in traces if t.get("name") == "P50")
+        months = [m[:7] for m in p50["x"]]
+        holder_item = con.sql(
+            "SELECT holder_id, item_id FROM stock_projection WHERE run_id = ? "
+            "GROUP BY ALL HAVING list(p50 ORDER BY month) = ?::DOUBLE[]",
+            params=[base, p50["y"]],
+        ).fetchall()
+        assert holder_item, "a fan chart's P50 is not a stored projection"
+        assert len(months) == 12
+
+    bars = [d[0] for d in figures if d and d[0].get("type") == "bar"]
+    ranked = con.sql(
+        "SELECT source_id || ' ' || item_id, sum(value) FROM capacity_value WHERE run_id = ? "
+        "GROUP BY ALL HAVING sum(value) > 0 ORDER BY 2 DESC, 1",
+        params=[base],
+    ).fetchall()
+    if ranked:
+        assert list(reversed(bars[0]["y"])) == [r[0] for r in ranked[:15]]
+        assert list(reversed(bars[0]["x"])) == pytest.approx([r[1] for r in ranked[:15]])
+    wlum = con.sql(
+        "SELECT summary->>'$.allocate.weighted_late_unit_months' FROM runs WHERE run_id = ?",
+        params=[base],
+    ).fetchall()[0][0]
+    assert summary["runs"][0]["weighted_late_unit_months"] == pytest.approx(float(wlum))
+    con.close()
+
+
+def test_a_rerun_of_the_same_night_changes_nothing(night_copy: Night):
+    before_tree, before_db = tree(night_copy.folder), db_rows(night_copy.db)
+    code = main(
+        [
+            "nightly",
+            "--db",
+            str(night_copy.db),
+            "--out",
+            str(night_copy.out),
+            "--scenarios",
+            str(night_copy.scenarios),
+            *NIGHT_ARGS,
+        ]
+    )
+    assert code == 0
+    assert tree(night_copy.folder) == before_tree
+    assert db_rows(night_copy.db) == before_db
+
+
+def test_the_next_night_says_what_changed_and_why(night_copy: Night, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(make_db.__defaults__[0], data)
+    pledges = data / "commitments.csv"
+    pledges.write_text(pledges.read_text().replace("TWN-1,TWN,GMLRS,200,", "TWN-1,TWN,GMLRS,9000,"))
+    make_db(night_copy.db, data)
+    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
+    code = main(
+        [
+            "nightly",
+            "--db",
+            str(night_copy.db),
+            "--out",
+            str(night_copy.out),
+            "--scenarios",
+            str(night_copy.scenarios),
+            "--no-pdf",
+            *args,
+        ]
+    )
+    assert code == 0
+    summary = json.loads((night_copy.out / "2026-01-16" / "summary.json").read_text())
+    changes = summary["changes"]
+    assert any(c["kind"] == "promise became late" and c["subject"] == "TWN-1" for c in changes)
+    assert all(c["item_id"] == "GMLRS" for c in changes)
+    assert all("changed capacity or commitments" in c["causes"] for c in changes)
+    assert all("changed forecast" not in c["causes"] for c in changes)
+    page = (night_copy.out / "2026-01-16" / "report.html").read_text()
+    assert "What changed since the last run" in page
+    assert changes[0]["subject"] in page
+    assert (night_copy.folder / "summary.json").is_file()
+
+
+def test_a_failure_exits_non_zero_with_the_reason_in_the_log_and_keeps_the_old_report(
+    night_copy: Night, monkeypatch, capsys
+):
+    before_tree, before_db = tree(night_copy.folder), db_rows(night_copy.db)
+    monkeypatch.setenv("CHROMIUM", "/bin/false")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    code = main(
+        [
+            "nightly",
+            "--db",
+            str(night_copy.db),
+            "--out",
+            str(night_copy.out),
+            "--scenarios",
+            str(night_copy.scenarios),
+            "--force",
+            *NIGHT_ARGS,
+        ]
+    )
+    assert code == 1
+    assert "Chromium" in capsys.readouterr().err
+    assert "nightly run failed" in (night_copy.out / "nightly.log").read_text()
+    assert tree(night_copy.folder) == before_tree
+    assert db_rows(night_copy.db) == before_db
+    assert not list(night_copy.out.glob(".*"))
+
+
+def test_a_bad_scenario_file_is_rejected_before_any_work(night_copy: Night, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.toml").write_text(
+        'name = "x"\ndescription = "d"\n[[capacity]]\nsource = "NOPE"\nitem = "155MM"\nfrom = "2026-01"\nset = 1\n'
+    )
+    before_db = db_rows(night_copy.db)
+    code = main(
+        [
+            "nightly",
+            "--db",
+            str(night_copy.db),
+            "--out",
+            str(night_copy.out),
+            "--scenarios",
+            str(bad),
+            "--force",
+            *NIGHT_ARGS,
+        ]
+    )
+    assert code == 2
+    assert "capacity.source" in capsys.readouterr().err
+    assert "capacity.source" in (night_copy.out / "nightly.log").read_text()
+    assert db_rows(night_copy.db) == before_db
