@@ -1,0 +1,66 @@
+"""``arsenal serve``: the planners' dashboard on a local address."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from store.db import DEFAULT_DB
+
+NAME = "serve"
+HELP = "Serve the planners' dashboard (login required; bound to 127.0.0.1 unless told otherwise)."
+DEFAULT_USERS = "arsenal-users.toml"
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default: {DEFAULT_DB})")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 picks one)")
+    parser.add_argument(
+        "--users",
+        default=DEFAULT_USERS,
+        help=f"users file made with 'arsenal users add' (default: {DEFAULT_USERS})",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default="scenarios",
+        help="folder where saved what-ifs go, read by the nightly run (default: scenarios)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    from dashboards.app import create_app
+    from dashboards.auth import read_users
+
+    if not Path(args.db).exists():
+        raise FileNotFoundError(f"no database at {args.db}; run 'arsenal load' first")
+    users = read_users(args.users)
+    if not users:
+        print(
+            f"arsenal serve: no users in {args.users}; add one first with\n"
+            f"  arsenal users add NAME --role planner --users {args.users}",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_app(args.db, args.users, args.scenarios)
+    server = make_server(args.host, args.port, app.server, threaded=True)
+    host, port = server.server_address[:2]
+    print(
+        f"Arsenal dashboard on http://{host}:{port}/ ({len(users)} users; Ctrl-C stops it)",
+        flush=True,
+    )
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("listening on %s: reachable from other machines", args.host)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,257 @@
+"""Benchmark: the dashboard on the sample data, driven by a real (headless Chromium) browser.
+
+The app runs as ``arsenal serve`` in its own process on a free port, on a fresh database
+(the sample data loaded and the baseline pipeline run). Measured:
+
+1. page load: open each page (navigation start to its chart or figures drawn and no
+   callback pending), N times per page;
+2. what-if round trip: click "Run" on the What-if page until the deltas of that run are shown,
+   N times (each run under a new name, so every round trip waits for its own result);
+3. concurrency: S sessions, each logged in on its own, in threads posting what-ifs (each its
+   own name and capacity factor) to the callback endpoint, R each: latency p95, errors, and
+   cross-talk (a reply naming another session's scenario or with figures that differ from the
+   same what-if run alone).
+
+Targets (issue 6): page load under 1 s, what-if round trip p95 under 1.5 s, no errors or
+cross-talk under 10 concurrent sessions.
+
+    .venv/bin/python bench/dashboard.py
+    .venv/bin/python bench/dashboard.py --runs 20 --sessions 10 --per-session 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "dashboard"))
+
+from dashboard_helpers import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    HttpSession,
+    cell,
+    run_result,
+    whatif_body,
+)
+
+PY = sys.executable
+PASSWORD = "bench-password-1"
+PAGES = [
+    ("Overview", "/", "#overview-late-count"),
+    ("Stocks", "/stocks", "#stocks-fan-graph .main-svg"),
+    ("Backlog", "/backlog", "#backlog-timeline-graph .main-svg"),
+    ("Allocation", "/allocation", "#allocation-sankey-graph .main-svg"),
+    ("Capacity", "/capacity", "#capacity-ranking-graph .main-svg"),
+    ("What-if", "/what-if", "#whatif-run-button"),
+]
+IDLE = (
+    "() => !document.querySelector('[data-dash-is-loading=\"true\"]')"
+    " && !document.querySelector('._dash-loading-callback')"
+)
+
+
+def _arsenal(*args: str, stdin: str | None = None) -> None:
+    done = subprocess.run(
+        [PY, "-m", "arsenal.cli", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"arsenal {args[0]} failed with exit {done.returncode}")
+
+
+def _stats(label: str, seconds: list[float]) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return (
+        f"{label:<28} n={len(ms):<3} median {statistics.median(ms):7.0f} ms   "
+        f"p95 {p95:7.0f} ms   max {ms[-1]:7.0f} ms"
+    )
+
+
+def _serve(db: Path, users: Path, scenarios: Path) -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen(
+        [PY, "-m", "arsenal.cli", "serve", "--db", str(db), "--users", str(users)]
+        + ["--port", "0", "--scenarios", str(scenarios)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    line = server.stdout.readline()
+    if "http://" not in line:
+        server.terminate()
+        raise SystemExit(f"arsenal serve did not start: {line!r}")
+    return server, line.split("http://", 1)[1].split("/", 1)[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20, help="loads per page and what-if runs")
+    parser.add_argument("--sessions", type=int, default=10, help="concurrent sessions")
+    parser.add_argument("--per-session", type=int, default=5, help="what-ifs per session")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} missing: apt-get install chromium chromium-driver")
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="arsenal-bench-dash-") as tmp:
+        work = Path(tmp)
+        db, users, scenarios = work / "bench.duckdb", work / "users.toml", work / "scenarios"
+        scenarios.mkdir()
+        t0 = time.perf_counter()
+        _arsenal("load", str(ROOT / "data" / "sample"), "--db", str(db))
+        _arsenal("run", "--db", str(db))
+        _arsenal(
+            "users", "add", "planner", "--role", "planner", "--users", str(users),
+            "--password-stdin", stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        print(f"sample data loaded and baseline run in {time.perf_counter() - t0:.1f} s")
+        server, host = _serve(db, users, scenarios)
+        base = f"http://{host}"
+        print(f"dashboard at {base} (arsenal serve, pid {server.pid})")
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(30_000)
+                page.goto(base + "/login")
+                page.fill("#login-name", "planner")
+                page.fill("#login-password", PASSWORD)
+                page.click("#login-submit")
+                page.wait_for_selector("#app-user-name")
+
+                print(f"\nPage load (navigation to drawn, {args.runs} loads each):")
+                for _ in range(2):  # warm the server's first-request setup and caches
+                    for _, path, ready in PAGES:
+                        page.goto(base + path)
+                        page.wait_for_selector(ready, state="visible")
+                every = []
+                for name, path, ready in PAGES:
+                    times = []
+                    for _ in range(args.runs):
+                        t = time.perf_counter()
+                        page.goto(base + path)
+                        page.wait_for_selector(ready, state="visible")
+                        page.wait_for_function(IDLE)
+                        times.append(time.perf_counter() - t)
+                    every += times
+                    print("  " + _stats(name, times))
+                print("  " + _stats("all pages", every))
+
+                print(f"\nWhat-if round trip (click Run until its deltas show, {args.runs} runs):")
+                page.goto(base + "/what-if")
+                page.wait_for_selector("#whatif-run-button")
+                for selector, value in (
+                    (cell("capacity", "source"), "BOEING_HARPOON"),
+                    (cell("capacity", "item"), "HARPOON"),
+                ):
+                    page.click(selector)
+                    page.get_by_role("option", name=value, exact=True).click()
+                page.fill(cell("capacity", "multiply"), "2")
+                page.fill(cell("capacity", "from"), "2026-11")
+                sent: list[tuple[str, str]] = []
+                page.on(
+                    "request",
+                    lambda r: (
+                        sent.append((r.url, r.post_data))
+                        if "whatif-run-button" in (r.post_data or "")
+                        else None
+                    ),
+                )
+                times, computed = [], []
+                for i in range(args.runs + 1):
+                    page.fill("#whatif-name", f"bench-{i}")
+                    page.keyboard.press("Tab")
+                    page.wait_for_function(IDLE)
+                    t = time.perf_counter()
+                    page.click("#whatif-run-button")
+                    page.wait_for_function(
+                        "t => document.querySelector('#whatif-result-title')?.textContent === t",
+                        arg=f"bench-{i} against the baseline",
+                    )
+                    if i:  # the first one warms up
+                        times.append(time.perf_counter() - t)
+                        note = page.text_content("#whatif-results").split("computed in ", 1)[1]
+                        computed.append(float(note.split(" s", 1)[0]))
+                print("  " + _stats("round trip", times))
+                print("  " + _stats("of which server compute", computed))
+                browser.close()
+
+            url, body = sent[-1]
+            n = args.sessions * args.per_session
+            factors = [1.0 + 0.25 * (k % 8) for k in range(n)]
+            alone = HttpSession(base, "planner", PASSWORD)
+            expected = {}
+            for f in sorted(set(factors)):
+                reply = run_result(alone.post_json(url, whatif_body(body, "alone", f)))
+                expected[f] = reply["measures"]
+
+            latencies: list[float] = []
+            errors: list[str] = []
+            crosstalk: list[str] = []
+            lock = threading.Lock()
+            start = threading.Barrier(args.sessions)
+
+            def session(s: int) -> None:
+                client = HttpSession(base, "planner", PASSWORD)
+                start.wait()
+                for r in range(args.per_session):
+                    k = s * args.per_session + r
+                    name = f"session-{s}-run-{r}"
+                    t = time.perf_counter()
+                    try:
+                        result = run_result(
+                            client.post_json(url, whatif_body(body, name, factors[k]))
+                        )
+                    except Exception as exc:
+                        with lock:
+                            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                        continue
+                    elapsed = time.perf_counter() - t
+                    with lock:
+                        latencies.append(elapsed)
+                        if result is None:
+                            errors.append(f"{name}: no result in the reply")
+                        elif result["name"] != name or result["measures"] != expected[factors[k]]:
+                            crosstalk.append(name)
+
+            print(
+                f"\nConcurrency: {args.sessions} sessions x {args.per_session} what-ifs, "
+                "threads posting to /_dash-update-component:"
+            )
+            t = time.perf_counter()
+            with ThreadPoolExecutor(args.sessions) as pool:
+                list(pool.map(session, range(args.sessions)))
+            wall = time.perf_counter() - t
+            if latencies:
+                print("  " + _stats("what-if reply", latencies))
+            print(f"  wall {wall:.1f} s, {len(latencies) / wall:.1f} what-ifs/s")
+            print(f"  errors: {len(errors)}   cross-talk: {len(crosstalk)}")
+            for line in (errors + crosstalk)[:10]:
+                print("    " + line)
+            print(json.dumps({"errors": len(errors), "crosstalk": len(crosstalk)}))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""What the pages read: the latest baseline results, per request, read-only, filtered by role.
+
+Every function opens the database read-only for the one request and closes it again, so the
+dashboard never holds the file while the nightly run wants to write it. A partner liaison gets
+only rows releasable to its partner, and aggregates computed from those rows alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import flask
+import polars as pl
+
+from dashboards.auth import User
+from reports.releasability import releasable_commitments, releasable_pools
+from store.db import Connection, connect
+from store.months import add_months
+from store.runs import latest_run
+from store.sql import query
+
+__all__ = ["Reader", "db_path", "open_reader", "reasons_list"]
+
+RISK_COUNT = 5
+
+
+def db_path() -> str:
+    """The database the app was started with."""
+    return flask.current_app.config["ARSENAL_DB"]
+
+
+def reasons_list(raw: Any) -> list[str]:
+    """The ``reasons`` JSON of a plan row as a list of strings."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            return [raw]
+    if isinstance(raw, list):
+        return [str(r) for r in raw]
+    return [str(raw)]
+
+
+@dataclass(frozen=True)
+class Runs:
+    """The newest successful baseline runs for each kind of result (any may be missing)."""
+
+    forecast: dict[str, Any] | None
+    allocate: dict[str, Any] | None
+    project: dict[str, Any] | None
+
+    def run_id(self, kind: str) -> str | None:
+        run = getattr(self, kind)
+        return None if run is None else run["run_id"]
+
+    @property
+    def start_month(self) -> date | None:
+        for run in (self.allocate, self.project, self.forecast):
+            if run is not None:
+                return run["start_month"]
+        return None
+
+
+class Reader:
+    """Named queries against one open read-only connection, filtered for one user."""
+
+    def __init__(self, con: Connection, user: User | None, scenario: str = "baseline") -> None:
+        self.con = con
+        self.user = user
+        self.runs = Runs(
+            forecast=latest_run(con, "forecast", scenario),
+            allocate=latest_run(con, "allocate", scenario),
+            project=latest_run(con, "project", scenario),
+        )
+
+    @property
+    def partner(self) -> str | None:
+        return self.user.partner if self.user is not None and self.user.is_liaison else None
+
+    def _commitment_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame if self.partner is None else releasable_commitments(frame, self.partner)
+
+    def _pool_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame if self.partner is None else releasable_pools(frame, self.partner)
+
+    def names(self) -> dict[tuple[str, str], str]:
+        return {
+            (r["kind"], r["id"]): r["name"]
+            for r in query(self.con, "dashboard_names").iter_rows(named=True)
+        }
+
+    def form_options(self) -> dict[str, list[str]]:
+        """Ids by role (production_source, source, item, partner, holder) for the what-if form."""
+        options: dict[str, list[str]] = {}
+        for role, id_ in query(self.con, "dashboard_form_options").iter_rows():
+            options.setdefault(role, [])
+            if id_ not in options[role]:
+                options[role].append(id_)
+        return options
+
+    def last_load(self) -> dict[str, Any] | None:
+        rows = query(self.con, "status_last_load")
+        return rows.row(0, named=True) if rows.height else None
+
+    def commitments(self) -> pl.DataFrame:
+        """Commitments with backlog and the baseline plan (``late`` true when late)."""
+        frame = query(self.con, "dashboard_commitments", run_id=self.runs.run_id("allocate"))
+        frame = frame.with_columns(late=pl.col("late_unit_months").fill_null(0) > 1e-9)
+        return self._commitment_rows(frame)
+
+    def pools(self) -> pl.DataFrame:
+        frame = query(self.con, "dashboard_pools", run_id=self.runs.run_id("project"))
+        return self._pool_rows(frame)
+
+    def pool_visible(self, holder_id: str, item_id: str) -> bool:
+        pools = self.pools()
+        return (
+            pools.filter((pl.col("holder_id") == holder_id) & (pl.col("item_id") == item_id)).height
+            > 0
+        )
+
+    def stock(self, holder_id: str, item_id: str) -> dict[str, Any] | None:
+        """History, projection, outlook and demand model of one pool (None if not visible)."""
+        pools = self.pools().filter(
+            (pl.col("holder_id") == holder_id) & (pl.col("item_id") == item_id)
+        )
+        if pools.height == 0:
+            return None
+        params = {"holder_id": holder_id, "item_id": item_id}
+        model = query(
+            self.con, "dashboard_demand_model", run_id=self.runs.run_id("forecast"), **params
+        )
+        return {
+            "pool": pools.row(0, named=True),
+            "history": query(self.con, "dashboard_stock_history", **params),
+            "projection": query(
+                self.con, "dashboard_stock_projection", run_id=self.runs.run_id("project"), **params
+            ),
+            "model": model.row(0, named=True) if model.height else None,
+        }
+
+    def shipments(self) -> pl.DataFrame:
+        frame = query(self.con, "dashboard_shipments", run_id=self.runs.run_id("allocate"))
+        return self._commitment_rows(frame)
+
+    def capacity_value(self) -> pl.DataFrame:
+        """Capacity values come from every partner's lateness: none for a liaison."""
+        frame = query(self.con, "dashboard_capacity_value", run_id=self.runs.run_id("allocate"))
+        return frame.clear() if self.partner is not None else frame
+
+    def investments(self) -> pl.DataFrame:
+        frame = query(self.con, "dashboard_investments", run_id=self.runs.run_id("allocate"))
+        return frame.clear() if self.partner is not None else frame
+
+    def overview(self) -> dict[str, Any]:
+        """The Overview page's figures, from the rows this user may see."""
+        commitments = self.commitments()
+        pools = self.pools()
+        start = self.runs.start_month
+        horizon_end = add_months(start, 6) if start is not None else None
+        soon = (
+            pools.filter(
+                pl.col("floor_breach_p50").is_not_null()
+                & (pl.col("floor_breach_p50") < horizon_end)
+                & ~pl.col("below_floor_now")
+            )
+            if horizon_end is not None
+            else pools.clear()
+        )
+        late = commitments.filter(pl.col("late")).sort("weighted_late_unit_months", descending=True)
+        risks: list[dict[str, Any]] = []
+        for row in pools.filter(pl.col("below_floor_now")).iter_rows(named=True):
+            risks.append(
+                {
+                    "kind": "below floor now",
+                    "what": f"{row['holder_id']} {row['item_id']}",
+                    "detail": f"{row['units']:,.0f} units against a floor of {row['floor_units']:,.0f}",
+                }
+            )
+        for row in soon.sort("floor_breach_p50").iter_rows(named=True):
+            risks.append(
+                {
+                    "kind": "floor breach within 6 months",
+                    "what": f"{row['holder_id']} {row['item_id']}",
+                    "detail": f"P50 breach {row['floor_breach_p50']:%Y-%m}",
+                }
+            )
+        for row in late.iter_rows(named=True):
+            done = row["completion_month"]
+            risks.append(
+                {
+                    "kind": "late promise",
+                    "what": f"{row['commitment_id']} ({row['partner_id']} {row['item_id']})",
+                    "detail": (
+                        f"{row['weighted_late_unit_months']:,.0f} weighted late unit-months; "
+                        f"promised {row['promised_month']:%Y-%m}, "
+                        + (f"planned {done:%Y-%m}" if done else "not complete in the horizon")
+                    ),
+                }
+            )
+        return {
+            "runs": self.runs,
+            "load": self.last_load(),
+            "pools_below_floor_now": int(pools.get_column("below_floor_now").sum() or 0),
+            "pools_below_floor_6m": int(pools.get_column("below_floor_now").sum() or 0)
+            + soon.height,
+            "late_promises": late.height,
+            "backlog_units": float(commitments.get_column("backlog_units").sum() or 0.0),
+            "backlog_usd": float(commitments.get_column("backlog_usd").sum() or 0.0),
+            "weighted_late_unit_months": float(
+                commitments.get_column("weighted_late_unit_months").fill_null(0).sum() or 0.0
+            ),
+            "risks": risks[:RISK_COUNT],
+        }
+
+
+@contextmanager
+def open_reader(user: User | None, db: str | None = None) -> Iterator[Reader]:
+    """A :class:`Reader` on a read-only connection that is closed when the block ends."""
+    con = connect(db or db_path(), read_only=True)
+    try:
+        yield Reader(con, user)
+    finally:
+        con.close()

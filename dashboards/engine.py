@@ -1,0 +1,241 @@
+"""The computations the dashboard runs on demand (a budget, a what-if), always on copies.
+
+Inputs are read from the database read-only and the connection is closed before any solve:
+a what-if never holds the file, never writes it, and never changes the baseline. Each call
+builds its own frames, so what-ifs running at the same time share nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import tomli_w
+
+import optimize
+from arsenal.commands.forecast import read_demand
+from arsenal.pipeline import compute
+from arsenal.scenarios import BASELINE, apply_chain, read_scenario, read_scenarios, resolve_chain
+from store.dataset import Dataset, default_start, read_dataset
+from store.db import connect
+from store.months import month_index, month_text
+from store.runs import latest_run
+from store.sql import query
+
+__all__ = [
+    "BaselineInputs",
+    "investment_choice",
+    "read_baseline_inputs",
+    "run_whatif",
+    "scenario_from_doc",
+]
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class BaselineInputs:
+    """What the baseline plan was computed from, and the baseline plan's own figures."""
+
+    dataset: Dataset
+    demand: Any | None  # forecast.demand.DemandResult
+    start: date
+    horizon: int
+    allocate_run: dict[str, Any] | None
+    commitments: pl.DataFrame  # commitment_id, late_unit_months, completion_month, priority
+    outlook: pl.DataFrame  # holder_id, item_id, floor_breach_p50, target_reached_p50
+    investments: pl.DataFrame  # option_id, chosen, cost_usd, ...
+
+    @property
+    def weighted_late_unit_months(self) -> float | None:
+        if self.allocate_run is None:
+            return None
+        summary = json.loads(self.allocate_run["summary"] or "{}")
+        value = summary.get("allocate", summary).get("weighted_late_unit_months")
+        return None if value is None else float(value)
+
+
+def read_baseline_inputs(db: str) -> BaselineInputs:
+    con = connect(db, read_only=True)
+    try:
+        dataset = read_dataset(con)
+        forecast_run = latest_run(con, "forecast")
+        allocate_run = latest_run(con, "allocate")
+        project_run = latest_run(con, "project")
+        demand = read_demand(con, forecast_run["run_id"]) if forecast_run else None
+        allocate_id = allocate_run["run_id"] if allocate_run else None
+        if allocate_run is not None:
+            allocate_run = query(con, "dashboard_run_summary", run_id=allocate_id).row(
+                0, named=True
+            )
+        commitments = query(con, "dashboard_commitments", run_id=allocate_id)
+        outlook = query(
+            con, "dashboard_outlook", run_id=project_run["run_id"] if project_run else None
+        )
+        investments = query(con, "dashboard_investments", run_id=allocate_id)
+    finally:
+        con.close()
+    if allocate_run is not None:
+        start, horizon = allocate_run["start_month"], int(allocate_run["horizon"])
+    elif forecast_run is not None:
+        start, horizon = forecast_run["start_month"], int(forecast_run["horizon"])
+    else:
+        start, horizon = default_start(dataset), 36
+    return BaselineInputs(
+        dataset, demand, start, horizon, allocate_run, commitments, outlook, investments
+    )
+
+
+def investment_choice(inputs: BaselineInputs, budget: float) -> dict[str, Any]:
+    """The expansion options the plan buys under ``budget``, and lateness without and with them."""
+    demand = inputs.demand.forecast if inputs.demand is not None else None
+    plan = optimize.allocate(
+        inputs.dataset, demand, inputs.start, inputs.horizon, budget=float(budget)
+    )
+    chosen = plan.investments.filter(pl.col("chosen"))
+    before = plan.weighted_late_before_investment
+    return {
+        "budget": float(budget),
+        "chosen": chosen.get_column("option_id").to_list(),
+        "cost_usd": float(chosen.get_column("cost_usd").sum() or 0.0),
+        "weighted_late_before": float(
+            before if before is not None else plan.weighted_late_unit_months
+        ),
+        "weighted_late_after": float(plan.weighted_late_unit_months),
+    }
+
+
+def scenario_from_doc(doc: dict[str, Any]) -> Any:
+    """The scenario a form describes, checked by the same reader as a scenario file; raises
+    ``InputRejected`` naming the override and field of each problem."""
+    with tempfile.TemporaryDirectory(prefix="arsenal-whatif-") as tmp:
+        path = Path(tmp) / f"{doc.get('name') or 'what-if'}.toml"
+        path.write_bytes(tomli_w.dumps(doc).encode("utf-8"))
+        return read_scenario(path)
+
+
+def _shift(a: date | None, b: date | None) -> int | None:
+    return None if a is None or b is None else month_index(b, a)
+
+
+def _measure(label: str, a: float | None, b: float | None) -> dict[str, Any]:
+    return {
+        "measure": label,
+        "baseline": a,
+        "scenario": b,
+        "difference": None if a is None or b is None else b - a,
+    }
+
+
+def run_whatif(db: str, doc: dict[str, Any], folder: str | Path) -> dict[str, Any]:
+    """Run the scenario ``doc`` (a scenario file's content) on a copy of the baseline data with
+    the baseline's demand forecast, and set it side by side with the stored baseline plan.
+
+    Differences are scenario minus baseline (negative lateness differences are savings), in
+    the shapes of ``arsenal compare``.
+    """
+    t0 = time.perf_counter()
+    scenario = scenario_from_doc(doc)
+    inputs = read_baseline_inputs(db)
+    if inputs.allocate_run is None or inputs.demand is None:
+        raise RuntimeError("no baseline plan yet: run 'arsenal run' first")
+    library = {}
+    if scenario.base != BASELINE:
+        library = {k: v for k, v in read_scenarios(folder).items() if k != scenario.name}
+    library[scenario.name] = scenario
+    applied = apply_chain(inputs.dataset, resolve_chain(scenario.name, library))
+    result = compute(applied, inputs.start, inputs.horizon, demand=inputs.demand)
+    plan = result.plan
+
+    base_c = inputs.commitments.filter(pl.col("late_unit_months").is_not_null()).select(
+        "commitment_id", "partner_id", "item_id", "completion_month", "late_unit_months"
+    )
+    scen_c = plan.commitments.select(
+        "commitment_id", "partner_id", "item_id", "completion_month", "late_unit_months"
+    )
+    both = base_c.join(scen_c, on="commitment_id", how="full", suffix="_b", coalesce=True)
+    commitments, became_late, became_on_time = [], [], []
+    for r in both.sort("commitment_id").iter_rows(named=True):
+        la, lb = r["late_unit_months"], r["late_unit_months_b"]
+        late_a, late_b = la is not None and la > TOL, lb is not None and lb > TOL
+        if la is not None and lb is not None:
+            if late_b and not late_a:
+                became_late.append(r["commitment_id"])
+            if late_a and not late_b:
+                became_on_time.append(r["commitment_id"])
+        commitments.append(
+            {
+                "commitment_id": r["commitment_id"],
+                "partner_id": r["partner_id"] or r["partner_id_b"],
+                "item_id": r["item_id"] or r["item_id_b"],
+                "completion_month_a": month_text(r["completion_month"]),
+                "completion_month_b": month_text(r["completion_month_b"]),
+                "completion_shift_months": _shift(r["completion_month"], r["completion_month_b"]),
+                "late_unit_months_a": la,
+                "late_unit_months_b": lb,
+            }
+        )
+
+    pools = []
+    outlook = inputs.outlook.join(
+        result.outlook.select("holder_id", "item_id", "floor_breach_p50", "target_reached_p50"),
+        on=["holder_id", "item_id"],
+        how="full",
+        suffix="_b",
+        coalesce=True,
+    )
+    for r in outlook.sort("holder_id", "item_id").iter_rows(named=True):
+        pools.append(
+            {
+                "holder_id": r["holder_id"],
+                "item_id": r["item_id"],
+                "floor_breach_p50_a": month_text(r["floor_breach_p50"]),
+                "floor_breach_p50_b": month_text(r["floor_breach_p50_b"]),
+                "floor_breach_shift_months": _shift(r["floor_breach_p50"], r["floor_breach_p50_b"]),
+                "rebuild_p50_a": month_text(r["target_reached_p50"]),
+                "rebuild_p50_b": month_text(r["target_reached_p50_b"]),
+                "rebuild_shift_months": _shift(r["target_reached_p50"], r["target_reached_p50_b"]),
+            }
+        )
+
+    chosen_a = inputs.investments.filter(pl.col("chosen").fill_null(False))
+    chosen_b = plan.investments.filter(pl.col("chosen"))
+    cost_a = float(chosen_a.get_column("cost_usd").sum() or 0.0)
+    cost_b = float(chosen_b.get_column("cost_usd").sum() or 0.0) + float(applied.cost_usd)
+    late_a = sum(c["late_unit_months_a"] or 0.0 for c in commitments)
+    late_b = sum(c["late_unit_months_b"] or 0.0 for c in commitments)
+    count_a = sum(1 for c in commitments if (c["late_unit_months_a"] or 0.0) > TOL)
+    count_b = sum(1 for c in commitments if (c["late_unit_months_b"] or 0.0) > TOL)
+    breach_a = sum(1 for p in pools if p["floor_breach_p50_a"])
+    breach_b = sum(1 for p in pools if p["floor_breach_p50_b"])
+    return {
+        "name": scenario.name,
+        "base": scenario.base,
+        "baseline_run": inputs.allocate_run["run_id"],
+        "start": month_text(inputs.start),
+        "horizon": inputs.horizon,
+        "status": plan.status,
+        "measures": [
+            _measure(
+                "Weighted late unit-months",
+                inputs.weighted_late_unit_months,
+                float(plan.weighted_late_unit_months),
+            ),
+            _measure("Late unit-months", late_a, late_b),
+            _measure("Late promises", float(count_a), float(count_b)),
+            _measure("Stocks below floor by P50", float(breach_a), float(breach_b)),
+            _measure("Cost (USD)", cost_a, cost_b),
+        ],
+        "became_late": became_late,
+        "became_on_time": became_on_time,
+        "commitments": commitments,
+        "pools": pools,
+        "investments_b": chosen_b.get_column("option_id").to_list(),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }

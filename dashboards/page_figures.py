@@ -1,0 +1,77 @@
+"""Figures only the dashboard draws: plain functions, data in, ``go.Figure`` out.
+
+The figures the nightly report shares (fan chart, backlog timeline, Sankey, capacity ranking)
+live in ``dashboards/figures.py``; these are the dashboard's own.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.figures import empty_figure
+
+__all__ = [
+    "shipments_by_month",
+    "whatif_lateness",
+]
+
+_LAYOUT = {
+    "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
+    "plot_bgcolor": "#fff",
+    "paper_bgcolor": "#fff",
+    "font": {"family": "system-ui, sans-serif", "size": 12},
+}
+
+
+def shipments_by_month(shipments: pl.DataFrame, item_id: str | None = None) -> go.Figure:
+    """Units shipped per month, stacked by source (one item, or all)."""
+    frame = shipments if item_id is None else shipments.filter(pl.col("item_id") == item_id)
+    if frame.height == 0:
+        return empty_figure("No shipments in the plan")
+    monthly = frame.group_by("source_id", "month").agg(pl.col("units").sum()).sort("month")
+    fig = go.Figure()
+    for source in sorted(monthly.get_column("source_id").unique().to_list()):
+        rows = monthly.filter(pl.col("source_id") == source)
+        fig.add_trace(
+            go.Bar(
+                x=rows.get_column("month").to_list(),
+                y=rows.get_column("units").to_list(),
+                name=source,
+            )
+        )
+    fig.update_layout(
+        **_LAYOUT,
+        barmode="stack",
+        title="Shipments per month (leaving the source)",
+        yaxis_title="units",
+        height=340,
+    )
+    return fig
+
+
+def whatif_lateness(
+    baseline: dict[str, float], scenario: dict[str, float], scenario_name: str
+) -> go.Figure:
+    """The change in late unit-months of each promise whose lateness moves (scenario minus
+    baseline: below zero the promise is kept sooner)."""
+    ids = sorted(baseline.keys() | scenario.keys())
+    change = {i: scenario.get(i, 0.0) - baseline.get(i, 0.0) for i in ids}
+    moved = sorted((i for i in ids if abs(change[i]) > 1e-6), key=lambda i: change[i])
+    if not moved:
+        return empty_figure(f"No promise's lateness changes in {scenario_name}")
+    fig = go.Figure(
+        go.Bar(
+            x=moved,
+            y=[change[i] for i in moved],
+            marker={"color": ["#2e7d32" if change[i] < 0 else "#b3261e" for i in moved]},
+            hovertemplate="%{x}: %{y:+,.0f} late unit-months<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT,
+        title=f"Change in late unit-months per promise, {scenario_name} against the baseline",
+        yaxis_title="late unit-months",
+        height=320,
+    )
+    return fig

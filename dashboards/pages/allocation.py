@@ -1,0 +1,132 @@
+"""Allocation: which source sends what to which partner, when; the plan as a table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import polars as pl
+from dash import Input, Output, callback, dcc, html
+
+from dashboards.data import open_reader
+from dashboards.figures import allocation_sankey, empty_figure
+from dashboards.page_figures import shipments_by_month
+from dashboards.ui import frame_table, page_user, role_note
+
+dash.register_page(
+    __name__, path="/allocation", name="Allocation", order=3, title="Arsenal - Allocation"
+)
+
+ALL = "(all items)"
+COLUMNS = [
+    ("source_id", "source"),
+    ("commitment_id", "commitment"),
+    ("partner_id", "partner"),
+    ("item_id", "item"),
+    ("month", "ships"),
+    ("arrival_month", "arrives"),
+    ("units", "units"),
+]
+
+
+def _views(shipments: pl.DataFrame | None, item: str | None) -> tuple[Any, Any, Any]:
+    """Sankey, shipments per month and the plan table for one item (or all)."""
+    if shipments is None:
+        return empty_figure("Not available"), empty_figure("Not available"), ""
+    frame = shipments
+    if item and item != ALL:
+        frame = frame.filter(pl.col("item_id") == item)
+    frame = frame.select([c for c, _ in COLUMNS])
+    title = "Sources to partners" + ("" if not item or item == ALL else f": {item}")
+    table = frame_table(frame, COLUMNS, "allocation-plan-table")
+    return allocation_sankey(frame, title), shipments_by_month(frame), table
+
+
+def layout(item: str | None = None, **_query: str) -> html.Div:
+    user, allowed = page_user()
+    items: list[str] = []
+    shipments = None
+    if allowed:
+        with open_reader(user) as reader:
+            shipments = reader.shipments()
+        items = sorted(shipments.get_column("item_id").unique().to_list())
+    item = item if item in items else ALL
+    sankey, bars, table = _views(shipments, item)
+    return html.Div(
+        [
+            html.H1("Allocation"),
+            html.Div(role_note(user), hidden=allowed),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label("Item", htmlFor="allocation-item-dropdown"),
+                            dcc.Dropdown(
+                                [ALL, *items],
+                                item,
+                                id="allocation-item-dropdown",
+                                clearable=False,
+                            ),
+                        ]
+                    ),
+                    html.Button(
+                        "Download the plan (CSV)",
+                        id="allocation-download-button",
+                        className="secondary",
+                    ),
+                    dcc.Download(id="allocation-download"),
+                ],
+                className="controls",
+                hidden=not allowed,
+            ),
+            dcc.Loading(
+                [
+                    dcc.Graph(
+                        id="allocation-sankey-graph", figure=sankey, config={"displaylogo": False}
+                    ),
+                    dcc.Graph(
+                        id="allocation-shipments-graph", figure=bars, config={"displaylogo": False}
+                    ),
+                ]
+            ),
+            html.H2("The plan"),
+            html.Div(table, id="allocation-plan", className="scroll"),
+        ],
+        id="allocation-page",
+    )
+
+
+def _shipments() -> pl.DataFrame | None:
+    user, allowed = page_user()
+    if not allowed:
+        return None
+    with open_reader(user) as reader:
+        return reader.shipments()
+
+
+@callback(
+    Output("allocation-sankey-graph", "figure"),
+    Output("allocation-shipments-graph", "figure"),
+    Output("allocation-plan", "children"),
+    Input("allocation-item-dropdown", "value"),
+    prevent_initial_call=True,
+)
+def _show(item: str | None) -> tuple[Any, Any, Any]:
+    return _views(_shipments(), item)
+
+
+@callback(
+    Output("allocation-download", "data"),
+    Input("allocation-download-button", "n_clicks"),
+    dash.State("allocation-item-dropdown", "value"),
+    prevent_initial_call=True,
+)
+def _download(_clicks: int | None, item: str | None) -> Any:
+    frame = _shipments()
+    if frame is None:
+        return dash.no_update
+    if item and item != ALL:
+        frame = frame.filter(pl.col("item_id") == item)
+    frame = frame.select([c for c, _ in COLUMNS])
+    name = "plan.csv" if not item or item == ALL else f"plan-{item}.csv"
+    return {"content": frame.write_csv(), "filename": name, "type": "text/csv"}

@@ -1,0 +1,170 @@
+"""Capacity: which line is worth most, in which months; what a budget would buy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import polars as pl
+from dash import Input, Output, callback, dcc, html
+
+from dashboards.data import db_path, open_reader
+from dashboards.engine import investment_choice, read_baseline_inputs
+from dashboards.figures import capacity_ranking, empty_figure
+from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note, simple_table
+
+ROLES = ("viewer", "planner")
+dash.register_page(
+    __name__, path="/capacity", name="Capacity", order=4, title="Arsenal - Capacity", roles=ROLES
+)
+
+
+def ranking_rows(values: pl.DataFrame, top: int = 15) -> list[list[str]]:
+    """Per line: months where one more unit helps, total and best-month value."""
+    if values.height == 0:
+        return []
+    ranked = (
+        values.filter(pl.col("value") > 1e-9)
+        .group_by("source_id", "item_id")
+        .agg(
+            total=pl.col("value").sum(),
+            best=pl.col("value").max(),
+            first=pl.col("month").min(),
+            last=pl.col("month").max(),
+            months=pl.len(),
+        )
+        .sort("total", descending=True)
+        .head(top)
+    )
+    return [
+        [
+            r["source_id"],
+            r["item_id"],
+            f"{fmt_month(r['first'])} to {fmt_month(r['last'])} ({r['months']} months)",
+            fmt_number(r["best"], 1),
+            fmt_number(r["total"], 1),
+        ]
+        for r in ranked.iter_rows(named=True)
+    ]
+
+
+def layout(**_query: str) -> html.Div:
+    user, allowed = page_user(ROLES)
+    values = pl.DataFrame()
+    options = pl.DataFrame()
+    if allowed:
+        with open_reader(user) as reader:
+            values = reader.capacity_value()
+            options = reader.investments()
+    total = float(options.get_column("cost_usd").sum()) if options.height else 0.0
+    rows = ranking_rows(values)
+    marks = {0: "$0", int(total): fmt_usd(total)} if total else {0: "$0"}
+    return html.Div(
+        [
+            html.H1("Capacity"),
+            html.Div(role_note(user), hidden=allowed),
+            html.Div(
+                [
+                    dcc.Graph(
+                        id="capacity-ranking-graph",
+                        figure=capacity_ranking(values)
+                        if allowed
+                        else empty_figure("Not available"),
+                        config={"displaylogo": False},
+                    ),
+                    html.P(
+                        "Value: weighted late unit-months saved by one more unit of capacity in a "
+                        "month (from the plan's duals).",
+                        className="note",
+                    ),
+                    simple_table(
+                        [
+                            "source",
+                            "item",
+                            "months where it helps",
+                            "best month",
+                            "sum over months",
+                        ],
+                        rows,
+                        "capacity-ranking-table",
+                        numeric=(3, 4),
+                    ),
+                    html.H2("Investment under a budget"),
+                    html.Div(
+                        [
+                            html.Label("Budget (USD)", htmlFor="capacity-budget-slider"),
+                            dcc.Slider(
+                                0,
+                                max(total, 1.0),
+                                value=0,
+                                marks=marks,
+                                id="capacity-budget-slider",
+                                updatemode="mouseup",
+                                tooltip={"placement": "bottom", "always_visible": False},
+                            ),
+                        ],
+                        className="field",
+                    ),
+                    dcc.Loading(
+                        html.Div(
+                            html.P(
+                                "Move the slider: the plan then buys the expansion options that "
+                                "cut weighted lateness most within that budget.",
+                                className="note",
+                            ),
+                            id="capacity-investment",
+                        )
+                    ),
+                ],
+                hidden=not allowed,
+            ),
+        ],
+        id="capacity-page",
+    )
+
+
+@callback(
+    Output("capacity-investment", "children"),
+    Input("capacity-budget-slider", "value"),
+    prevent_initial_call=True,
+)
+def _invest(budget: float | None) -> Any:
+    user, allowed = page_user(ROLES)
+    if not allowed:
+        return ""
+    with open_reader(user) as reader:
+        options = reader.investments()
+    if options.height == 0:
+        return html.P("No expansion options in the data.", className="note")
+    budget = float(budget or 0.0)
+    choice = investment_choice(read_baseline_inputs(db_path()), budget)
+    chosen = set(choice["chosen"])
+    saved = choice["weighted_late_before"] - choice["weighted_late_after"]
+    rows = [
+        [
+            r["option_id"],
+            f"{r['source_id']} {r['item_id']}",
+            fmt_number(r["added_units_per_month"]),
+            str(r["lead_time_months"]),
+            fmt_usd(r["cost_usd"]),
+            "buy" if r["option_id"] in chosen else "",
+        ]
+        for r in options.iter_rows(named=True)
+    ]
+    return html.Div(
+        [
+            html.P(
+                f"With {fmt_usd(budget)}: buy {', '.join(sorted(chosen)) or 'nothing'} for "
+                f"{fmt_usd(choice['cost_usd'])}; weighted late unit-months "
+                f"{fmt_number(choice['weighted_late_before'])} -> "
+                f"{fmt_number(choice['weighted_late_after'])} (saves {fmt_number(saved)}).",
+                id="capacity-investment-summary",
+            ),
+            simple_table(
+                ["option", "line", "added per month", "lead time (months)", "cost", "choice"],
+                rows,
+                "capacity-options-table",
+                numeric=(2, 3, 4),
+            ),
+        ]
+    )

@@ -1,0 +1,176 @@
+"""Stocks: one pool's history and projected P10-P90 fan, floor and target, breach and rebuild."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import polars as pl
+from dash import Input, Output, callback, dcc, html
+
+from dashboards.data import Reader, open_reader
+from dashboards.figures import empty_figure, stock_fan
+from dashboards.ui import fmt_month, fmt_number, page_user, role_note, simple_table
+
+dash.register_page(__name__, path="/stocks", name="Stocks", order=1, title="Arsenal - Stocks")
+
+
+def _default_pool(
+    pools: pl.DataFrame, holder: str | None, item: str | None
+) -> tuple[str | None, str | None]:
+    if pools.height == 0:
+        return None, None
+    if (
+        holder
+        and item
+        and pools.filter((pl.col("holder_id") == holder) & (pl.col("item_id") == item)).height
+    ):
+        return holder, item
+    risky = pools.sort(
+        ["below_floor_now", "floor_breach_p50"], descending=[True, False], nulls_last=True
+    )
+    row = risky.row(0, named=True)
+    return row["holder_id"], row["item_id"]
+
+
+def layout(holder: str | None = None, item: str | None = None, **_query: str) -> html.Div:
+    user, allowed = page_user()
+    holders: list[str] = []
+    items: list[str] = []
+    chosen: tuple[str | None, str | None] = (None, None)
+    views: tuple[Any, Any, Any] = (empty_figure("Not available"), "", "")
+    if allowed:
+        with open_reader(user) as reader:
+            pools = reader.pools()
+            holders = sorted(pools.get_column("holder_id").unique().to_list())
+            chosen = _default_pool(pools, holder, item)
+            items = _items(pools, chosen[0])
+            views = _pool_views(reader, *chosen)
+    return html.Div(
+        [
+            html.H1("Stocks"),
+            html.Div(role_note(user), hidden=allowed),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label("Holder", htmlFor="stocks-holder-dropdown"),
+                            dcc.Dropdown(
+                                holders, chosen[0], id="stocks-holder-dropdown", clearable=False
+                            ),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Item", htmlFor="stocks-item-dropdown"),
+                            dcc.Dropdown(
+                                items, chosen[1], id="stocks-item-dropdown", clearable=False
+                            ),
+                        ]
+                    ),
+                ],
+                className="controls",
+                hidden=not allowed,
+            ),
+            dcc.Loading(
+                dcc.Graph(id="stocks-fan-graph", figure=views[0], config={"displaylogo": False})
+            ),
+            html.Div(
+                [html.Div(views[1], id="stocks-outlook"), html.Div(views[2], id="stocks-model")],
+                className="panel",
+            ),
+        ],
+        id="stocks-page",
+    )
+
+
+@callback(
+    Output("stocks-item-dropdown", "options"),
+    Output("stocks-item-dropdown", "value"),
+    Input("stocks-holder-dropdown", "value"),
+    dash.State("stocks-item-dropdown", "value"),
+    prevent_initial_call=True,
+)
+def _items_of_holder(holder: str | None, item: str | None) -> tuple[list[str], str | None]:
+    user, allowed = page_user()
+    if not allowed or not holder:
+        return [], None
+    with open_reader(user) as reader:
+        items = _items(reader.pools(), holder)
+    return items, item if item in items else (items[0] if items else None)
+
+
+def _items(pools: pl.DataFrame, holder: str | None) -> list[str]:
+    return sorted(pools.filter(pl.col("holder_id") == holder).get_column("item_id").to_list())
+
+
+def _outlook(pool: dict[str, Any]) -> html.Div:
+    def row(label: str, key: str) -> list[str]:
+        return [label] + [
+            fmt_month(pool.get(f"{key}_{p}")) or "none" for p in ("p10", "p50", "p90")
+        ]
+
+    rows = [row("Falls below floor", "floor_breach")]
+    if pool["target_units"] is not None:
+        rows.append(row("Back to target", "target_reached"))
+    counted = (
+        f"Counted {fmt_number(pool['units'])} units on {pool['as_of']:%Y-%m-%d}; floor "
+        f"{fmt_number(pool['floor_units'])}"
+        + (
+            f", target {fmt_number(pool['target_units'])}"
+            if pool["target_units"] is not None
+            else ""
+        )
+    )
+    return html.Div(
+        [
+            html.P(counted),
+            simple_table(["month", "P10", "P50", "P90"], rows, "stocks-outlook-table"),
+        ]
+    )
+
+
+def _model(model: dict[str, Any] | None) -> html.P:
+    if model is None:
+        return html.P("No demand model for this pool in the latest forecast run.", className="note")
+    score = f"MASE {model['mase']:.2f}" if model["mase"] is not None else "no backtest score"
+    coverage = (
+        f", 80% interval coverage {model['coverage_80']:.0%}"
+        if model["coverage_80"] is not None
+        else ""
+    )
+    return html.P(f"Demand model: {model['model']} ({score}{coverage}).", id="stocks-model-text")
+
+
+@callback(
+    Output("stocks-fan-graph", "figure"),
+    Output("stocks-outlook", "children"),
+    Output("stocks-model", "children"),
+    Input("stocks-holder-dropdown", "value"),
+    Input("stocks-item-dropdown", "value"),
+    prevent_initial_call=True,
+)
+def _show_pool(holder: str | None, item: str | None) -> tuple[Any, Any, Any]:
+    user, allowed = page_user()
+    if not allowed:
+        return empty_figure("Not available"), "", ""
+    with open_reader(user) as reader:
+        return _pool_views(reader, holder, item)
+
+
+def _pool_views(reader: Reader, holder: str | None, item: str | None) -> tuple[Any, Any, Any]:
+    """The fan chart, the outlook and the demand model of one pool."""
+    if not holder or not item:
+        return empty_figure("Choose a holder and an item"), "", ""
+    stock = reader.stock(holder, item)
+    if stock is None:
+        return empty_figure(f"No pool {holder} {item}"), "", ""
+    pool = stock["pool"]
+    fig = stock_fan(
+        stock["history"],
+        stock["projection"],
+        pool["floor_units"],
+        pool["target_units"],
+        f"{holder} {item}",
+    )
+    return fig, _outlook(pool), _model(stock["model"])

@@ -1,0 +1,162 @@
+"""Every page in a real browser: logins, no console errors, charts that follow the selection."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from store.db import connect
+from store.runs import latest_run
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("overview", "/", "#overview-late-count"),
+    ("stocks", "/stocks", "#stocks-fan-graph .main-svg"),
+    ("backlog", "/backlog", "#backlog-timeline-graph .main-svg"),
+    ("allocation", "/allocation", "#allocation-sankey-graph .main-svg"),
+    ("capacity", "/capacity", "#capacity-ranking-graph .main-svg"),
+    ("whatif", "/what-if", "#whatif-page"),
+]
+
+
+def _plot_data(session, graph_id: str) -> list[dict]:
+    return session.page.evaluate(
+        "id => document.querySelector(`#${id} .js-plotly-plot`).data"
+        ".map(t => ({name: t.name, x: t.x, y: t.y}))",
+        graph_id,
+    )
+
+
+def test_login_is_required(login, dash_url):
+    session = login(None)
+    session.page.goto(dash_url + "/stocks")
+    session.page.wait_for_selector("#login-name")
+    assert "/login" in session.page.url
+    # The callback endpoint refuses without a session, whatever the page does.
+    request = urllib.request.Request(
+        dash_url + "/_dash-update-component",
+        data=json.dumps({"output": "x.children", "inputs": []}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+    session.page.fill("#login-name", "plan")
+    session.page.fill("#login-password", "not the password")
+    session.page.click("#login-submit")
+    assert session.page.inner_text("#login-error") == "Unknown user or wrong password."
+    session.screenshot("login")
+
+
+@pytest.mark.parametrize("user", ["plan", "view", "pol"])
+def test_every_page_loads_without_console_errors(login, user):
+    session = login(user)
+    nav = session.page.inner_text("#app-nav-links")
+    for name, path, ready in PAGES:
+        if user == "pol" and name in ("capacity", "whatif"):
+            assert name.capitalize() not in nav
+            assert "What-if" not in nav
+            session.goto(path, f"#{name}-page")
+            assert "not available to the liaison role" in session.page.inner_text(f"#{name}-page")
+            continue
+        session.goto(path, ready)
+        session.screenshot(f"{name}-{user}")
+    assert session.errors == []
+    # Works offline: every script, style sheet and font comes from the app itself.
+    foreign = [u for u in session.requests if not u.startswith((session.base, "data:", "blob:"))]
+    assert foreign == []
+
+
+def test_overview_figures_match_the_database(login, dash_env):
+    con = connect(dash_env["db"], read_only=True)
+    try:
+        late, wlum, units = con.execute(
+            """
+            SELECT count(*) FILTER (WHERE p.late_unit_months > 1e-9),
+                   sum(p.late_unit_months * pow(2, 5 - c.priority)),
+                   sum(p.backlog_units)
+            FROM plan_commitments p JOIN commitments c USING (commitment_id)
+            WHERE p.run_id = $run_id
+            """,
+            {"run_id": latest_run(con, "allocate")["run_id"]},
+        ).fetchone()
+    finally:
+        con.close()
+    session = login("plan")
+    session.goto("/", "#overview-late-count")
+    assert int(session.page.inner_text("#overview-late-count")) == late
+    shown = float(session.page.inner_text("#overview-weighted-late").replace(",", ""))
+    assert shown == pytest.approx(wlum, abs=0.5)
+    shown_units = float(session.page.inner_text("#overview-backlog-units").replace(",", ""))
+    assert shown_units == pytest.approx(units, abs=0.5)
+    assert len(session.page.query_selector_all("#overview-risks-table tbody tr")) == 5
+
+
+def test_stock_chart_follows_the_selection(login, dash_env):
+    con = connect(dash_env["db"], read_only=True)
+    try:
+        projection = {
+            (h, i): [p50 for p50 in values]
+            for h, i, values in con.execute(
+                """
+                SELECT holder_id, item_id, list(p50 ORDER BY month)
+                FROM stock_projection
+                WHERE run_id = $run_id
+                GROUP BY ALL
+                """,
+                {"run_id": latest_run(con, "project")["run_id"]},
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    session = login("plan")
+    session.goto("/stocks", "#stocks-fan-graph .main-svg")
+    for holder, item in [("US_DEPOT", "155MM"), ("UKR", "155MM"), ("US_DEPOT", "GMLRS")]:
+        session.choose("stocks-holder-dropdown", holder)
+        session.choose("stocks-item-dropdown", item)
+        session.page.wait_for_function(
+            "t => document.querySelector('#stocks-fan-graph .gtitle')?.textContent === t",
+            arg=f"{holder} {item}",
+        )
+        p50 = next(t for t in _plot_data(session, "stocks-fan-graph") if t["name"] == "P50")
+        assert p50["y"] == pytest.approx(projection[(holder, item)])
+    assert session.errors == []
+
+
+def test_budget_slider_shows_what_a_budget_buys(login, dash_env):
+    con = connect(dash_env["db"], read_only=True)
+    try:
+        costs = dict(con.execute("SELECT option_id, cost_usd FROM expansion_options").fetchall())
+    finally:
+        con.close()
+    session = login("plan")
+    session.goto("/capacity", "#capacity-ranking-graph .main-svg")
+    assert len(session.page.query_selector_all("#capacity-ranking-table tbody tr")) > 0
+    budget = session.page.locator("#capacity-budget-slider input[type=number]")
+    budget.fill("1000000000")
+    budget.press("Tab")
+    session.page.wait_for_selector("#capacity-investment-summary")
+    session.idle()
+    summary = session.page.inner_text("#capacity-investment-summary")
+    rows = session.page.eval_on_selector_all(
+        "#capacity-options-table tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
+    )
+    assert {r[0] for r in rows} == set(costs)
+    bought = [r[0] for r in rows if r[5] == "buy"]
+    assert "With $" in summary
+    assert summary.startswith("With $1.00B: buy ")
+    assert sum(costs[b] for b in bought) <= 1e9
+    for option in bought:
+        assert option in summary
+    before, after = (
+        summary.split("weighted late unit-months ", 1)[1].split(" (saves")[0].split(" -> ")
+    )
+    assert float(after.replace(",", "")) <= float(before.replace(",", ""))
+    session.screenshot("capacity-budget")
+    assert session.errors == []

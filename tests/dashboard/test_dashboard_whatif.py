@@ -1,0 +1,337 @@
+"""The What-if page in a real browser: runs on a copy, agrees with ``arsenal compare``, saves
+scenario files that open again, refuses viewers, and says what is wrong with a bad form."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from dashboard_helpers import ROOT, HttpSession, cell, run_result, whatif_body
+
+from arsenal.scenarios import read_scenario
+from store.db import connect
+
+pytestmark = pytest.mark.browser
+
+
+def _number(text: str) -> float:
+    text = text.strip().replace(",", "").replace("$", "")
+    sign = -1.0 if text.startswith("-") else 1.0
+    return sign * float(text.lstrip("+-") or 0)
+
+
+def _deltas(session) -> dict[str, list[str]]:
+    rows = session.page.eval_on_selector_all(
+        "#whatif-deltas-table tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
+    )
+    return {r[0]: r[1:] for r in rows}
+
+
+def _most_valuable_line(db: Path) -> tuple[str, str, str]:
+    """The (source, item) whose extra capacity the baseline plan values most, and its start."""
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(
+            """
+            SELECT v.source_id, v.item_id, strftime(r.start_month, '%Y-%m')
+            FROM capacity_value v JOIN runs r USING (run_id)
+            WHERE r.scenario = 'baseline' AND r.status = 'ok'
+            GROUP BY ALL ORDER BY sum(v.value) DESC LIMIT 1
+            """
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def _arsenal(*argv: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "arsenal.cli", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _fill_capacity(session, source: str, item: str, factor: str, start: str, row: int = 0) -> None:
+    session.choose(cell("capacity", "source", row), source)
+    session.choose(cell("capacity", "item", row), item)
+    session.page.fill(cell("capacity", "multiply", row), factor)
+    session.page.fill(cell("capacity", "from", row), start)
+
+
+def test_doubling_a_constrained_source_cuts_lateness_as_arsenal_compare_says(login, dash_env):
+    source, item, start = _most_valuable_line(dash_env["db"])
+    session = login("plan")
+    session.goto("/what-if", "#whatif-run-button")
+    session.page.fill("#whatif-name", "double-top-line")
+    _fill_capacity(session, source, item, "2", start)
+    session.page.click("#whatif-run-button")
+    session.page.wait_for_selector("#whatif-deltas-table")
+    session.page.wait_for_selector("#whatif-lateness-graph .main-svg")
+    session.screenshot("whatif-result")
+    shown = _deltas(session)
+    base_w, scen_w, diff_w = (_number(v) for v in shown["Weighted late unit-months"])
+    assert scen_w < base_w  # visibly less lateness than the baseline
+    assert diff_w == scen_w - base_w
+
+    session.page.click("#whatif-save-button")
+    session.page.wait_for_selector("#whatif-saved")
+    folder, db = dash_env["scenarios"], dash_env["db"]
+    _arsenal("run", "--db", str(db), "--scenario", "double-top-line", "--scenarios", str(folder))
+    compared = json.loads(
+        _arsenal("compare", "baseline", "double-top-line", "--db", str(db), "--json")
+    )
+    w = compared["weighted_late_unit_months"]
+    assert (base_w, scen_w, diff_w) == (round(w["a"]), round(w["b"]), round(w["difference"]))
+    late = compared["late_unit_months"]
+    assert [_number(v) for v in shown["Late unit-months"]] == [
+        round(late["a"]),
+        round(late["b"]),
+        round(late["difference"]),
+    ]
+    counts = [_number(v) for v in shown["Late promises"][:2]]
+    assert counts == [compared["a"]["late_commitments"], compared["b"]["late_commitments"]]
+    on_time = session.page.inner_text("#whatif-became-on-time").split(": ", 1)[1]
+    assert on_time == (", ".join(compared["promises"]["became_on_time"]) or "none")
+    moved = {
+        r["commitment_id"]: r["completion_month_b"] or "beyond horizon"
+        for r in compared["commitments"]
+        if r["completion_month_a"] != r["completion_month_b"]
+    }
+    rows = session.page.eval_on_selector_all(
+        "#whatif-completion-table tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
+    )
+    assert {r[0]: r[4] for r in rows} == moved
+    assert session.errors == []
+
+
+def test_a_running_whatif_shows_that_it_is_running(login):
+    session = login("plan")
+    session.goto("/what-if", "#whatif-run-button")
+    session.page.fill("#whatif-name", "slow-network")
+    _fill_capacity(session, "BOEING_HARPOON", "HARPOON", "1.5", "2026-11")
+    held = []
+
+    def hold_run(route):
+        if "whatif-run-button" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    session.page.route("**/_dash-update-component*", hold_run)
+    session.page.click("#whatif-run-button")
+    session.page.wait_for_selector("text=Running the what-if...")
+    assert session.page.is_disabled("#whatif-run-button")
+    assert len(held) == 1
+    held[0].continue_()
+    session.page.wait_for_selector("#whatif-deltas-table")
+    session.page.wait_for_function("() => !document.querySelector('#whatif-run-button').disabled")
+    assert session.page.inner_text("#whatif-status") == ""
+
+
+def test_save_then_open_round_trips(login, dash_env):
+    session = login("plan")
+    session.goto("/what-if", "#whatif-run-button")
+    page = session.page
+    page.fill("#whatif-name", "round-trip")
+    page.fill("#whatif-description", "Every kind of row the form has")
+    page.fill("#whatif-budget", "750000000")
+    _fill_capacity(session, "BOEING_HARPOON", "HARPOON", "1.5", "2026-11")
+    _fill_capacity(session, "LM_GMLRS", "GMLRS", "0.5", "2027-01", row=1)
+    page.fill(cell("capacity", "until", 1), "2027-06")
+    session.choose(cell("outage", "source"), "BOEING_HARPOON")
+    page.fill(cell("outage", "from"), "2027-03")
+    page.fill(cell("outage", "until"), "2027-04")
+    session.choose(cell("demand", "holder"), "UKR")
+    session.choose(cell("demand", "item"), "155MM")
+    page.fill(cell("demand", "multiply"), "1.3")
+    page.fill(cell("demand", "from"), "2027-01")
+    session.choose(cell("commitment", "action"), "change")
+    page.fill(cell("commitment", "id"), "POL-FMS-GMLRS-2")
+    page.fill(cell("commitment", "quantity"), "400")
+    session.choose(cell("commitment", "priority"), "1")
+    session.choose(cell("route", "source"), "*")
+    session.choose(cell("route", "partner"), "TWN")
+    session.choose(cell("route", "allowed"), "open")
+    page.fill(cell("route", "lead-time-months"), "2")
+    page.keyboard.press("Tab")
+    page.click("#whatif-save-button")
+    page.wait_for_selector("#whatif-saved")
+
+    saved = read_scenario(dash_env["scenarios"] / "round-trip.toml")
+    assert saved.budget_usd == 750_000_000
+    by_kind = {(o.kind, o.index): dict(o.values) for o in saved.overrides}
+    assert by_kind[("capacity", 2)]["multiply"] == 0.5
+    assert str(by_kind[("capacity", 2)]["until"]) == "2027-06-01"
+    assert by_kind[("commitment", 1)] == {
+        "action": "change",
+        "id": "POL-FMS-GMLRS-2",
+        "quantity": 400.0,
+        "priority": 1,
+    }
+    assert by_kind[("route", 1)] == {
+        "source": "*",
+        "partner": "TWN",
+        "allowed": True,
+        "lead_time_months": 2,
+    }
+
+    def form_values(p) -> dict[str, str]:
+        return p.evaluate(
+            """() => Object.fromEntries(
+                Array.from(document.querySelectorAll('#whatif-page [id]'))
+                  .filter(e => e.id.startsWith('{') || e.id.startsWith('whatif-'))
+                  .map(e => [e.id, e.tagName === 'INPUT' ? e.value : e.innerText]))"""
+        )
+
+    before = form_values(page)
+    fresh = login("plan")
+    fresh.goto("/what-if", "#whatif-open-dropdown")
+    fresh.choose("whatif-open-dropdown", "round-trip")
+    fresh.page.click("#whatif-open-button")
+    fresh.page.wait_for_selector("text=Opened round-trip.toml.")
+    fresh.idle()
+    after = form_values(fresh.page)
+    keys = [k for k in before if k.startswith("{") or k in ("whatif-name", "whatif-budget")]
+    assert {k: after[k] for k in keys} == {k: before[k] for k in keys}
+    assert after["whatif-description"] == "Every kind of row the form has"
+
+
+def _captured_run(session) -> tuple[str, str]:
+    """Fill and run a what-if in the browser; the callback request it sent (url, JSON body)."""
+    sent = []
+    session.page.on(
+        "request",
+        lambda r: (
+            sent.append((r.url, r.post_data))
+            if "whatif-run-button" in (r.post_data or "")
+            else None
+        ),
+    )
+    session.page.click("#whatif-run-button")
+    session.page.wait_for_selector("#whatif-deltas-table")
+    assert len(sent) == 1
+    return sent[0]
+
+
+def test_a_viewer_cannot_run_or_save_a_whatif(login, dash_env):
+    viewer = login("view")
+    viewer.goto("/what-if", "#whatif-run-button")
+    assert viewer.page.is_disabled("#whatif-run-button")
+    assert viewer.page.is_disabled("#whatif-save-button")
+    viewer.screenshot("whatif-view")
+    # The server refuses too: replay a planner's run request with the viewer's login.
+    planner = login("plan")
+    planner.goto("/what-if", "#whatif-run-button")
+    planner.page.fill("#whatif-name", "viewer-try")
+    _fill_capacity(planner, "BOEING_HARPOON", "HARPOON", "2", "2026-11")
+    url, body = _captured_run(planner)
+    as_planner = planner.context.request.post(
+        url, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert "whatif-result-store" in as_planner.text()
+    as_viewer = viewer.context.request.post(
+        url, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert as_viewer.ok
+    reply = as_viewer.json()["response"]
+    assert "whatif-result-store" not in reply
+    assert "Your role (viewer) cannot run what-ifs." in json.dumps(reply["whatif-form-errors"])
+    planner.page.fill("#whatif-name", "saved-by-planner")
+    sent = []
+    planner.page.on(
+        "request",
+        lambda r: (
+            sent.append((r.url, r.post_data))
+            if "whatif-save-button" in (r.post_data or "")
+            else None
+        ),
+    )
+    planner.page.click("#whatif-save-button")
+    planner.page.wait_for_selector("#whatif-saved")
+    save_url, save_body = sent[0]
+    as_viewer = viewer.context.request.post(
+        save_url,
+        data=save_body.replace("saved-by-planner", "viewer-try"),
+        headers={"Content-Type": "application/json"},
+    )
+    assert "Your role (viewer) cannot save what-ifs." in as_viewer.text()
+    anonymous = login(None)
+    refused = anonymous.context.request.post(
+        url, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert refused.status == 401
+    assert not (dash_env["scenarios"] / "viewer-try.toml").exists()
+
+
+def test_bad_values_get_inline_messages(login):
+    session = login("plan")
+    session.goto("/what-if", "#whatif-run-button")
+    page = session.page
+    page.fill("#whatif-name", "bad one")
+    _fill_capacity(session, "BOEING_HARPOON", "HARPOON", "twice", "2026-11")
+    page.fill("#whatif-budget", "lots")
+    page.keyboard.press("Tab")
+    page.click("#whatif-run-button")
+    page.wait_for_selector("#whatif-form-errors-list")
+    text = page.inner_text("#whatif-form-errors")
+    assert "Name: 'bad one' must be letters" in text
+    assert "Capacity multipliers, row 1: x capacity 'twice' is not a number." in text
+    assert "Budget: 'lots' is not a number of USD." in text
+    # Values the form accepts but the scenario reader refuses: named by row and field.
+    page.fill("#whatif-name", "bad-month")
+    page.fill("#whatif-budget", "")
+    page.fill(cell("capacity", "multiply"), "2")
+    page.fill(cell("capacity", "from"), "2026-13")
+    page.fill(cell("commitment", "id"), "NO-SUCH-PROMISE")
+    session.choose(cell("commitment", "action"), "change")
+    page.fill(cell("commitment", "quantity"), "10")
+    page.keyboard.press("Tab")
+    page.click("#whatif-run-button")
+    page.wait_for_selector("text=Capacity multipliers, row 1, from")
+    text = page.inner_text("#whatif-form-errors")
+    assert "'2026-13'" in text
+    assert "Traceback" not in page.content()
+    page.fill(cell("capacity", "from"), "2026-11")
+    page.keyboard.press("Tab")
+    page.click("#whatif-run-button")
+    page.wait_for_selector("text=NO-SUCH-PROMISE")
+    assert "Add or change a commitment, row 1" in page.inner_text("#whatif-form-errors")
+    assert page.query_selector("#whatif-deltas-table") is None
+    assert session.errors == []
+
+
+def test_planners_running_whatifs_at_once_never_see_each_others_results(login, dash_url):
+    from conftest import PASSWORD
+
+    session = login("plan")
+    session.goto("/what-if", "#whatif-run-button")
+    session.page.fill("#whatif-name", "template")
+    _fill_capacity(session, "BOEING_HARPOON", "HARPOON", "2", "2026-11")
+    url, body = _captured_run(session)
+    factors = [1.0, 1.25, 1.5, 2.0, 3.0, 4.0]
+    bodies = {f"planner-{i}": whatif_body(body, f"planner-{i}", f) for i, f in enumerate(factors)}
+    alone = HttpSession(dash_url, "plan", PASSWORD)
+    expected = {n: run_result(alone.post_json(url, b))["measures"] for n, b in bodies.items()}
+    assert len({json.dumps(m) for m in expected.values()}) > 1  # the factors make a difference
+
+    def one(name: str) -> tuple[str, dict]:
+        return name, run_result(
+            HttpSession(dash_url, "plan", PASSWORD).post_json(url, bodies[name])
+        )
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        results = dict(pool.map(one, list(bodies) * 2))
+    for name, result in results.items():
+        assert result["name"] == name
+        assert result["measures"] == expected[name]
