@@ -140,6 +140,14 @@ class PipelineResult:
         }
 
 
+def demand_multiplier(forecast: pl.DataFrame, changes: Any) -> pl.DataFrame:
+    """The factor a scenario's demand changes put on each (holder, item, month) of the forecast,
+    so the simulated consumption of the projection moves with the forecast the plan reads."""
+    ones = forecast.select("holder_id", "item_id", "month", pl.lit(1.0).alias("mean"))
+    scaled = apply_demand(ones, changes).rename({"mean": "multiplier"})
+    return scaled.filter(pl.col("multiplier") != 1.0)
+
+
 def compute(
     applied: Applied,
     start: date,
@@ -201,7 +209,14 @@ def compute(
     t0 = time.perf_counter()
     log.info("%s: stock projection (%d paths)", name, paths)
     projected = project_stocks(
-        dataset, DemandResult(demand.models, forecast), plan.shipments, start, horizon, paths, seed
+        dataset,
+        DemandResult(demand.models, forecast),
+        plan.shipments,
+        start,
+        horizon,
+        paths,
+        seed,
+        demand_multiplier=demand_multiplier(demand.forecast, applied.demand),
     )
     timings["project"] = time.perf_counter() - t0
     checkpoint("pipeline:project")

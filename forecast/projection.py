@@ -204,11 +204,14 @@ def project_stocks(
     horizon: int = 36,
     paths: int = 1000,
     seed: int = 0,
+    demand_multiplier: pl.DataFrame | None = None,
 ) -> ProjectionResult:
     """Project every pool over ``paths`` simulated consumption paths (see the module doc).
 
     ``demand``: the forecast stage's result (its ``models`` frame is what is used);
-    ``shipments``: plan_shipments' columns without run_id (None or empty: no plan).
+    ``shipments``: plan_shipments' columns without run_id (None or empty: no plan);
+    ``demand_multiplier``: (holder_id, item_id, month, multiplier) rows scaling the simulated
+    consumption of those months (a scenario's surge or lull); missing rows mean 1.
     """
     models = demand.models if isinstance(demand, DemandResult) else demand[0]
     by_key = {(r["holder_id"], r["item_id"]): r for r in models.iter_rows(named=True)}
@@ -217,6 +220,14 @@ def project_stocks(
         _apply_shipments(pools, pool_of_source, shipments, start, horizon)
 
     months = month_range(start, horizon)
+    scale: dict[tuple[str, str], np.ndarray] = {}
+    if demand_multiplier is not None:
+        for h, i, m, k in demand_multiplier.select(
+            "holder_id", "item_id", "month", "multiplier"
+        ).iter_rows():
+            t = month_index(m, start)
+            if 0 <= t < horizon:
+                scale.setdefault((h, i), np.ones(horizon))[t] = k
     proj_parts: list[pl.DataFrame] = []
     outlook_rows: list[dict] = []
     for key in sorted(pools):
@@ -231,6 +242,8 @@ def project_stocks(
             cons = simulate_series(
                 y, first, row["model"], params, start, horizon, paths, series_rng(seed, *key)
             )
+        if key in scale:
+            cons = cons * scale[key]
         stock = np.empty((paths, horizon))
         level = np.full(paths, pool.stock)
         for t in range(horizon):

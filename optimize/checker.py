@@ -26,6 +26,7 @@ class _PlanLike(Protocol):
     commitments: pl.DataFrame
     shipments: pl.DataFrame
     pools: pl.DataFrame
+    investments: pl.DataFrame
     weighted_late_unit_months: float
 
 
@@ -108,6 +109,18 @@ def check_plan(
                 if k <= t:
                     rate = u
             inflow[pool_of(s, i)][t] += rate
+    chosen = (
+        {o for o, c in plan.investments.select("option_id", "chosen").iter_rows() if c}
+        if plan.investments.height
+        else set()
+    )
+    for o, s, i, added, lead in dataset.expansion_options.select(
+        "option_id", "source_id", "item_id", "added_units_per_month", "lead_time_months"
+    ).iter_rows():
+        if o in chosen:
+            producers.add((s, i))
+            for t in range(lead, H):
+                inflow[pool_of(s, i)][t] += added
     for key in list(inflow):
         start_stock.setdefault(key, 0.0)
         floor.setdefault(key, 0.0)

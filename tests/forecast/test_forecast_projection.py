@@ -63,6 +63,41 @@ def test_constant_consumption_breaches_in_month_8(make_dataset, monthly) -> None
     assert path[-1] == 0  # never below zero
 
 
+def test_demand_multiplier_scales_the_simulated_consumption(make_dataset, monthly) -> None:
+    """The month-8 case with a scenario doubling use from month 3 on: months 1-2 use 10,000
+    (80,000 left), then 20,000 a month: 60,000, 40,000, 20,000, so month 5 is the first to end
+    below the 30,000 floor. Months before the start and other items are left alone."""
+    ds = make_dataset(
+        sources=SOURCES,
+        stockpiles=[
+            {
+                "holder_id": "DEPOT",
+                "item_id": "SHELL",
+                "as_of": date(2026, 10, 31),
+                "units": 100_000,
+                "floor_units": 30_000,
+            }
+        ],
+        consumption=monthly("DEPOT", "SHELL", date(2024, 11, 1), [10_000] * 24),
+    )
+    demand = forecast_demand(ds, START, 36, workers=1)
+    multiplier = pl.DataFrame(
+        {
+            "holder_id": ["DEPOT"] * 35 + ["DEPOT", "OTHER"],
+            "item_id": ["SHELL"] * 35 + ["SHELL", "SHELL"],
+            "month": [add_months(START, t) for t in range(2, 37)] + [date(2026, 1, 1), START],
+            "multiplier": [2.0] * 35 + [5.0, 3.0],
+        }
+    )
+    result = project_stocks(
+        ds, demand, None, START, 36, paths=50, seed=1, demand_multiplier=multiplier
+    )
+    o = _outlook(result, "DEPOT")
+    assert o["floor_breach_p50"] == add_months(START, 4)
+    path = result.projection.filter(pl.col("holder_id") == "DEPOT").get_column("p50").to_list()
+    assert path[:6] == [90_000, 80_000, 60_000, 40_000, 20_000, 0]
+
+
 def test_production_ramp_reaches_target_when_the_cumulative_sum_says(make_dataset) -> None:
     """The depot holds 1,500,000 with target 2,500,000: 1,000,000 short. Its plant (via
     stock_holder) makes 20,000/month from 2026-11 (months 1-3: 60,000), 40,000/month from

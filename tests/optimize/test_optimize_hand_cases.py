@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import polars as pl
 import pytest
 from optimize_helpers import START, base_tables, checked, commitment, make_dataset, month
 
-from optimize import allocate
+from optimize import allocate, check_plan
 from optimize.sets import resolve_eligibility
 
 DEPOT = {"source_id": "DEPOT", "name": "depot", "kind": "us_stock", "country": "USA"}
@@ -290,3 +291,8 @@ def test_investment_budget() -> None:
         "SMALL": True,
     }
     assert plan.summary()["investment_cost_usd"] == 60
+    # the checker counts the bought capacity, and only the bought capacity
+    assert check_plan(ds, None, START, 4, plan) == []
+    unbought = plan.investments.with_columns(chosen=pl.lit(False))
+    problems = check_plan(ds, None, START, 4, dataclasses.replace(plan, investments=unbought))
+    assert any("below its floor" in p for p in problems), problems
