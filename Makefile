@@ -13,7 +13,7 @@ NO_PDF := $(if $(shell command -v chromium),,--no-pdf)
 USERS ?= arsenal-users.toml
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run serve test lint format clean help
+.PHONY: setup run nightly serve users test lint format clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -23,22 +23,32 @@ $(UV):
 	$(TOOLS)/bin/pip install -q --disable-pip-version-check uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	$(UV) sync --frozen --inexact --extra dev --python $(PYTHON)
 	touch $@
 
 setup: $(VENV)/.synced  ## create .venv with the project and its dependencies
 
-run: setup  ## load the sample data, run forecast, plan and projection, write the report
+run: setup  ## load the sample data, forecast, plan, project, write the report, serve the dashboard
 	$(BIN)/arsenal load $(DATA) --db $(DB)
 	$(BIN)/arsenal status --db $(DB)
 	$(BIN)/arsenal run --db $(DB)
 	$(BIN)/arsenal nightly --db $(DB) --out $(OUT) --scenarios scenarios $(NO_PDF)
+	@$(MAKE) --no-print-directory serve
 
 nightly: setup  ## baseline and every scenario; report in $(OUT)/YYYY-MM-DD
 	$(BIN)/arsenal nightly --db $(DB) --out $(OUT) --scenarios scenarios $(NO_PDF)
 
-serve: setup  ## serve the dashboard on 127.0.0.1:8050 (first: arsenal users add NAME --role planner)
+serve: setup $(USERS)  ## serve the dashboard on 127.0.0.1:8050
 	$(BIN)/arsenal serve --db $(DB) --users $(USERS)
+
+users: $(USERS)  ## create the users file with a 'planner' login if there is none
+
+# A first login for a new installation: a random password, shown once, stored hashed.
+$(USERS): | setup
+	@pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	echo "$$pw" | $(BIN)/arsenal users add planner --role planner --users $(USERS) --password-stdin && \
+	echo "Dashboard login: user 'planner', password '$$pw' (stored hashed in $(USERS);" \
+	     "add more with: $(BIN)/arsenal users add NAME --role viewer|planner|liaison)"
 
 lint: setup  ## ruff check and format check
 	$(BIN)/ruff check .
@@ -52,4 +62,4 @@ test: lint  ## ruff, then the whole test suite
 	$(BIN)/pytest
 
 clean:  ## remove the environments and the database
-	rm -rf $(VENV) $(TOOLS) $(DB) $(DB).wal out
+	rm -rf $(VENV) $(TOOLS) $(DB) $(DB).wal out $(USERS)
