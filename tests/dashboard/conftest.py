@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import CHROMIUM, CHROMIUM_FLAGS
+from dashboard_helpers import PASSWORD
 
 from arsenal.cli import main as arsenal_main
 from dashboards.auth import add_user
@@ -18,7 +18,6 @@ from dashboards.auth import add_user
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 ARTIFACTS = ROOT / "tests" / "artifacts" / "dashboard"
-PASSWORD = "correct-horse-battery"
 USERS = {
     "plan": ("planner", None),
     "view": ("viewer", None),
@@ -64,23 +63,6 @@ def dash_url(dash_env: dict[str, Path]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium "
-            "chromium-driver"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct-horse-battery"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

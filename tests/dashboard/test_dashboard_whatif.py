@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import ROOT, HttpSession, cell, run_result, whatif_body
+from dashboard_helpers import PASSWORD, ROOT, HttpSession, cell, run_result, whatif_body
 
 from arsenal.scenarios import read_scenario
 from store.db import connect
@@ -312,8 +312,6 @@ def test_bad_values_get_inline_messages(login):
 
 
 def test_planners_running_whatifs_at_once_never_see_each_others_results(login, dash_url):
-    from conftest import PASSWORD
-
     session = login("plan")
     session.goto("/what-if", "#whatif-run-button")
     session.page.fill("#whatif-name", "template")

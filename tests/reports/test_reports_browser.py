@@ -5,25 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Night
-
-from reports.pdf import CHROMIUM_FLAGS
+from reports_helpers import Night
 
 pytestmark = pytest.mark.browser
 
 
-def test_every_chart_is_drawn_offline_without_errors(night: Night):
-    from playwright.sync_api import sync_playwright
-
+def test_every_chart_is_drawn_offline_without_errors(night: Night, browser):
     summary = json.loads((night.folder / "summary.json").read_text())
     expected = sum(summary["charts"].values())
     errors, requests = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[f for f in CHROMIUM_FLAGS if f != "--headless"],
-        )
-        page = browser.new_page()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
@@ -43,6 +36,7 @@ def test_every_chart_is_drawn_offline_without_errors(night: Night):
         empty_ranking = "No extra capacity would reduce lateness" in page.content()
         assert empty_ranking or page.locator(".js-plotly-plot .bars path").count() > 0
         assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 0
-        browser.close()
+    finally:
+        context.close()
     assert errors == []
     assert all(u.startswith(("file:", "data:", "about:")) for u in requests), requests

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import NIGHT_ARGS, Night
+from reports_helpers import NIGHT_ARGS, Night
 from test_reports_nightly import db_rows, tree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
-from conftest import NIGHT_ARGS, Night, make_db
+from reports_helpers import NIGHT_ARGS, Night, make_db
 
 from arsenal.cli import main
 

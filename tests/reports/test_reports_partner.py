@@ -11,7 +11,7 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
-from conftest import TINY, make_db
+from reports_helpers import TINY, make_db
 
 from arsenal.cli import main
 from reports.releasability import is_releasable, releasable_rows

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import polars as pl
-from conftest import make_db
+from reports_helpers import make_db
 
 from arsenal.cli import main
 
