@@ -17,7 +17,14 @@ from store.months import month_index, month_text
 from store.runs import latest_run
 from store.sql import query
 
-__all__ = ["compare_runs", "render_comparison", "resolve_run", "run_info"]
+__all__ = [
+    "compare_commitments",
+    "compare_pools",
+    "compare_runs",
+    "render_comparison",
+    "resolve_run",
+    "run_info",
+]
 
 TOL = 1e-6
 
@@ -75,12 +82,24 @@ def _shift(a: date | None, b: date | None) -> int | None:
     return None if a is None or b is None else month_index(b, a)
 
 
-def _commitments(
-    con: Connection, a: str, b: str
+COMMITMENT_COLUMNS = (
+    "commitment_id",
+    "partner_id",
+    "item_id",
+    "completion_month",
+    "late_unit_months",
+)
+OUTLOOK_COLUMNS = ("holder_id", "item_id", "floor_breach_p50", "target_reached_p50")
+
+
+def compare_commitments(
+    ca: pl.DataFrame, cb: pl.DataFrame
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    ca = query(con, "compare_commitments", run_id=a)
-    cb = query(con, "compare_commitments", run_id=b)
-    both = ca.join(cb, on="commitment_id", how="full", suffix="_b", coalesce=True)
+    """Promise by promise, plan ``a`` against plan ``b`` (frames with COMMITMENT_COLUMNS):
+    completion months, late unit-months, and which promises became late or on time."""
+    both = ca.select(COMMITMENT_COLUMNS).join(
+        cb.select(COMMITMENT_COLUMNS), on="commitment_id", how="full", suffix="_b", coalesce=True
+    )
     rows = []
     became_late, became_on_time, new_late = [], [], []
     for r in both.sort("commitment_id").iter_rows(named=True):
@@ -116,10 +135,16 @@ def _commitments(
     }
 
 
-def _pools(con: Connection, a: str, b: str) -> list[dict[str, Any]]:
-    oa = query(con, "compare_outlook", run_id=a)
-    ob = query(con, "compare_outlook", run_id=b)
-    both = oa.join(ob, on=["holder_id", "item_id"], how="full", suffix="_b", coalesce=True)
+def compare_pools(oa: pl.DataFrame, ob: pl.DataFrame) -> list[dict[str, Any]]:
+    """Stock by stock, P50 floor-breach and rebuild months of ``a`` against ``b``
+    (frames with OUTLOOK_COLUMNS)."""
+    both = oa.select(OUTLOOK_COLUMNS).join(
+        ob.select(OUTLOOK_COLUMNS),
+        on=["holder_id", "item_id"],
+        how="full",
+        suffix="_b",
+        coalesce=True,
+    )
     return [
         {
             "holder_id": r["holder_id"],
@@ -160,7 +185,9 @@ def compare_runs(con: Connection, a: str, b: str) -> dict[str, Any]:
     a, b = resolve_run(con, a), resolve_run(con, b)
     ia, ib = run_info(con, a), run_info(con, b)
     wa, wb = ia["weighted_late_unit_months"], ib["weighted_late_unit_months"]
-    commitments, promises = _commitments(con, a, b)
+    commitments, promises = compare_commitments(
+        query(con, "compare_commitments", run_id=a), query(con, "compare_commitments", run_id=b)
+    )
     extra_cost = ib["cost_usd"] - ia["cost_usd"]
     saved_w = None if wa is None or wb is None else wa - wb
     saved_u = ia["late_unit_months"] - ib["late_unit_months"]
@@ -180,7 +207,9 @@ def compare_runs(con: Connection, a: str, b: str) -> dict[str, Any]:
         },
         "promises": promises,
         "commitments": commitments,
-        "pools": _pools(con, a, b),
+        "pools": compare_pools(
+            query(con, "compare_outlook", run_id=a), query(con, "compare_outlook", run_id=b)
+        ),
         "capacity_value": _capacity(con, a, b),
         "investments": {
             "a": ia["investments_chosen"],

@@ -38,12 +38,13 @@ sys.path.insert(0, str(ROOT / "tests" / "dashboard"))
 
 from dashboard_helpers import (  # noqa: E402
     CHROMIUM,
-    CHROMIUM_FLAGS,
     HttpSession,
     cell,
     run_result,
     whatif_body,
 )
+
+from reports.pdf import CHROMIUM_FLAGS  # noqa: E402
 
 PY = sys.executable
 PASSWORD = "bench-password-1"
@@ -128,7 +129,7 @@ def main() -> int:
         print(f"dashboard at {base} (arsenal serve, pid {server.pid})")
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.set_default_timeout(30_000)
                 page.goto(base + "/login")

@@ -20,11 +20,12 @@ import tomli_w
 
 import optimize
 from arsenal.commands.forecast import read_demand
+from arsenal.compare import compare_commitments, compare_pools
 from arsenal.pipeline import compute
 from arsenal.scenarios import BASELINE, apply_chain, read_scenario, read_scenarios, resolve_chain
 from store.dataset import Dataset, default_start, read_dataset
 from store.db import connect
-from store.months import month_index, month_text
+from store.months import month_text
 from store.runs import latest_run
 from store.sql import query
 
@@ -120,10 +121,6 @@ def scenario_from_doc(doc: dict[str, Any]) -> Any:
         return read_scenario(path)
 
 
-def _shift(a: date | None, b: date | None) -> int | None:
-    return None if a is None or b is None else month_index(b, a)
-
-
 def _measure(label: str, a: float | None, b: float | None) -> dict[str, Any]:
     return {
         "measure": label,
@@ -153,56 +150,11 @@ def run_whatif(db: str, doc: dict[str, Any], folder: str | Path) -> dict[str, An
     result = compute(applied, inputs.start, inputs.horizon, demand=inputs.demand)
     plan = result.plan
 
-    base_c = inputs.commitments.filter(pl.col("late_unit_months").is_not_null()).select(
-        "commitment_id", "partner_id", "item_id", "completion_month", "late_unit_months"
+    commitments, promises = compare_commitments(
+        inputs.commitments.filter(pl.col("late_unit_months").is_not_null()), plan.commitments
     )
-    scen_c = plan.commitments.select(
-        "commitment_id", "partner_id", "item_id", "completion_month", "late_unit_months"
-    )
-    both = base_c.join(scen_c, on="commitment_id", how="full", suffix="_b", coalesce=True)
-    commitments, became_late, became_on_time = [], [], []
-    for r in both.sort("commitment_id").iter_rows(named=True):
-        la, lb = r["late_unit_months"], r["late_unit_months_b"]
-        late_a, late_b = la is not None and la > TOL, lb is not None and lb > TOL
-        if la is not None and lb is not None:
-            if late_b and not late_a:
-                became_late.append(r["commitment_id"])
-            if late_a and not late_b:
-                became_on_time.append(r["commitment_id"])
-        commitments.append(
-            {
-                "commitment_id": r["commitment_id"],
-                "partner_id": r["partner_id"] or r["partner_id_b"],
-                "item_id": r["item_id"] or r["item_id_b"],
-                "completion_month_a": month_text(r["completion_month"]),
-                "completion_month_b": month_text(r["completion_month_b"]),
-                "completion_shift_months": _shift(r["completion_month"], r["completion_month_b"]),
-                "late_unit_months_a": la,
-                "late_unit_months_b": lb,
-            }
-        )
-
-    pools = []
-    outlook = inputs.outlook.join(
-        result.outlook.select("holder_id", "item_id", "floor_breach_p50", "target_reached_p50"),
-        on=["holder_id", "item_id"],
-        how="full",
-        suffix="_b",
-        coalesce=True,
-    )
-    for r in outlook.sort("holder_id", "item_id").iter_rows(named=True):
-        pools.append(
-            {
-                "holder_id": r["holder_id"],
-                "item_id": r["item_id"],
-                "floor_breach_p50_a": month_text(r["floor_breach_p50"]),
-                "floor_breach_p50_b": month_text(r["floor_breach_p50_b"]),
-                "floor_breach_shift_months": _shift(r["floor_breach_p50"], r["floor_breach_p50_b"]),
-                "rebuild_p50_a": month_text(r["target_reached_p50"]),
-                "rebuild_p50_b": month_text(r["target_reached_p50_b"]),
-                "rebuild_shift_months": _shift(r["target_reached_p50"], r["target_reached_p50_b"]),
-            }
-        )
+    became_late, became_on_time = promises["became_late"], promises["became_on_time"]
+    pools = compare_pools(inputs.outlook, result.outlook)
 
     chosen_a = inputs.investments.filter(pl.col("chosen").fill_null(False))
     chosen_b = plan.investments.filter(pl.col("chosen"))
