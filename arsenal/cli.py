@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -79,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"arsenal {args.command}: input rejected; nothing was changed.\n{exc}", file=sys.stderr
         )
         return EXIT_REJECTED
+    except BrokenPipeError:  # the reader of stdout went away (e.g. `| head`): not our failure
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"arsenal {args.command}: interrupted", file=sys.stderr)
         return EXIT_FAILURE
