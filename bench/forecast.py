@@ -44,6 +44,7 @@ def _series(n: int):
 
 
 def _dataset(series):
+    import numpy as np
     import polars as pl
 
     from store.dataset import read_dataset
@@ -52,12 +53,13 @@ def _dataset(series):
 
     first = add_months(START, -MONTHS)
     months = [add_months(first, i) for i in range(MONTHS)]
+    n = len(series)
     frame = pl.DataFrame(
         {
-            "holder_id": [f"H{i:05d}" for i, _ in enumerate(series) for _ in range(MONTHS)],
-            "item_id": ["X"] * (len(series) * MONTHS),
-            "month": months * len(series),
-            "units": [float(v) for _, y in series for v in y],
+            "holder_id": np.repeat([f"H{i:05d}" for i in range(n)], MONTHS),
+            "item_id": np.full(n * MONTHS, "X"),
+            "month": pl.Series(months * n, dtype=pl.Date),
+            "units": np.concatenate([y for _, y in series]).astype(float),
         }
     )
     con = connect(":memory:")

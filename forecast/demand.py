@@ -12,6 +12,10 @@ Incremental runs: each series' ``data_hash`` covers its first month, its values,
 horizon and ``MODEL_VERSION``. Given the previous run's result, a series whose hash is
 unchanged keeps its previous model row and forecast rows without any fitting; a changed
 series is refitted, its previous parameters warm-starting the same model.
+
+Speed (``bench/forecast.py``): series go to worker processes in chunks; each worker (and
+the in-process path) runs with one BLAS thread, since BLAS threads contending for the
+cores made the small fits about three times slower.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from forecast.selection import fit_series
@@ -47,7 +52,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "demand-1"
+MODEL_VERSION = "demand-2"
 MODELS_SCHEMA = {
     "holder_id": pl.String,
     "item_id": pl.String,
@@ -107,7 +112,7 @@ def history_series(
         yield str(holder), str(item), first, y
 
 
-def _run_task(task: SeriesTask, horizon: int, start: date) -> tuple[dict[str, Any], dict]:
+def _run_task(task: SeriesTask, horizon: int) -> tuple[dict[str, Any], np.ndarray]:
     fit = fit_series(task.y, horizon, task.warm)
     params = fit.params()
     params["history_start"] = month_text(task.first)
@@ -123,20 +128,38 @@ def _run_task(task: SeriesTask, horizon: int, start: date) -> tuple[dict[str, An
         "notes": "; ".join(fit.notes) or None,
     }
     f = fit.forecast
-    fc = {
-        "holder_id": [task.holder_id] * horizon,
-        "item_id": [task.item_id] * horizon,
-        "month": month_range(start, horizon),
-        "mean": f.mean.tolist(),
-        "p10": f.lo.tolist(),
-        "p50": f.p50.tolist(),
-        "p90": f.hi.tolist(),
-    }
+    fc = np.stack([f.mean, f.lo, f.p50, f.hi]).astype(np.float64)
     return row, fc
 
 
-def _run_chunk(tasks: list[SeriesTask], horizon: int, start: date) -> list[tuple[dict, dict]]:
-    return [_run_task(t, horizon, start) for t in tasks]
+def _init_worker() -> None:
+    """One BLAS thread per worker: the fits are tiny, and BLAS threads spinning on two
+    cores next to another worker's made the nightly run about three times slower."""
+    threadpool_limits(1, user_api="blas")
+
+
+def _run_chunk(tasks: list[SeriesTask], horizon: int) -> list[tuple[dict, np.ndarray]]:
+    return [_run_task(t, horizon) for t in tasks]
+
+
+def _forecast_frame(
+    results: list[tuple[dict[str, Any], np.ndarray]], start: date, horizon: int
+) -> pl.DataFrame:
+    """One frame for all fitted series: ``(4, horizon)`` arrays stacked, not a frame each."""
+    values = np.concatenate([fc for _, fc in results], axis=1)
+    n = len(results)
+    return pl.DataFrame(
+        {
+            "holder_id": np.repeat([r["holder_id"] for r, _ in results], horizon),
+            "item_id": np.repeat([r["item_id"] for r, _ in results], horizon),
+            "month": pl.Series(month_range(start, horizon) * n, dtype=pl.Date),
+            "mean": values[0],
+            "p10": values[1],
+            "p50": values[2],
+            "p90": values[3],
+        },
+        schema=FORECAST_SCHEMA,
+    )
 
 
 def _previous_index(previous: DemandResult | None) -> dict[tuple[str, str], dict[str, Any]]:
@@ -183,19 +206,24 @@ def forecast_demand(
     )
 
     workers = workers or os.cpu_count() or 1
-    results: list[tuple[dict, dict]] = []
+    results: list[tuple[dict, np.ndarray]] = []
     bar = tqdm(total=len(tasks), desc="forecast", unit="series", disable=not progress or None)
     if workers <= 1 or len(tasks) < 8:
-        for t in tasks:
-            results.append(_run_task(t, horizon, start))
-            bar.update()
+        with threadpool_limits(1, user_api="blas"):
+            for t in tasks:
+                results.append(_run_task(t, horizon))
+                bar.update()
     else:
+        # spawn, not fork: forking a process whose polars/BLAS thread pools are running
+        # can deadlock, and a worker's start-up (~2 s of imports) is small next to a night.
         size = max(1, min(50, len(tasks) // (workers * 8)))
         chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=get_context("spawn"), initializer=_init_worker
+        ) as pool:
             for chunk, out in zip(
                 chunks,
-                pool.map(_run_chunk, chunks, [horizon] * len(chunks), [start] * len(chunks)),
+                pool.map(_run_chunk, chunks, [horizon] * len(chunks)),
                 strict=True,
             ):
                 results.extend(out)
@@ -208,7 +236,7 @@ def forecast_demand(
         if model_rows
         else pl.DataFrame(schema=MODELS_SCHEMA)
     )
-    parts = [pl.DataFrame(fc, schema=FORECAST_SCHEMA) for _, fc in results]
+    parts = [_forecast_frame(results, start, horizon)] if results else []
     if kept_keys and previous is not None:
         keys = pl.DataFrame(
             {"holder_id": [k[0] for k in kept_keys], "item_id": [k[1] for k in kept_keys]},

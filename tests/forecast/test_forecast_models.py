@@ -10,10 +10,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tsa.arima.model import ARIMA as StatsmodelsARIMA
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from forecast.backtest import guarded, plan_windows
-from forecast.models import ETS, SBA, TSB, Croston, Naive, SeasonalNaive, Zero, model_from_alias
+from forecast.models import (
+    ARIMA,
+    ETS,
+    SBA,
+    TSB,
+    Croston,
+    Naive,
+    SeasonalNaive,
+    Zero,
+    model_from_alias,
+)
 from forecast.models.intermittent import _croston_path
 
 
@@ -62,8 +73,35 @@ def test_ets_interval_matches_statsmodels_get_prediction(alias: str) -> None:
         .get_prediction(72, 95)
         .summary_frame(alpha=0.2)
     )
+    assert ours.mean == pytest.approx(ref["mean"].to_numpy().clip(0), rel=1e-9)
     assert ours.hi == pytest.approx(ref["pi_upper"].to_numpy().clip(0), rel=1e-9)
     assert ours.lo == pytest.approx(ref["pi_lower"].to_numpy().clip(0), rel=1e-9, abs=1e-9)
+    again = model_from_alias(alias)
+    again.set_params(m.get_params())
+    assert again.refit(y).predict(24).mean == pytest.approx(ours.mean, rel=1e-12)
+
+
+def test_arima_matches_statsmodels() -> None:
+    """Yule-Walker estimates close to statsmodels' ARIMA(1,0,0) fitted by Yule-Walker
+    (iterated GLS for the mean), and, with the same parameters, the same forecast and
+    80% interval as its Kalman-filter forecast."""
+    rng = np.random.default_rng(4)
+    e = rng.normal(0, 10, 120)
+    y = np.empty(120)
+    y[0] = 500.0
+    for t in range(1, 120):
+        y[t] = 500.0 + 0.7 * (y[t - 1] - 500.0) + e[t]
+    ours = ARIMA().fit(y)
+    ref = StatsmodelsARIMA(y, order=(1, 0, 0), trend="c")
+    fitted = ref.fit(method="yule_walker").params
+    assert ours.params == pytest.approx(fitted, rel=0.02)
+    fc = ref.smooth(ours.params).get_forecast(18)
+    f = ours.predict(18)
+    assert f.mean == pytest.approx(fc.predicted_mean, rel=1e-9)
+    ci = fc.conf_int(alpha=0.2)
+    assert f.lo == pytest.approx(ci[:, 0].clip(0), rel=1e-9)
+    assert f.hi == pytest.approx(ci[:, 1], rel=1e-9)
+    assert guarded("ARIMA", lambda: ARIMA().fit(np.full(30, 7.0)), []) is None
 
 
 def test_seasonal_naive_repeats_last_year() -> None:
@@ -83,7 +121,7 @@ series = st.lists(
 def test_forecasts_and_paths_never_negative(values: list[float]) -> None:
     y = np.array(values)
     rng = np.random.default_rng(0)
-    for make in (Naive, SeasonalNaive, Croston, SBA, TSB, Zero, ETS):
+    for make in (Naive, SeasonalNaive, Croston, SBA, TSB, Zero, ETS, ARIMA):
         m = guarded("m", lambda make=make: make().fit(y), [])
         if m is None:
             continue
