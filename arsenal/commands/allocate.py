@@ -127,15 +127,15 @@ def render_summary(plan: Plan, run_id: str) -> str:
     """A planner's reading of the plan: late promises first, then what capacity is worth."""
     lines = [
         f"Allocation plan {run_id}: {month_text(plan.start)} + {plan.horizon} months, {plan.status}",
-        f"Weighted late unit-months: {plan.weighted_late_unit_months:g}",
+        f"Weighted late unit-months: {plan.weighted_late_unit_months:,.0f}",
     ]
     late = plan.commitments.filter(pl.col("late_unit_months") > 0)
     lines.append(f"\nLate promises ({late.height} of {plan.commitments.height}):")
     for r in late.iter_rows(named=True):
         done = month_text(r["completion_month"]) or "not within the horizon"
         lines.append(
-            f"  {r['commitment_id']} {r['partner_id']} {r['item_id']}: {r['late_unit_months']:g} unit-months late, "
-            f"{r['planned_units']:g}/{r['backlog_units']:g} units, complete {done}"
+            f"  {r['commitment_id']} {r['partner_id']} {r['item_id']}: {r['late_unit_months']:,.0f} unit-months late, "
+            f"{r['planned_units']:,.0f}/{r['backlog_units']:,.0f} units, complete {done}"
         )
         lines.extend(f"      - {why}" for why in r["reasons"])
     on_time = plan.commitments.height - late.height
@@ -151,7 +151,7 @@ def render_summary(plan: Plan, run_id: str) -> str:
             "\nCapacity worth most (weighted late unit-months saved per extra unit, summed over months):"
         )
         lines.extend(
-            f"  {r['source_id']} {r['item_id']}: {r['total']:g} (best month {r['best']:g})"
+            f"  {r['source_id']} {r['item_id']}: {r['total']:,.1f} (best month {r['best']:,.1f})"
             for r in ranking.head(10).iter_rows(named=True)
         )
     if plan.weighted_late_before_investment is not None:
@@ -159,6 +159,6 @@ def render_summary(plan: Plan, run_id: str) -> str:
         lines.append(
             f"\nInvestment: {chosen.height} option(s) for {chosen.get_column('cost_usd').sum():,.0f} USD "
             f"({', '.join(chosen.get_column('option_id').to_list()) or 'none'}); weighted lateness "
-            f"{plan.weighted_late_before_investment:g} -> {plan.weighted_late_unit_months:g}"
+            f"{plan.weighted_late_before_investment:,.0f} -> {plan.weighted_late_unit_months:,.0f}"
         )
     return "\n".join(lines)
