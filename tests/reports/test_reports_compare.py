@@ -10,6 +10,7 @@ import pytest
 
 from arsenal.cli import main
 from arsenal.compare import compare_runs
+from forecast.projection import OUTLOOK_SCHEMA
 from store.db import connect
 from store.runs import finish_run, start_run, write_results
 
@@ -36,21 +37,7 @@ def plan(rows):
 def outlook(breach, rebuild):
     return pl.DataFrame(
         [("DEPOT", "155MM", 10.0, 50.0, None, breach, None, None, rebuild, None, 0.0, 0.0, 0.5)],
-        schema={
-            "holder_id": pl.String,
-            "item_id": pl.String,
-            "floor_units": pl.Float64,
-            "target_units": pl.Float64,
-            "floor_breach_p10": pl.Date,
-            "floor_breach_p50": pl.Date,
-            "floor_breach_p90": pl.Date,
-            "target_reached_p10": pl.Date,
-            "target_reached_p50": pl.Date,
-            "target_reached_p90": pl.Date,
-            "breach_probability_3": pl.Float64,
-            "breach_probability_6": pl.Float64,
-            "breach_probability_12": pl.Float64,
-        },
+        schema=OUTLOOK_SCHEMA,
         orient="row",
     )
 
