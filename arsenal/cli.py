@@ -8,15 +8,22 @@ import logging
 import os
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import arsenal.commands
 from arsenal import __version__
+from store.dataset import DEFAULT_HORIZON
 from store.errors import InputRejected
 from store.months import parse_month
 
-__all__ = ["main", "month_arg", "positive_int"]
+__all__ = [
+    "add_window_arguments",
+    "main",
+    "month_arg",
+    "number_arg",
+    "positive_int",
+]
 
 log = logging.getLogger("arsenal")
 
@@ -39,6 +46,35 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
+
+
+def number_arg(what: str, *, positive: bool = False) -> Callable[[str], float]:
+    """argparse type for a non-negative (or positive) number of ``what``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what}") from None
+        if value < 0 or (positive and value == 0) or value != value:
+            need = "positive" if positive else "zero or more"
+            raise argparse.ArgumentTypeError(f"{text!r}: {what} must be {need}")
+        return value
+
+    return parse
+
+
+def add_window_arguments(parser: argparse.ArgumentParser, first: str) -> None:
+    """``--start`` and ``--horizon``, the plan window every stage shares."""
+    parser.add_argument(
+        "--start", type=month_arg, help=f"{first} YYYY-MM (default: the month after the history)"
+    )
+    parser.add_argument(
+        "--horizon",
+        type=positive_int,
+        default=DEFAULT_HORIZON,
+        help=f"months (default {DEFAULT_HORIZON})",
+    )
 
 
 class _Parser(argparse.ArgumentParser):

@@ -25,7 +25,7 @@ from arsenal import __version__
 from arsenal.scenarios import BASELINE, Applied, apply_chain, apply_demand, resolve_chain
 from arsenal.scenarios.apply import read_scenarios
 from arsenal.scenarios.hook import block_hook
-from store.dataset import Dataset
+from store.dataset import DEFAULT_HORIZON, Dataset
 from store.db import Connection
 from store.months import month_text
 from store.runs import finish_run, start_run, write_results
@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-DEFAULT_HORIZON = 36
 DEFAULT_PATHS = 500
 PAUSE_ENV, PAUSE_SECONDS_ENV = "ARSENAL_PAUSE_AT", "ARSENAL_PAUSE_SECONDS"
 

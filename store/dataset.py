@@ -12,7 +12,10 @@ from store.db import Connection
 from store.months import add_months
 from store.sql import query
 
-__all__ = ["Dataset", "default_start", "read_dataset"]
+__all__ = ["DEFAULT_HORIZON", "Dataset", "default_start", "read_dataset"]
+
+DEFAULT_HORIZON = 36
+"""Plan months when none are given (DESIGN.md: the allocation model)."""
 
 
 @dataclass(frozen=True)

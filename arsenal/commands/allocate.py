@@ -9,7 +9,7 @@ import sys
 
 import polars as pl
 
-from arsenal.cli import month_arg, positive_int
+from arsenal.cli import add_window_arguments, number_arg
 from optimize import SOLVERS, Plan, SolveError, allocate, check_plan, plan_to_json
 from store.dataset import default_start, read_dataset
 from store.db import DEFAULT_DB, connect, transaction
@@ -23,38 +23,19 @@ HELP = "Plan who gets what, from where, when; explain late promises; price capac
 log = logging.getLogger(__name__)
 
 
-def _budget(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in USD") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("the budget cannot be negative")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("the time limit must be positive")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
+    add_window_arguments(parser, "first plan month")
     parser.add_argument(
-        "--start", type=month_arg, help="first plan month YYYY-MM (default: after the history)"
+        "--budget", type=number_arg("USD"), help="USD to spend on expansion options (a MILP)"
     )
-    parser.add_argument("--horizon", type=positive_int, default=36, help="plan months (default 36)")
-    parser.add_argument("--budget", type=_budget, help="USD to spend on expansion options (a MILP)")
     parser.add_argument(
         "--solver", choices=SOLVERS, default="highs", help="LP/MILP solver (default highs)"
     )
     parser.add_argument(
-        "--time-limit", type=_seconds, help="give up after this many seconds (exit 1)"
+        "--time-limit",
+        type=number_arg("seconds", positive=True),
+        help="give up after this many seconds (exit 1)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the plan as one JSON object on stdout"

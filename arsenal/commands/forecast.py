@@ -10,7 +10,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from arsenal.cli import month_arg, positive_int
+from arsenal.cli import add_window_arguments, positive_int
 from forecast.demand import DemandResult, forecast_demand
 from store.dataset import Dataset, default_start, read_dataset
 from store.db import Connection, connect, transaction
@@ -22,18 +22,12 @@ __all__ = ["NAME", "HELP", "add_arguments", "forecast_json", "read_demand", "run
 
 NAME = "forecast"
 HELP = "Choose a demand model per (holder, item) by backtest and store the forecast."
-DEFAULT_HORIZON = 36
 log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="the DuckDB file (see 'arsenal load')")
-    parser.add_argument(
-        "--start", type=month_arg, help="first forecast month YYYY-MM (default: after the history)"
-    )
-    parser.add_argument(
-        "--horizon", type=positive_int, default=DEFAULT_HORIZON, help="months (default 36)"
-    )
+    add_window_arguments(parser, "first forecast month")
     parser.add_argument(
         "--workers",
         type=positive_int,

@@ -8,8 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from arsenal.cli import month_arg, positive_int
-from arsenal.pipeline import DEFAULT_HORIZON, DEFAULT_PATHS
+from arsenal.cli import add_window_arguments, positive_int
+from arsenal.pipeline import DEFAULT_PATHS
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -42,12 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--date", type=_night, help="the night's date YYYY-MM-DD (default: today, UTC)"
     )
-    parser.add_argument(
-        "--start", type=month_arg, help="first plan month YYYY-MM (default: after the history)"
-    )
-    parser.add_argument(
-        "--horizon", type=positive_int, default=DEFAULT_HORIZON, help="months (default 36)"
-    )
+    add_window_arguments(parser, "first plan month")
     parser.add_argument(
         "--paths", type=positive_int, default=DEFAULT_PATHS, help="simulated paths per stock"
     )

@@ -12,8 +12,8 @@ from typing import Any
 
 import polars as pl
 
-from arsenal.cli import month_arg, positive_int
-from arsenal.commands.forecast import DEFAULT_HORIZON, latest_hash, read_demand, run_forecast
+from arsenal.cli import add_window_arguments, positive_int
+from arsenal.commands.forecast import latest_hash, read_demand, run_forecast
 from forecast.projection import ProjectionResult, project_stocks
 from store.dataset import default_start, read_dataset
 from store.db import connect, transaction
@@ -33,12 +33,7 @@ log = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="the DuckDB file (see 'arsenal load')")
-    parser.add_argument(
-        "--start", type=month_arg, help="first projected month YYYY-MM (default: after the history)"
-    )
-    parser.add_argument(
-        "--horizon", type=positive_int, default=DEFAULT_HORIZON, help="months (default 36)"
-    )
+    add_window_arguments(parser, "first projected month")
     parser.add_argument(
         "--paths", type=positive_int, default=1000, help="simulated paths (default 1000)"
     )

@@ -9,9 +9,8 @@ import sys
 from datetime import date
 from typing import Any
 
-from arsenal.cli import month_arg, positive_int
+from arsenal.cli import add_window_arguments, positive_int
 from arsenal.pipeline import (
-    DEFAULT_HORIZON,
     DEFAULT_PATHS,
     compute,
     content_hash,
@@ -42,12 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="folder of scenario TOML files (default: ./scenarios)",
     )
-    parser.add_argument(
-        "--start", type=month_arg, help="first plan month YYYY-MM (default: after the history)"
-    )
-    parser.add_argument(
-        "--horizon", type=positive_int, default=DEFAULT_HORIZON, help="months (default 36)"
-    )
+    add_window_arguments(parser, "first plan month")
     parser.add_argument(
         "--paths",
         type=positive_int,
