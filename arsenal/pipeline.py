@@ -216,6 +216,7 @@ def compute(
         paths,
         seed,
         demand_multiplier=demand_multiplier(demand.forecast, applied.demand),
+        investments=plan.investments,
     )
     timings["project"] = time.perf_counter() - t0
     checkpoint("pipeline:project")

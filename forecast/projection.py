@@ -171,6 +171,24 @@ def _pools(dataset: Dataset, start: date, horizon: int) -> tuple[dict, dict[str,
     return pools, pool_of_source
 
 
+def _apply_investments(
+    pools: dict,
+    pool_of_source: dict[str, str],
+    dataset: Dataset,
+    investments: pl.DataFrame,
+    horizon: int,
+) -> None:
+    chosen = investments.filter(pl.col("chosen")).select("option_id")
+    options = dataset.expansion_options.join(chosen, on="option_id")
+    for source, item, added, lead in options.select(
+        "source_id", "item_id", "added_units_per_month", "lead_time_months"
+    ).iter_rows():
+        key = (pool_of_source.get(source, source), item)
+        if key not in pools:
+            pools[key] = _Pool(key[0], item, 0.0, 0.0, None, np.zeros(horizon))
+        pools[key].net[int(lead) :] += float(added)
+
+
 def _apply_shipments(
     pools: dict, pool_of_source: dict[str, str], shipments: pl.DataFrame, start: date, horizon: int
 ) -> None:
@@ -205,17 +223,22 @@ def project_stocks(
     paths: int = 1000,
     seed: int = 0,
     demand_multiplier: pl.DataFrame | None = None,
+    investments: pl.DataFrame | None = None,
 ) -> ProjectionResult:
     """Project every pool over ``paths`` simulated consumption paths (see the module doc).
 
     ``demand``: the forecast stage's result (its ``models`` frame is what is used);
     ``shipments``: plan_shipments' columns without run_id (None or empty: no plan);
     ``demand_multiplier``: (holder_id, item_id, month, multiplier) rows scaling the simulated
-    consumption of those months (a scenario's surge or lull); missing rows mean 1.
+    consumption of those months (a scenario's surge or lull); missing rows mean 1;
+    ``investments``: the plan's expansion options (plan_investments' columns); a chosen one
+    adds its units to its line's pool from month ``1 + lead_time``, as in the plan.
     """
     models = demand.models if isinstance(demand, DemandResult) else demand[0]
     by_key = {(r["holder_id"], r["item_id"]): r for r in models.iter_rows(named=True)}
     pools, pool_of_source = _pools(dataset, start, horizon)
+    if investments is not None and investments.height:
+        _apply_investments(pools, pool_of_source, dataset, investments, horizon)
     if shipments is not None and shipments.height:
         _apply_shipments(pools, pool_of_source, shipments, start, horizon)
 

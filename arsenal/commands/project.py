@@ -90,16 +90,24 @@ def run(args: argparse.Namespace) -> int:
         plan = latest_run(con, "allocate")
         if plan is None:
             log.info("no allocation plan yet: projecting without shipments")
-            shipments = None
+            shipments = investments = None
         else:
             shipments = query(con, "plan_shipments_for_run", run_id=plan["run_id"])
+            investments = query(con, "compare_investments", run_id=plan["run_id"])
             log.info("using plan %s (%d shipments)", plan["run_id"], shipments.height)
         run_id = start_run(
             con, "project", start_month=start, horizon=args.horizon, content_hash=latest_hash(con)
         )
         try:
             result = project_stocks(
-                dataset, demand, shipments, start, args.horizon, args.paths, args.seed
+                dataset,
+                demand,
+                shipments,
+                start,
+                args.horizon,
+                args.paths,
+                args.seed,
+                investments=investments,
             )
             with transaction(con):
                 write_results(con, "stock_projection", run_id, result.projection)

@@ -98,6 +98,55 @@ def test_demand_multiplier_scales_the_simulated_consumption(make_dataset, monthl
     assert path[:6] == [90_000, 80_000, 60_000, 40_000, 20_000, 0]
 
 
+def test_bought_expansion_capacity_feeds_its_pool(make_dataset) -> None:
+    """The depot holds 100 (floor 50, target 400); its plant makes nothing. The plan bought
+    option BUY (+50 a month, lead time 2), not option SKIP (+1,000 a month): months 1-2 end at
+    100, month 3 at 150, ..., month 8 at 400, the target, so the rebuild month is month 8."""
+    ds = make_dataset(
+        sources=SOURCES,
+        stockpiles=[
+            {
+                "holder_id": "DEPOT",
+                "item_id": "SHELL",
+                "as_of": date(2026, 10, 31),
+                "units": 100,
+                "floor_units": 50,
+                "target_units": 400,
+            }
+        ],
+        expansion_options=[
+            {
+                "option_id": "BUY",
+                "source_id": "PLANT",
+                "item_id": "SHELL",
+                "added_units_per_month": 50.0,
+                "lead_time_months": 2,
+                "cost_usd": 1.0,
+            },
+            {
+                "option_id": "SKIP",
+                "source_id": "PLANT",
+                "item_id": "SHELL",
+                "added_units_per_month": 1000.0,
+                "lead_time_months": 0,
+                "cost_usd": 1.0,
+            },
+        ],
+    )
+    investments = pl.DataFrame(
+        {"option_id": ["BUY", "SKIP"], "chosen": [True, False], "cost_usd": [1.0, 1.0]}
+    )
+    demand = forecast_demand(ds, START, 12, workers=1)
+    result = project_stocks(ds, demand, None, START, 12, paths=5, investments=investments)
+    path = result.projection.filter(pl.col("holder_id") == "DEPOT").get_column("p50").to_list()
+    assert path[:9] == [100, 100, 150, 200, 250, 300, 350, 400, 450]
+    assert _outlook(result, "DEPOT")["target_reached_p50"] == add_months(START, 7)
+    unplanned = project_stocks(ds, demand, None, START, 12, paths=5)
+    assert (
+        unplanned.projection.filter(pl.col("holder_id") == "DEPOT").get_column("p50").max() == 100
+    )
+
+
 def test_production_ramp_reaches_target_when_the_cumulative_sum_says(make_dataset) -> None:
     """The depot holds 1,500,000 with target 2,500,000: 1,000,000 short. Its plant (via
     stock_holder) makes 20,000/month from 2026-11 (months 1-3: 60,000), 40,000/month from
