@@ -7,6 +7,7 @@ in one transaction, so a run killed at any point leaves the database as it was.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -29,7 +30,7 @@ from store.dataset import DEFAULT_HORIZON, Dataset
 from store.db import Connection
 from store.months import month_text
 from store.runs import finish_run, start_run, write_results
-from store.sql import query
+from store.status import last_content_hash
 
 __all__ = [
     "DEFAULT_HORIZON",
@@ -59,6 +60,7 @@ def checkpoint(name: str) -> None:
     time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
 
 
+@functools.cache
 def code_version() -> str:
     """``arsenal <version>`` plus the git commit when the code runs from a checkout."""
     root = Path(__file__).resolve().parent.parent
@@ -76,10 +78,7 @@ def code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
-def content_hash(con: Connection) -> str | None:
-    """The content hash of the data set last loaded (None when nothing was loaded)."""
-    rows = query(con, "status_last_load")
-    return rows.item(0, "content_hash") if rows.height else None
+content_hash = last_content_hash
 
 
 def load_applied(dataset: Dataset, scenario: str | None, folder: str | Path) -> Applied:
@@ -235,6 +234,23 @@ def compute(
     )
 
 
+def write_plan(con: Connection, run_id: str, plan: Any) -> None:
+    """Store a plan's five result tables (reasons as JSON lists); the caller holds the
+    transaction."""
+    commitments = plan.commitments.with_columns(
+        pl.Series(
+            "reasons",
+            [json.dumps(r) for r in plan.commitments.get_column("reasons").to_list()],
+            dtype=pl.String,
+        )
+    )
+    write_results(con, "plan_commitments", run_id, commitments)
+    write_results(con, "plan_shipments", run_id, plan.shipments)
+    write_results(con, "capacity_value", run_id, plan.capacity_value)
+    write_results(con, "plan_investments", run_id, plan.investments)
+    write_results(con, "plan_pools", run_id, plan.pools)
+
+
 def write_pipeline(con: Connection, result: PipelineResult, data_hash: str | None) -> str:
     """Store every result of ``result`` under a new pipeline run; returns its run id.
 
@@ -247,21 +263,9 @@ def write_pipeline(con: Connection, result: PipelineResult, data_hash: str | Non
         scenario=result.scenario,
         content_hash=data_hash,
     )
-    plan = result.plan
-    commitments = plan.commitments.with_columns(
-        pl.Series(
-            "reasons",
-            [json.dumps(r) for r in plan.commitments.get_column("reasons").to_list()],
-            dtype=pl.String,
-        )
-    )
     write_results(con, "demand_models", run_id, result.models)
     write_results(con, "demand_forecast", run_id, result.forecast)
-    write_results(con, "plan_commitments", run_id, commitments)
-    write_results(con, "plan_shipments", run_id, plan.shipments)
-    write_results(con, "capacity_value", run_id, plan.capacity_value)
-    write_results(con, "plan_investments", run_id, plan.investments)
-    write_results(con, "plan_pools", run_id, plan.pools)
+    write_plan(con, run_id, result.plan)
     write_results(con, "stock_projection", run_id, result.projection)
     write_results(con, "stock_outlook", run_id, result.outlook)
     finish_run(con, run_id, status="ok", summary=result.summary())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 __all__ = ["InputRejected", "Problem"]
 
@@ -23,9 +23,6 @@ class Problem:
             where += f", column {self.column}"
         value = "" if self.value is None else f" value {self.value!r}:"
         return f"{where}:{value} {self.reason}"
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 class InputRejected(Exception):

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-__all__ = ["SQL_DIR", "execute", "insert_frame", "load_sql", "query", "query_rows"]
+__all__ = ["SQL_DIR", "execute", "insert_frame", "load_sql", "query"]
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
@@ -26,10 +26,6 @@ def load_sql(name: str) -> str:
 def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.DataFrame:
     """Run a named query and return its rows as a polars frame."""
     return con.sql(load_sql(name), params=params or None).pl()
-
-
-def query_rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple]:
-    return con.execute(load_sql(name), params or None).fetchall()
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:

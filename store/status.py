@@ -8,7 +8,13 @@ from typing import Any
 from store.db import Connection
 from store.sql import query
 
-__all__ = ["read_status"]
+__all__ = ["last_content_hash", "read_status"]
+
+
+def last_content_hash(con: Connection) -> str | None:
+    """The content hash of the data set last loaded (None when nothing was loaded)."""
+    rows = query(con, "status_last_load")
+    return rows.item(0, "content_hash") if rows.height else None
 
 
 def read_status(con: Connection) -> dict[str, Any]:

@@ -6,16 +6,19 @@ import argparse
 import json
 import logging
 import sys
+from datetime import date
 
 import polars as pl
 
 from arsenal.cli import add_window_arguments, number_arg
+from arsenal.pipeline import write_plan
 from optimize import SOLVERS, Plan, SolveError, allocate, check_plan, plan_to_json
 from store.dataset import default_start, read_dataset
 from store.db import DEFAULT_DB, connect, transaction
 from store.months import month_text
-from store.runs import finish_run, latest_run, start_run, write_results
+from store.runs import finish_run, start_run
 from store.sql import query
+from store.status import last_content_hash
 
 NAME = "allocate"
 HELP = "Plan who gets what, from where, when; explain late promises; price capacity."
@@ -42,21 +45,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _store(con, run_id: str, plan: Plan) -> None:  # noqa: ANN001
-    commitments = plan.commitments.with_columns(
-        pl.Series(
-            "reasons",
-            [json.dumps(r) for r in plan.commitments.get_column("reasons").to_list()],
-            dtype=pl.String,
-        )
+def _demand_for(con, start: date, horizon: int) -> pl.DataFrame | None:  # noqa: ANN001
+    """The newest baseline demand forecast from ``start`` covering ``horizon`` months."""
+    found = query(con, "forecast_run_for_start", scenario="baseline", start_month=start)
+    if found.height and found.item(0, "horizon") >= horizon:
+        run_id = found.item(0, "run_id")
+        log.info("consumption from forecast run %s", run_id)
+        return query(con, "demand_forecast_for_run", run_id=run_id)
+    log.warning(
+        "no stored demand forecast from %s covering %d months: pools see no consumption "
+        "(run 'arsenal forecast' or 'arsenal run' first)",
+        month_text(start),
+        horizon,
     )
-    with transaction(con):
-        write_results(con, "plan_commitments", run_id, commitments)
-        write_results(con, "plan_shipments", run_id, plan.shipments)
-        write_results(con, "capacity_value", run_id, plan.capacity_value)
-        write_results(con, "plan_investments", run_id, plan.investments)
-        write_results(con, "plan_pools", run_id, plan.pools)
-        finish_run(con, run_id, "ok", plan.summary())
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,14 +66,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         dataset = read_dataset(con)
         start = args.start or default_start(dataset)
-        forecast = latest_run(con, "forecast")
-        demand = None
-        if forecast is not None:
-            demand = query(con, "demand_forecast_for_run", run_id=forecast["run_id"])
-            log.info("consumption from forecast run %s", forecast["run_id"])
-        else:
-            log.info("no stored demand forecast: pools see no consumption")
-        run_id = start_run(con, "allocate", start_month=start, horizon=args.horizon)
+        demand = _demand_for(con, start, args.horizon)
+        run_id = start_run(
+            con,
+            "allocate",
+            start_month=start,
+            horizon=args.horizon,
+            content_hash=last_content_hash(con),
+        )
         try:
             plan = allocate(
                 dataset,
@@ -88,13 +90,18 @@ def run(args: argparse.Namespace) -> int:
                     f"numerically doubtful plan: the checker found {len(problems)} broken rule(s), "
                     f"first: {problems[0]}"
                 )
+            with transaction(con):
+                write_plan(con, run_id, plan)
+                finish_run(con, run_id, "ok", plan.summary())
         except SolveError as exc:
             finish_run(con, run_id, "failed", {"status": "failed", "error": str(exc)})
             print(
                 f"arsenal allocate: no new plan: {exc}. The previous plan is kept.", file=sys.stderr
             )
             return 1
-        _store(con, run_id, plan)
+        except BaseException as exc:
+            finish_run(con, run_id, "failed", {"status": "failed", "error": repr(exc)})
+            raise
     finally:
         con.close()
     if args.json:

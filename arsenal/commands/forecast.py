@@ -17,6 +17,7 @@ from store.db import Connection, connect, transaction
 from store.months import month_text
 from store.runs import finish_run, latest_run, start_run, write_results
 from store.sql import query
+from store.status import last_content_hash
 
 __all__ = ["NAME", "HELP", "add_arguments", "forecast_json", "read_demand", "run", "run_forecast"]
 
@@ -45,11 +46,6 @@ def read_demand(con: Connection, run_id: str) -> DemandResult:
     )
 
 
-def latest_hash(con: Connection) -> str | None:
-    rows = query(con, "forecast_latest_load_hash")
-    return rows.item(0, 0) if rows.height else None
-
-
 def run_forecast(
     con: Connection,
     dataset: Dataset,
@@ -70,7 +66,7 @@ def run_forecast(
         start_month=start,
         horizon=horizon,
         scenario=scenario,
-        content_hash=latest_hash(con),
+        content_hash=last_content_hash(con),
     )
     try:
         result = forecast_demand(dataset, start, horizon, workers=workers, previous=previous)

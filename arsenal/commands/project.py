@@ -13,13 +13,14 @@ from typing import Any
 import polars as pl
 
 from arsenal.cli import add_window_arguments, positive_int
-from arsenal.commands.forecast import latest_hash, read_demand, run_forecast
+from arsenal.commands.forecast import read_demand, run_forecast
 from forecast.projection import ProjectionResult, project_stocks
 from store.dataset import default_start, read_dataset
 from store.db import connect, transaction
 from store.months import month_text
 from store.runs import finish_run, latest_run, start_run, write_results
 from store.sql import query
+from store.status import last_content_hash
 
 __all__ = ["HELP", "NAME", "add_arguments", "project_json", "run"]
 
@@ -96,7 +97,11 @@ def run(args: argparse.Namespace) -> int:
             investments = query(con, "compare_investments", run_id=plan["run_id"])
             log.info("using plan %s (%d shipments)", plan["run_id"], shipments.height)
         run_id = start_run(
-            con, "project", start_month=start, horizon=args.horizon, content_hash=latest_hash(con)
+            con,
+            "project",
+            start_month=start,
+            horizon=args.horizon,
+            content_hash=last_content_hash(con),
         )
         try:
             result = project_stocks(

@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from store.contract import PRODUCTION_KINDS, STOCK_KINDS
 from store.errors import InputRejected, Problem
 from store.months import parse_month
 
@@ -41,8 +42,6 @@ __all__ = [
     "read_scenario",
 ]
 
-PRODUCTION_KINDS = ("us_production", "co_production", "allied_production")
-STOCK_KINDS = ("us_stock", "allied_stock")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 
