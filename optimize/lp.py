@@ -153,10 +153,6 @@ class LinearProblem:
     def row_upper(self) -> np.ndarray:
         return self._cat(self._row_upper)
 
-    def set_cost(self, family: str, cost: float | np.ndarray) -> None:
-        b = self.col_blocks[family]
-        self._col_cost[list(self.col_blocks).index(family)] = _as_array(cost, b.size)
-
     def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The matrix column-wise: (start, index, value), duplicates summed, zeros kept out."""
         rows = self._cat(self._rows, np.int64)
@@ -203,12 +199,6 @@ class LinearProblem:
     def row_name(self, index: int) -> str:
         b, i = self._find(self.row_blocks, index)
         return b.names()[i] if b.keys.width == 0 else _name(b, i)
-
-    def col_names(self) -> list[str]:
-        return [n for b in self.col_blocks.values() for n in b.names()]
-
-    def row_names(self) -> list[str]:
-        return [n for b in self.row_blocks.values() for n in b.names()]
 
     def row_index(self, name: str) -> int:
         return _lookup(self.row_blocks, name)

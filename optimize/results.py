@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -38,7 +38,6 @@ class Plan:
     weighted_late_before_investment: float | None = None
     solver: str = "highs"
     solve_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The run summary stored with the run."""
@@ -126,18 +125,8 @@ def build_plan(model: Model, sol: Solution) -> Plan:
 
     # commitments: lateness recomputed from cumulative arrivals
     backlog = com.get_column("backlog").to_numpy()
-    due = com.get_column("due").to_numpy()
     weight = com.get_column("weight").to_numpy()
-    if n_c:
-        arr = lp.col_blocks["arrived"]
-        cum = x[arr.start : arr.stop].reshape(n_c, H)
-        cum = np.minimum(np.maximum.accumulate(np.maximum(cum, 0.0), axis=1), backlog[:, None])
-    else:
-        cum = np.zeros((0, H))
-    short = np.maximum(backlog[:, None] - cum, 0.0)
-    short[short < TOL] = 0.0
-    mask = np.arange(H)[None, :] >= due[:, None]
-    late_um = (short * mask).sum(axis=1)
+    cum, late_um = _lateness(model, x)
     weighted = float((late_um * weight).sum())
     done = cum >= backlog[:, None] - TOL
     first_done = np.where(done.any(axis=1), done.argmax(axis=1), -1)
@@ -251,18 +240,28 @@ def build_plan(model: Model, sol: Solution) -> Plan:
     )
 
 
-def _weighted_late(model: Model, x: np.ndarray) -> float:
+def _lateness(model: Model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per commitment: cumulative arrivals ``(C, H)`` (monotone, clipped to the backlog) and
+    late unit-months ``(C,)``, recomputed from the ``arrived`` columns of ``x``."""
     data, H = model.data, model.data.horizon
     com = data.commitments
-    if com.height == 0:
-        return 0.0
-    arr = model.lp.col_blocks["arrived"]
-    cum = x[arr.start : arr.stop].reshape(com.height, H)
+    n_c = com.height
     backlog = com.get_column("backlog").to_numpy()
+    if n_c:
+        arr = model.lp.col_blocks["arrived"]
+        cum = x[arr.start : arr.stop].reshape(n_c, H)
+        cum = np.minimum(np.maximum.accumulate(np.maximum(cum, 0.0), axis=1), backlog[:, None])
+    else:
+        cum = np.zeros((0, H))
     short = np.maximum(backlog[:, None] - cum, 0.0)
     short[short < TOL] = 0.0
     mask = np.arange(H)[None, :] >= com.get_column("due").to_numpy()[:, None]
-    return float(((short * mask).sum(axis=1) * com.get_column("weight").to_numpy()).sum())
+    return cum, (short * mask).sum(axis=1)
+
+
+def _weighted_late(model: Model, x: np.ndarray) -> float:
+    _, late_um = _lateness(model, x)
+    return float((late_um * model.data.commitments.get_column("weight").to_numpy()).sum())
 
 
 def _reasons(
@@ -280,17 +279,17 @@ def _reasons(
     P = pools.height
 
     # scarce pool-months: one more unit would lower the stage-1 optimum
-    scarce: dict[int, np.ndarray] = {}
-    at_floor: dict[int, np.ndarray] = {}
+    # (P, H) booleans; with no pools there are no candidates either
+    scarce = np.zeros((P, H), dtype=bool)
+    at_floor = np.zeros((P, H), dtype=bool)
     if P:
         prow = lp.row_blocks["pool"]
         value = -duals[prow.start : prow.stop].reshape(P, H)
         inv_b = lp.col_blocks["inv"]
         inv = x[inv_b.start : inv_b.stop].reshape(P, H)
         floor = pools.get_column("floor_units").to_numpy()
-        for p in range(P):
-            scarce[p] = value[p] > DUAL_TOL
-            at_floor[p] = inv[p] <= floor[p] + TOL
+        scarce = value > DUAL_TOL
+        at_floor = inv <= floor[:, None] + TOL
     feeders: dict[int, list[str]] = defaultdict(list)
     for sid, pool in (
         data.capacity.select("source_id", "pool").unique(maintain_order=True).iter_rows()
@@ -354,7 +353,7 @@ def _reasons(
                     f"lead time of {_months(lead)} from {sid}: the earliest arrival is {labels[lead]}, "
                     f"after the due month {labels[due[c]]}"
                 )
-            if p in seen_pools or p not in scarce:
+            if p in seen_pools or not 0 <= p < P:
                 continue
             seen_pools.add(p)
             tight = scarce[p][: H - lead]

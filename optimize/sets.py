@@ -48,8 +48,6 @@ class ModelData:
     """(pools, H): forecast consumption drawn from each pool."""
     capacity: pl.DataFrame
     """source_id, item_id, pool, t, units: each production line's step-function rate."""
-    supply: pl.DataFrame
-    """source_id, item_id, pool, kind: who can ship an item, and from which pool."""
     commitments: pl.DataFrame
     """c, commitment_id, partner_id, item_id, category, backlog, due, weight, priority."""
     candidates: pl.DataFrame
@@ -361,7 +359,6 @@ def build_model_data(
         inflow=inflow,
         consumption=consumption,
         capacity=capacity,
-        supply=supply,
         commitments=commitments,
         candidates=candidates,
         routes=routes,

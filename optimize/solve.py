@@ -49,7 +49,6 @@ class Solution:
     """Final (stage-2) column values."""
     row_dual: np.ndarray
     """Stage-1 LP duals, one per model row: d(stage-1 optimum) / d(row bound)."""
-    stage1_objective: float
     x_before: np.ndarray | None
     """Stage-1 column values with no expansion bought (only with a budget)."""
     solver: str
@@ -134,7 +133,7 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
             f"numerically doubtful stage-2 result: lateness {reached} above the optimum {obj1}"
         )
     log.info("solved with %s in %.2f s (stage-1 objective %.6g)", solver, clock.elapsed, obj1)
-    return Solution(x2, duals, obj1, x_before, solver, clock.elapsed)
+    return Solution(x2, duals, x_before, solver, clock.elapsed)
 
 
 def _new_highs(highspy: Any) -> Any:
