@@ -49,13 +49,17 @@ def resolve_run(con: Connection, ref: str) -> str:
     return latest["run_id"]
 
 
-def run_info(con: Connection, run_id: str) -> dict[str, Any]:
-    """The run's row and the figures a comparison needs from its summary."""
+def run_info(
+    con: Connection, run_id: str, commitments: pl.DataFrame | None = None
+) -> dict[str, Any]:
+    """The run's row and the figures a comparison needs from its summary (``commitments``:
+    the run's ``compare_commitments`` rows when the caller has read them already)."""
     row = query(con, "compare_run", run_id=run_id).row(0, named=True)
     summary = json.loads(row["summary"]) if row["summary"] else {}
     allocate = summary.get("allocate", summary)
     scenario = summary.get("scenario", {})
-    commitments = query(con, "compare_commitments", run_id=run_id)
+    if commitments is None:
+        commitments = query(con, "compare_commitments", run_id=run_id)
     investments = query(con, "compare_investments", run_id=run_id)
     chosen = investments.filter(pl.col("chosen"))
     investment_cost = float(chosen.get_column("cost_usd").sum())
@@ -183,11 +187,11 @@ def _capacity(con: Connection, a: str, b: str) -> list[dict[str, Any]]:
 def compare_runs(con: Connection, a: str, b: str) -> dict[str, Any]:
     """The ``arsenal compare --json`` object for runs (or scenario names) ``a`` and ``b``."""
     a, b = resolve_run(con, a), resolve_run(con, b)
-    ia, ib = run_info(con, a), run_info(con, b)
+    ca = query(con, "compare_commitments", run_id=a)
+    cb = query(con, "compare_commitments", run_id=b)
+    ia, ib = run_info(con, a, ca), run_info(con, b, cb)
     wa, wb = ia["weighted_late_unit_months"], ib["weighted_late_unit_months"]
-    commitments, promises = compare_commitments(
-        query(con, "compare_commitments", run_id=a), query(con, "compare_commitments", run_id=b)
-    )
+    commitments, promises = compare_commitments(ca, cb)
     extra_cost = ib["cost_usd"] - ia["cost_usd"]
     saved_w = None if wa is None or wb is None else wa - wb
     saved_u = ia["late_unit_months"] - ib["late_unit_months"]
