@@ -21,17 +21,14 @@ scale is their mean level (or 1 for all zeros) so the score stays finite.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, TypeVar
 
 import numpy as np
-import polars as pl
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from forecast.models.base import DemandModel, Forecast
-from store.months import add_months
 
 __all__ = [
     "MIN_TRAIN",
@@ -39,7 +36,6 @@ __all__ = [
     "Score",
     "Windows",
     "backtest",
-    "cross_validation",
     "guarded",
     "plan_windows",
 ]
@@ -140,50 +136,3 @@ def backtest(
         covered += int(np.sum((test >= f.lo - 1e-9) & (test <= f.hi + 1e-9)))
         points += test.size
     return Score(model.alias, float(np.mean(mases)), covered / points, points)
-
-
-def cross_validation(
-    df: pl.DataFrame, models: Sequence[Callable[[], DemandModel]], h: int
-) -> pl.DataFrame:
-    """Long-format backtest output, statsforecast style, for inspection and tests.
-
-    ``df`` has ``unique_id``, ``ds`` (month dates, consecutive per series) and ``y``.
-    Returns ``unique_id, ds, cutoff, y`` and per model ``<alias>``, ``<alias>-lo-80``,
-    ``<alias>-hi-80`` (null where the model failed).
-    """
-    rows: list[dict[str, Any]] = []
-    for (uid,), part in df.sort("unique_id", "ds").group_by("unique_id", maintain_order=True):
-        y = part.get_column("y").to_numpy().astype(float)
-        first: date = part.get_column("ds")[0]
-        windows = plan_windows(y.size, h)
-        if windows is None:
-            continue
-        per_origin: dict[int, dict[str, Any]] = {}
-        for make in models:
-            model = make()
-            for k, origin in enumerate(windows.origins):
-                train = y[:origin]
-                test = y[origin : origin + windows.horizon]
-                notes: list[str] = []
-                fitted = guarded(
-                    model.alias,
-                    (lambda m=model, tr=train, k=k: m.fit(tr) if k == 0 else m.refit(tr)),
-                    notes,
-                )
-                f = fitted.predict(test.size) if fitted is not None else None
-                for i in range(test.size):
-                    key = origin * 10_000 + i
-                    row = per_origin.setdefault(
-                        key,
-                        {
-                            "unique_id": uid,
-                            "ds": add_months(first, origin + i),
-                            "cutoff": add_months(first, origin - 1),
-                            "y": float(test[i]),
-                        },
-                    )
-                    row[model.alias] = None if f is None else float(f.mean[i])
-                    row[f"{model.alias}-lo-80"] = None if f is None else float(f.lo[i])
-                    row[f"{model.alias}-hi-80"] = None if f is None else float(f.hi[i])
-        rows.extend(per_origin.values())
-    return pl.DataFrame(rows)

@@ -204,9 +204,11 @@ def _apply_shipments(
             pools[arrive].net[t_in] += units
 
 
-def _history(consumption: pl.DataFrame, holder: str, item: str, first: date, n: int) -> np.ndarray:
+def _history(part: pl.DataFrame | None, first: date, n: int) -> np.ndarray:
+    """Monthly units of one series' consumption rows (``part``) from ``first``, ``n`` months."""
     y = np.zeros(n)
-    part = consumption.filter((pl.col("holder_id") == holder) & (pl.col("item_id") == item))
+    if part is None:
+        return y
     for m, units in part.select("month", "units").iter_rows():
         i = month_index(m, first)
         if 0 <= i < n:
@@ -251,6 +253,7 @@ def project_stocks(
             t = month_index(m, start)
             if 0 <= t < horizon:
                 scale.setdefault((h, i), np.ones(horizon))[t] = k
+    consumption = dataset.consumption.partition_by("holder_id", "item_id", as_dict=True)
     proj_parts: list[pl.DataFrame] = []
     outlook_rows: list[dict] = []
     for key in sorted(pools):
@@ -261,7 +264,7 @@ def project_stocks(
             params = json.loads(row["params"]) if row["params"] else {}
             first = parse_month(params["history_start"]) if params.get("history_start") else start
             n = int(params.get("history_months", 0))
-            y = _history(dataset.consumption, key[0], key[1], first, n)
+            y = _history(consumption.get(key), first, n)
             cons = simulate_series(
                 y, first, row["model"], params, start, horizon, paths, series_rng(seed, *key)
             )

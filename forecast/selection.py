@@ -93,9 +93,13 @@ def classify(y: np.ndarray) -> str:
         return "constant"
     if y.size < SHORT_MONTHS:
         return "short"
+    return "intermittent" if _adi(y) >= ADI_CUTOFF else "regular"
+
+
+def _adi(y: np.ndarray) -> float:
+    """Average interval between demands, counted from the first demand (needs one)."""
     nz = np.flatnonzero(y > 0)
-    adi = (y.size - nz[0]) / nz.size
-    return "intermittent" if adi >= ADI_CUTOFF else "regular"
+    return (y.size - nz[0]) / nz.size
 
 
 def _seasonal_signal(train: np.ndarray, m: int = SEASON) -> bool:
@@ -129,6 +133,11 @@ def _trend_signal(train: np.ndarray, m: int = SEASON) -> bool:
     return bool(se > 0 and abs(coef[0]) / se > 2.0)
 
 
+def _warm_start(warm: dict[str, Any] | None, alias: str) -> dict[str, Any] | None:
+    """The previous run's fitted parameters when it chose the same model, else None."""
+    return warm.get("fitted") if warm and warm.get("alias") == alias else None
+
+
 def _score(
     model: DemandModel,
     y: np.ndarray,
@@ -136,18 +145,25 @@ def _score(
     notes: list[str],
     warm: dict[str, Any] | None,
 ) -> Score | None:
-    start = warm.get("fitted") if warm and warm.get("alias") == model.alias else None
+    start = _warm_start(warm, model.alias)
     return guarded(model.alias, lambda: backtest(model, y, windows, start), notes)
 
 
 def _final(
     model: DemandModel, y: np.ndarray, horizon: int, notes: list[str], warm: dict[str, Any] | None
 ) -> Forecast | None:
-    start = warm.get("fitted") if warm and warm.get("alias") == model.alias else None
-    if start is None and hasattr(model, "params") and getattr(model, "params", None) is not None:
-        start = model.get_params()
+    # The backtest parameters, saved before the whole-history fit: a ConvergenceWarning is
+    # seen only after ``fit`` has returned, by when it has overwritten them.
+    saved = model.get_params() if getattr(model, "params", None) is not None else None
+    start = _warm_start(warm, model.alias)
+    if start is None:
+        start = saved
     if guarded(model.alias, lambda: model.fit(y, start_params=start), notes) is None:
-        if start is None or guarded(model.alias, lambda: model.refit(y), notes) is None:
+        if start is None:
+            return None
+        if saved is not None:
+            model.set_params(saved)
+        if guarded(model.alias, lambda: model.refit(y), notes) is None:
             return None
         notes.append(f"{model.alias}: whole-history fit failed; kept its backtest parameters")
     return guarded(model.alias, lambda: model.predict(horizon), notes)
@@ -169,8 +185,7 @@ def fit_series(y: np.ndarray, horizon: int, warm: dict[str, Any] | None = None) 
         return SeriesFit(m, kind, m.predict(horizon))
     windows = plan_windows(y.size, horizon)
     if kind == "short" or windows is None:
-        intermittent = (y.size - np.flatnonzero(y > 0)[0]) / np.count_nonzero(y) >= ADI_CUTOFF
-        m = SBA().fit(y) if intermittent else Naive().fit(y)
+        m = SBA().fit(y) if _adi(y) >= ADI_CUTOFF else Naive().fit(y)
         notes.append(f"short history ({y.size} months): no backtest")
         return SeriesFit(m, "short", m.predict(horizon), notes=notes)
 

@@ -30,7 +30,6 @@ PARAM_NAMES = ["const", "ar.L1", "sigma2"]
 
 class ARIMA(DemandModel):
     alias = "ARIMA(1,0,0)"
-    native_simulation = True
 
     def __init__(self) -> None:
         self.params: np.ndarray | None = None

@@ -6,13 +6,12 @@ A model works on one series ``y`` (a float array of monthly consumption, oldest 
 - ``refit(y)`` keeps the estimated parameters and only runs the filter over new data
   (the cheap step the backtest uses at its later origins);
 - ``predict(h)`` gives a :class:`Forecast` (mean and the 80% interval, never negative);
-- ``forecast(y, h)`` is ``fit(y).predict(h)``;
 - ``simulate(h, n, rng)`` gives ``n`` sample paths (an ``(n, h)`` array, never negative);
-- ``get_params()`` returns plain JSON-able parameters, and ``from_params(y, params)``
-  rebuilds the fitted model from them (the projection stage simulates from these).
+- ``get_params()`` returns plain JSON-able parameters, and ``set_params(params)`` followed
+  by ``refit(y)`` rebuilds the fitted model from them (the projection stage simulates
+  from these).
 
-``alias`` is the name used in frames (``<alias>``, ``<alias>-lo-80``, ``<alias>-hi-80``) and
-stored in ``demand_models.model``.
+``alias`` is the model's name, stored in ``demand_models.model``.
 """
 
 from __future__ import annotations
@@ -23,9 +22,8 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-__all__ = ["LEVEL", "Z80", "DemandModel", "Forecast", "empirical_quantiles"]
+__all__ = ["Z80", "DemandModel", "Forecast", "empirical_quantiles"]
 
-LEVEL = 80
 Z80 = 1.2815515655446004  # standard normal 90th percentile: the 80% two-sided interval
 Q_LO, Q_HI = 0.1, 0.9
 
@@ -57,8 +55,6 @@ class Forecast:
 
 class DemandModel(ABC):
     alias: ClassVar[str]
-    native_simulation: ClassVar[bool] = False
-    """True when paths come from the model's own simulation, else from bootstrapped errors."""
 
     @abstractmethod
     def fit(self, y: np.ndarray, start_params: dict[str, Any] | None = None) -> Self: ...
@@ -70,20 +66,11 @@ class DemandModel(ABC):
     @abstractmethod
     def predict(self, h: int) -> Forecast: ...
 
-    def forecast(self, y: np.ndarray, h: int) -> Forecast:
-        return self.fit(y).predict(h)
-
     @abstractmethod
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray: ...
 
     @abstractmethod
     def get_params(self) -> dict[str, Any]: ...
-
-    @classmethod
-    def from_params(cls, y: np.ndarray, params: dict[str, Any]) -> Self:
-        model = cls()
-        model.set_params(params)
-        return model.refit(y)
 
     def set_params(self, params: dict[str, Any]) -> None:  # noqa: B027 - optional hook
         """Adopt stored parameters before ``refit`` (models without parameters ignore them)."""

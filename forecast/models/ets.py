@@ -42,7 +42,6 @@ FACTR = 1e11
 
 
 class ETS(DemandModel):
-    native_simulation = True
     ALIASES: ClassVar[dict[str, tuple[str | None, bool, bool]]] = {
         "ETS(A,N,N)": (None, False, False),
         "ETS(A,A,N)": ("add", False, False),

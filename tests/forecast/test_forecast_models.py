@@ -26,6 +26,7 @@ from forecast.models import (
     model_from_alias,
 )
 from forecast.models.intermittent import _croston_path
+from forecast.selection import _final
 
 
 def test_croston_by_hand() -> None:
@@ -145,6 +146,69 @@ def test_convergence_warning_rejects_and_is_recorded() -> None:
     assert notes == ["ETS(A,N,N): did not converge (optimizer gave up)"]
     assert guarded("x", lambda: 1 / 0, notes) is None
     assert "x: failed (ZeroDivisionError" in notes[-1]
+
+
+class _FinalFitDoesNotConverge(ETS):
+    """ETS whose fits on longer series than ``backtest_months`` finish, then warn."""
+
+    def __init__(self, backtest_months: int) -> None:
+        super().__init__()
+        self.backtest_months = backtest_months
+
+    def fit(self, y: np.ndarray, start_params: dict | None = None) -> _FinalFitDoesNotConverge:
+        super().fit(y, start_params)
+        if len(y) > self.backtest_months:
+            warnings.warn("optimizer gave up", ConvergenceWarning, stacklevel=1)
+        return self
+
+
+def test_failed_final_fit_keeps_the_backtest_parameters() -> None:
+    """The warning comes after ``fit`` has overwritten params and init (here estimated
+    initial states at 18 months, the heuristic at 36): the fallback must restore them."""
+    y = 50 + 10 * np.sin(np.arange(36) / 2.0) + np.random.default_rng(4).normal(0, 3, 36)
+    model = _FinalFitDoesNotConverge(backtest_months=18).fit(y[:18])
+    saved = model.get_params()
+    assert saved["init"] == "estimated"
+    notes: list[str] = []
+    f = _final(model, y, 6, notes, None)
+    assert f is not None
+    assert model.get_params() == saved
+    assert notes[-1] == "ETS(A,N,N): whole-history fit failed; kept its backtest parameters"
+    expected = ETS()
+    expected.set_params(saved)
+    np.testing.assert_allclose(f.mean, expected.refit(y).predict(6).mean)
+
+
+class _Counter(Naive):
+    """A model with parameters whose whole-history fit mutates them and then warns."""
+
+    alias = "counter"
+
+    def fit(self, y: np.ndarray, start_params: dict | None = None) -> _Counter:
+        self.params = np.array([-1.0]) if start_params else np.array([float(len(y))])
+        super().fit(y)
+        if start_params:
+            warnings.warn("optimizer gave up", ConvergenceWarning, stacklevel=1)
+        return self
+
+    def refit(self, y: np.ndarray) -> _Counter:
+        Naive.fit(self, y)
+        return self
+
+    def get_params(self) -> dict:
+        return {"values": self.params.tolist()}
+
+    def set_params(self, params: dict) -> None:
+        self.params = np.asarray(params["values"], dtype=float)
+
+
+def test_failed_final_fit_restores_params_with_a_warm_start() -> None:
+    model = _Counter().fit(np.ones(10))
+    notes: list[str] = []
+    warm = {"alias": "counter", "fitted": {"values": [99.0]}}
+    assert _final(model, np.arange(20.0), 3, notes, warm) is not None
+    assert model.get_params() == {"values": [10.0]}
+    assert "kept its backtest parameters" in notes[-1]
 
 
 def test_windows() -> None:
