@@ -119,18 +119,16 @@ class Reader:
         frame = query(self.con, "dashboard_pools", run_id=self.runs.run_id("project"))
         return self._pool_rows(frame)
 
-    def pool_visible(self, holder_id: str, item_id: str) -> bool:
-        pools = self.pools()
-        return (
-            pools.filter((pl.col("holder_id") == holder_id) & (pl.col("item_id") == item_id)).height
-            > 0
-        )
+    def stock(
+        self, holder_id: str, item_id: str, pools: pl.DataFrame | None = None
+    ) -> dict[str, Any] | None:
+        """History, projection, outlook and demand model of one pool (None if not visible).
 
-    def stock(self, holder_id: str, item_id: str) -> dict[str, Any] | None:
-        """History, projection, outlook and demand model of one pool (None if not visible)."""
-        pools = self.pools().filter(
-            (pl.col("holder_id") == holder_id) & (pl.col("item_id") == item_id)
-        )
+        ``pools`` is this reader's :meth:`pools` when the caller has already read it.
+        """
+        if pools is None:
+            pools = self.pools()
+        pools = pools.filter((pl.col("holder_id") == holder_id) & (pl.col("item_id") == item_id))
         if pools.height == 0:
             return None
         params = {"holder_id": holder_id, "item_id": item_id}

@@ -24,9 +24,9 @@ _LAYOUT = {
 }
 
 
-def shipments_by_month(shipments: pl.DataFrame, item_id: str | None = None) -> go.Figure:
-    """Units shipped per month, stacked by source (one item, or all)."""
-    frame = shipments if item_id is None else shipments.filter(pl.col("item_id") == item_id)
+def shipments_by_month(shipments: pl.DataFrame) -> go.Figure:
+    """Units shipped per month, stacked by source."""
+    frame = shipments
     if frame.height == 0:
         return empty_figure("No shipments in the plan")
     monthly = frame.group_by("source_id", "month").agg(pl.col("units").sum()).sort("month")

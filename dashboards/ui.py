@@ -20,7 +20,6 @@ __all__ = [
     "fmt_month",
     "fmt_number",
     "fmt_usd",
-    "no_results_note",
     "page_user",
     "role_note",
     "simple_table",
@@ -50,12 +49,6 @@ def role_note(user: User | None) -> html.P:
     if user is None:
         return html.P("Log in to see this page.", className="note")
     return html.P(f"This page is not available to the {user.role} role.", className="note")
-
-
-def no_results_note(what: str) -> html.P:
-    return html.P(
-        f"No {what} yet: run the pipeline ('arsenal run') to fill this page.", className="note"
-    )
 
 
 def fmt_number(value: float | None, digits: int = 0) -> str:

@@ -27,14 +27,12 @@ from store.dataset import Dataset
 from store.months import month_index, month_text
 
 __all__ = [
-    "CAUSES",
     "baseline_state",
     "diff_states",
     "fingerprints",
 ]
 
 NEW_DATA, FORECAST, CAPACITY = "new data", "changed forecast", "changed capacity or commitments"
-CAUSES = (NEW_DATA, FORECAST, CAPACITY)
 TOL = 1e-6
 
 
@@ -164,11 +162,12 @@ def diff_states(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
     changes: list[dict[str, Any]] = []
     oc = old.get("baseline", {}).get("commitments", {})
     nc = new.get("baseline", {}).get("commitments", {})
-    all_holders: list[str] = []
     for cid in sorted(set(oc) | set(nc)):
         a, b = oc.get(cid), nc.get(cid)
         item = (b or a)["item_id"]
-        causes = _causes(old, new, item, all_holders) or ["unexplained"]
+        # A promise draws on the whole item, not one pool: no holders means every holder's
+        # forecast counts, and the item's "data" hash already covers every holder's counts.
+        causes = _causes(old, new, item, []) or ["unexplained"]
         if a is None or b is None:
             kind = "promise added" if a is None else "promise gone"
             changes.append(

@@ -132,12 +132,14 @@ def _invest(budget: float | None) -> Any:
     user, allowed = page_user(ROLES)
     if not allowed:
         return ""
-    with open_reader(user) as reader:
-        options = reader.investments()
+    # Viewer/planner only (never a liaison), so the unfiltered investments read with the
+    # baseline inputs are the ones the page may show: one read serves both.
+    inputs = read_baseline_inputs(db_path())
+    options = inputs.investments
     if options.height == 0:
         return html.P("No expansion options in the data.", className="note")
     budget = float(budget or 0.0)
-    choice = investment_choice(read_baseline_inputs(db_path()), budget)
+    choice = investment_choice(inputs, budget)
     chosen = set(choice["chosen"])
     saved = choice["weighted_late_before"] - choice["weighted_late_after"]
     rows = [

@@ -45,7 +45,7 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
             holders = sorted(pools.get_column("holder_id").unique().to_list())
             chosen = _default_pool(pools, holder, item)
             items = _items(pools, chosen[0])
-            views = _pool_views(reader, *chosen)
+            views = _pool_views(reader, *chosen, pools=pools)
     return html.Div(
         [
             html.H1("Stocks"),
@@ -158,11 +158,14 @@ def _show_pool(holder: str | None, item: str | None) -> tuple[Any, Any, Any]:
         return _pool_views(reader, holder, item)
 
 
-def _pool_views(reader: Reader, holder: str | None, item: str | None) -> tuple[Any, Any, Any]:
-    """The fan chart, the outlook and the demand model of one pool."""
+def _pool_views(
+    reader: Reader, holder: str | None, item: str | None, pools: pl.DataFrame | None = None
+) -> tuple[Any, Any, Any]:
+    """The fan chart, the outlook and the demand model of one pool (``pools``: the reader's
+    pools, when already read)."""
     if not holder or not item:
         return empty_figure("Choose a holder and an item"), "", ""
-    stock = reader.stock(holder, item)
+    stock = reader.stock(holder, item, pools)
     if stock is None:
         return empty_figure(f"No pool {holder} {item}"), "", ""
     pool = stock["pool"]

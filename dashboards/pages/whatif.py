@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, callback, dcc, html
 
 from arsenal.scenarios import BASELINE, apply_chain, read_scenarios, resolve_chain
 from dashboards.data import db_path, open_reader
-from dashboards.engine import read_baseline_inputs, run_whatif, scenario_from_doc
+from dashboards.engine import run_whatif, scenario_from_doc
 from dashboards.page_figures import whatif_lateness
 from dashboards.scenario_form import (
     FORM,
@@ -27,6 +27,8 @@ from dashboards.scenario_form import (
     read_doc,
 )
 from dashboards.ui import fmt_number, fmt_usd, page_user, role_note, simple_table
+from store.dataset import read_dataset
+from store.db import connect
 from store.errors import InputRejected
 
 ROLES = ("viewer", "planner")
@@ -246,8 +248,12 @@ def _check(doc: dict[str, Any]) -> Any:
             k: v for k, v in read_scenarios(scenarios_folder()).items() if k != scenario.name
         }
     library[scenario.name] = scenario
-    inputs = read_baseline_inputs(db_path())
-    return apply_chain(inputs.dataset, resolve_chain(scenario.name, library))
+    con = connect(db_path(), read_only=True)
+    try:
+        dataset = read_dataset(con)
+    finally:
+        con.close()
+    return apply_chain(dataset, resolve_chain(scenario.name, library))
 
 
 STATE = [State(h, "value") for h in HEAD] + [

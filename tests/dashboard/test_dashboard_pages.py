@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from dashboards.ui import fmt_usd
 from store.db import connect
 from store.runs import latest_run
 
@@ -132,8 +133,16 @@ def test_budget_slider_shows_what_a_budget_buys(login, dash_env):
     con = connect(dash_env["db"], read_only=True)
     try:
         costs = dict(con.execute("SELECT option_id, cost_usd FROM expansion_options").fetchall())
+        baseline = latest_run(con, "allocate")
+        assert baseline is not None
+        stored = json.loads(baseline["summary"])
+        baseline_late = float(stored.get("allocate", stored)["weighted_late_unit_months"])
     finally:
         con.close()
+    # $1B is more than the cheapest option costs, and the baseline has late promises for
+    # capacity to reduce, so the plan must buy something and lateness must fall.
+    assert min(costs.values()) <= 1e9
+    assert baseline_late > 0
     session = login("plan")
     session.goto("/capacity", "#capacity-ranking-graph .main-svg")
     assert len(session.page.query_selector_all("#capacity-ranking-table tbody tr")) > 0
@@ -151,12 +160,18 @@ def test_budget_slider_shows_what_a_budget_buys(login, dash_env):
     bought = [r[0] for r in rows if r[5] == "buy"]
     assert "With $" in summary
     assert summary.startswith("With $1.00B: buy ")
+    assert bought, "a $1B budget buys no expansion option"
     assert sum(costs[b] for b in bought) <= 1e9
     for option in bought:
         assert option in summary
-    before, after = (
-        summary.split("weighted late unit-months ", 1)[1].split(" (saves")[0].split(" -> ")
-    )
-    assert float(after.replace(",", "")) <= float(before.replace(",", ""))
+    assert f" for {fmt_usd(sum(costs[b] for b in bought))};" in summary
+    numbers, saves = summary.split("weighted late unit-months ", 1)[1].split(" (saves ")
+    before, after = (float(n.replace(",", "")) for n in numbers.split(" -> "))
+    saved = float(saves.split(")")[0].replace(",", ""))
+    # Before investment is the stored baseline plan's lateness; buying must strictly lower it.
+    assert before == pytest.approx(baseline_late, abs=1)
+    assert after < before
+    assert saved == pytest.approx(before - after, abs=1)
+    assert saved > 0
     session.screenshot("capacity-budget")
     assert session.errors == []
