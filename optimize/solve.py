@@ -232,7 +232,10 @@ class _Highs:
         x = np.asarray(sol.col_value)
         cols = np.nonzero(np.abs(d) > FACE_TOL)[0]
         if cols.size:
-            at = np.where(d[cols] > 0, lp.col_lower[cols], lp.col_upper[cols])
+            # the bounds in force now: stage 1 may have fixed columns (the options bought)
+            now = self.h.getLp()
+            lower, upper = np.asarray(now.col_lower_), np.asarray(now.col_upper_)
+            at = np.where(d[cols] > 0, lower[cols], upper[cols])
             at = np.where(np.isfinite(at), at, x[cols])
             self.h.changeColsBounds(cols.size, cols.astype(np.int32), at, at.copy())
         y = np.asarray(sol.row_dual)[: self.num_row]

@@ -11,6 +11,7 @@ from optimize_helpers import START, base_tables, checked, commitment, make_datas
 
 from optimize import allocate, check_plan
 from optimize.sets import resolve_eligibility
+from store.dataset import Dataset
 
 DEPOT = {"source_id": "DEPOT", "name": "depot", "kind": "us_stock", "country": "USA"}
 PLANT = {"source_id": "PLANT", "name": "plant", "kind": "us_production", "country": "USA"}
@@ -252,14 +253,9 @@ def test_plant_feeds_depot_floor_and_stage_two() -> None:
     assert plan.pools.get_column("inventory").to_list()[-1] == pytest.approx(40 + 10 - 0)
 
 
-def test_investment_budget() -> None:
-    """The plant makes 5 a month; C1 wants 20 in month 1 (weight 16); H = 4.
-    Option BIG (+10 from month 2, cost 100) and SMALL (+5 from month 1, cost 60), budget 100.
-
-    Without options: arrivals 5,5,5,5: late 15+10+5+0 = 30, weighted 480.
-    SMALL: 10,10: late 10 = 10 unit-months (160). BIG: 5,15: late 15 = 15 (240). Buy SMALL.
-    """
-    ds = make_dataset(
+def _investment_case() -> Dataset:
+    """The plant of the investment cases below, its promise and its two options."""
+    return make_dataset(
         **base_tables(),
         sources=[PLANT],
         capacity=[{"source_id": "PLANT", "item_id": "SHELL", "month": month(1), "units": 5.0}],
@@ -283,6 +279,16 @@ def test_investment_budget() -> None:
             },
         ],
     )
+
+
+def test_investment_budget() -> None:
+    """The plant makes 5 a month; C1 wants 20 in month 1 (weight 16); H = 4.
+    Option BIG (+10 from month 2, cost 100) and SMALL (+5 from month 1, cost 60), budget 100.
+
+    Without options: arrivals 5,5,5,5: late 15+10+5+0 = 30, weighted 480.
+    SMALL: 10,10: late 10 = 10 unit-months (160). BIG: 5,15: late 15 = 15 (240). Buy SMALL.
+    """
+    ds = _investment_case()
     plan = allocate(ds, None, START, 4, budget=100.0)
     assert plan.weighted_late_before_investment == pytest.approx(480)
     assert plan.weighted_late_unit_months == pytest.approx(160)
@@ -296,3 +302,15 @@ def test_investment_budget() -> None:
     unbought = plan.investments.with_columns(chosen=pl.lit(False))
     problems = check_plan(ds, None, START, 4, dataclasses.replace(plan, investments=unbought))
     assert any("below its floor" in p for p in problems), problems
+
+
+def test_a_budget_that_buys_nothing_still_plans() -> None:
+    """The investment case with a budget of 50, below every option's cost: nothing is bought
+    and the plan is the one without options (weighted 480). Stage 2 used to fix the unbought
+    options at their original upper bound (bought), which broke the budget row."""
+    ds = _investment_case()
+    for solver in ("highs", "cbc"):
+        plan = allocate(ds, None, START, 4, budget=50.0, solver=solver)
+        assert plan.weighted_late_unit_months == pytest.approx(480)
+        assert not any(plan.investments.get_column("chosen"))
+        assert check_plan(ds, None, START, 4, plan) == []
