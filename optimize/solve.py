@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 SOLVERS = ("highs", "cbc")
 STAGE1_REL, STAGE1_ABS = 1e-9, 1e-9
+# the investment MILP stops within HiGHS' relative gap; the cheapest-choice stage keeps to it
+MIP_REL, MIP_ABS = 1e-6, 1e-6
 FEAS_TOL = 1e-6
 FACE_TOL = 1e-7
 
@@ -115,8 +117,19 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
         runner.set_bounds(build.index, 0.0, 0.0, integer=False)
         x_before, _ = runner.run(clock, "stage 1 without investment")
         runner.set_bounds(build.index, 0.0, 1.0, integer=True)
-        x_mip, _ = runner.run(clock, "investment (MILP)")
-        chosen = np.round(x_mip[build.start : build.stop])
+        x_mip, obj_mip = runner.run(clock, "investment (MILP)")
+        # among the choices as good as that, the cheapest: an option that saves nothing is
+        # not bought just because the budget allows it
+        option_cost = np.zeros(model.lp.num_col)
+        option_cost[build.index] = model.data.options.get_column("cost_usd").to_numpy()
+        runner.add_objective_bound(
+            model.lp.col_cost, obj_mip + MIP_REL * abs(obj_mip) + MIP_ABS, name="objective_mip"
+        )
+        runner.set_cost(option_cost)
+        x_cheap, _ = runner.run(clock, "investment (cheapest as good)")
+        runner.drop_objective_bound("objective_mip")
+        runner.set_cost(model.lp.col_cost)
+        chosen = np.round(x_cheap[build.start : build.stop])
         runner.set_bounds(build.index, chosen, chosen, integer=False)
     x1, obj1 = runner.run(clock, "stage 1")
     _check_feasible(model, matrix, x1, "stage-1")
@@ -182,6 +195,7 @@ class _Highs:
         if status == highspy.HighsStatus.kError:
             raise SolveError("HiGHS refused the model")
         self.h = h
+        self.bound_rows: dict[str, int] = {}
 
     def set_bounds(
         self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
@@ -246,9 +260,16 @@ class _Highs:
             rows, at = rows[ok], at[ok]
             self.h.changeRowsBounds(rows.size, rows.astype(np.int32), at, at.copy())
 
-    def add_objective_bound(self, cost: np.ndarray, bound: float) -> None:
+    def add_objective_bound(
+        self, cost: np.ndarray, bound: float, name: str = "objective_stage1"
+    ) -> None:
         nz = np.nonzero(cost)[0]
         self.h.addRow(-INF, bound, nz.size, nz.astype(np.int32), cost[nz])
+        self.bound_rows[name] = self.h.getNumRow() - 1
+
+    def drop_objective_bound(self, name: str) -> None:
+        row = self.bound_rows.pop(name)
+        self.h.deleteRows(1, np.array([row], dtype=np.int32))
 
     def set_cost(self, cost: np.ndarray) -> None:
         n = cost.size
@@ -354,13 +375,20 @@ class _Cbc:
                 if con.pi is not None and abs(con.pi) > FACE_TOL:
                     con.sense = self.pulp.LpConstraintEQ
 
-    def add_objective_bound(self, cost: np.ndarray, bound: float) -> None:
+    def add_objective_bound(
+        self, cost: np.ndarray, bound: float, name: str = "objective_stage1"
+    ) -> None:
         nz = np.nonzero(cost)[0]
         self.prob.addConstraint(
-            self.pulp.LpConstraint(
-                self._expr(nz, cost[nz]), self.pulp.LpConstraintLE, "objective_stage1", bound
-            )
+            self.pulp.LpConstraint(self._expr(nz, cost[nz]), self.pulp.LpConstraintLE, name, bound)
         )
+
+    def drop_objective_bound(self, name: str) -> None:
+        # PuLP 3 has no public way to remove a constraint; its dict view does it and warns
+        # that PuLP 4 changes that view (the lock pins PuLP 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            del self.prob.constraints[name]
 
     def set_cost(self, cost: np.ndarray) -> None:
         self.prob.setObjective(self._expr(np.arange(cost.size), cost))

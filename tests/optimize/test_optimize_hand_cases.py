@@ -304,6 +304,33 @@ def test_investment_budget() -> None:
     assert any("below its floor" in p for p in problems), problems
 
 
+def test_a_large_budget_buys_only_what_saves_lateness() -> None:
+    """The investment case with budget 1,000 and a third option LATE (cost 1, ready after
+    the horizon, so it adds nothing). SMALL alone: 10 a month, late 10 (weighted 160);
+    SMALL + BIG: 10 then 20 a month, also late 10 in month 1, so BIG saves nothing more;
+    LATE saves nothing. Among the choices reaching 160, the cheapest is SMALL alone (60)."""
+    ds = _investment_case()
+    late = {
+        "option_id": "LATE",
+        "source_id": "PLANT",
+        "item_id": "SHELL",
+        "added_units_per_month": 100.0,
+        "lead_time_months": 10,
+        "cost_usd": 1.0,
+    }
+    ds = ds.with_tables(
+        expansion_options=pl.concat(
+            [ds.expansion_options, pl.DataFrame([late], schema=ds.expansion_options.schema)]
+        )
+    )
+    for solver in ("highs", "cbc"):
+        plan = allocate(ds, None, START, 4, budget=1000.0, solver=solver)
+        assert plan.weighted_late_unit_months == pytest.approx(160)
+        chosen = plan.investments.filter(pl.col("chosen")).get_column("option_id").to_list()
+        assert chosen == ["SMALL"]
+        assert check_plan(ds, None, START, 4, plan) == []
+
+
 def test_a_budget_that_buys_nothing_still_plans() -> None:
     """The investment case with a budget of 50, below every option's cost: nothing is bought
     and the plan is the one without options (weighted 480). Stage 2 used to fix the unbought
