@@ -50,9 +50,10 @@ $(USERS): | setup
 	echo "Dashboard login: user 'planner', password '$$pw' (stored hashed in $(USERS);" \
 	     "add more with: $(BIN)/arsenal users add NAME --role viewer|planner|liaison)"
 
-lint: setup  ## ruff check and format check
+lint: setup  ## ruff check, format check, and the layers contract (imports only downward)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

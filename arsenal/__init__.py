@@ -1,3 +1,7 @@
-"""Arsenal: munitions-stock forecasting and allocation of defense-industrial output."""
+"""Arsenal: munitions-stock forecasting and allocation of defense-industrial output.
 
-__version__ = "0.1.0"
+This package is the command line only; the work is done by the floors below it."""
+
+from pipeline.version import __version__
+
+__all__ = ["__version__"]

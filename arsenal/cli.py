@@ -13,11 +13,12 @@ from datetime import date
 
 import arsenal.commands
 from arsenal import __version__
-from store.dataset import DEFAULT_HORIZON
+from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS, DEFAULT_SEED
 from store.errors import InputRejected
 from store.months import parse_month
 
 __all__ = [
+    "add_simulation_arguments",
     "add_window_arguments",
     "main",
     "month_arg",
@@ -74,6 +75,19 @@ def add_window_arguments(parser: argparse.ArgumentParser, first: str) -> None:
         type=positive_int,
         default=DEFAULT_HORIZON,
         help=f"months (default {DEFAULT_HORIZON})",
+    )
+
+
+def add_simulation_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--paths`` and ``--seed`` of the stock projection's simulated consumption."""
+    parser.add_argument(
+        "--paths",
+        type=positive_int,
+        default=DEFAULT_PATHS,
+        help=f"simulated consumption paths per stock (default {DEFAULT_PATHS})",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
     )
 
 

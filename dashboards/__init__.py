@@ -1,2 +1,2 @@
 """The planners' Dash dashboard: ``dashboards.app.create_app`` builds it, ``arsenal serve``
-serves it. Importing the package stays light (the report imports ``dashboards.figures``)."""
+serves it. Importing the package stays light (the report imports ``reports.figures``)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures import empty_figure
+from reports.figures import empty_figure
 
 __all__ = [
     "shipments_by_month",

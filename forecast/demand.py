@@ -38,6 +38,7 @@ from tqdm import tqdm
 
 from forecast.selection import fit_series
 from store.dataset import Dataset
+from store.defaults import DEFAULT_HORIZON
 from store.months import month_index, month_range, month_text
 
 __all__ = [
@@ -171,7 +172,7 @@ def _previous_index(previous: DemandResult | None) -> dict[tuple[str, str], dict
 def forecast_demand(
     dataset: Dataset,
     start: date,
-    horizon: int = 36,
+    horizon: int = DEFAULT_HORIZON,
     *,
     workers: int | None = None,
     previous: DemandResult | None = None,

@@ -42,6 +42,7 @@ from forecast.demand import DemandResult
 from forecast.simulate import series_rng, simulate_series
 from store.contract import PRODUCTION_KINDS
 from store.dataset import Dataset
+from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS
 from store.months import add_months, month_index, month_range, parse_month
 
 __all__ = [
@@ -221,8 +222,8 @@ def project_stocks(
     demand: DemandResult | tuple[pl.DataFrame, pl.DataFrame],
     shipments: pl.DataFrame | None,
     start: date,
-    horizon: int = 36,
-    paths: int = 1000,
+    horizon: int = DEFAULT_HORIZON,
+    paths: int = DEFAULT_PATHS,
     seed: int = 0,
     demand_multiplier: pl.DataFrame | None = None,
     investments: pl.DataFrame | None = None,

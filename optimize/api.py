@@ -14,6 +14,7 @@ from optimize.results import Plan, build_plan
 from optimize.sets import build_model_data
 from optimize.solve import solve
 from store.dataset import Dataset
+from store.defaults import DEFAULT_HORIZON
 from store.months import month_text
 
 __all__ = ["allocate", "plan_to_json"]
@@ -25,7 +26,7 @@ def allocate(
     dataset: Dataset,
     demand: pl.DataFrame | None,
     start: date,
-    horizon: int = 36,
+    horizon: int = DEFAULT_HORIZON,
     *,
     budget: float | None = None,
     solver: str = "highs",

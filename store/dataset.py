@@ -9,13 +9,11 @@ import polars as pl
 
 from store.contract import FILES
 from store.db import Connection
+from store.defaults import DEFAULT_HORIZON
 from store.months import add_months
 from store.sql import query
 
 __all__ = ["DEFAULT_HORIZON", "Dataset", "default_start", "read_dataset"]
-
-DEFAULT_HORIZON = 36
-"""Plan months when none are given (DESIGN.md: the allocation model)."""
 
 
 @dataclass(frozen=True)

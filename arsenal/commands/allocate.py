@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
-from datetime import date
 
 import polars as pl
 
 from arsenal.cli import add_window_arguments, number_arg
-from arsenal.pipeline import write_plan
-from optimize import SOLVERS, Plan, SolveError, allocate, check_plan, plan_to_json
-from store.dataset import default_start, read_dataset
-from store.db import DEFAULT_DB, connect, transaction
+from optimize import SOLVERS, Plan, SolveError, plan_to_json
+from pipeline.stages import run_allocate
+from store.db import DEFAULT_DB
 from store.months import month_text
-from store.runs import finish_run, start_run
-from store.sql import query
-from store.status import last_content_hash
 
 NAME = "allocate"
 HELP = "Plan who gets what, from where, when; explain late promises; price capacity."
-
-log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,69 +37,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _demand_for(con, start: date, horizon: int) -> pl.DataFrame | None:  # noqa: ANN001
-    """The newest baseline demand forecast from ``start`` covering ``horizon`` months."""
-    found = query(con, "forecast_run_for_start", scenario="baseline", start_month=start)
-    if found.height and found.item(0, "horizon") >= horizon:
-        run_id = found.item(0, "run_id")
-        log.info("consumption from forecast run %s", run_id)
-        return query(con, "demand_forecast_for_run", run_id=run_id)
-    log.warning(
-        "no stored demand forecast from %s covering %d months: pools see no consumption "
-        "(run 'arsenal forecast' or 'arsenal run' first)",
-        month_text(start),
-        horizon,
-    )
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
-    con = connect(args.db)
     try:
-        dataset = read_dataset(con)
-        start = args.start or default_start(dataset)
-        demand = _demand_for(con, start, args.horizon)
-        run_id = start_run(
-            con,
-            "allocate",
-            start_month=start,
-            horizon=args.horizon,
-            content_hash=last_content_hash(con),
+        done = run_allocate(
+            args.db,
+            args.start,
+            args.horizon,
+            budget=args.budget,
+            solver=args.solver,
+            time_limit=args.time_limit,
         )
-        try:
-            plan = allocate(
-                dataset,
-                demand,
-                start,
-                args.horizon,
-                budget=args.budget,
-                solver=args.solver,
-                time_limit=args.time_limit,
-            )
-            problems = check_plan(dataset, demand, start, args.horizon, plan)
-            if problems:
-                raise SolveError(
-                    f"numerically doubtful plan: the checker found {len(problems)} broken rule(s), "
-                    f"first: {problems[0]}"
-                )
-            with transaction(con):
-                write_plan(con, run_id, plan)
-                finish_run(con, run_id, "ok", plan.summary())
-        except SolveError as exc:
-            finish_run(con, run_id, "failed", {"status": "failed", "error": str(exc)})
-            print(
-                f"arsenal allocate: no new plan: {exc}. The previous plan is kept.", file=sys.stderr
-            )
-            return 1
-        except BaseException as exc:
-            finish_run(con, run_id, "failed", {"status": "failed", "error": repr(exc)})
-            raise
-    finally:
-        con.close()
+    except SolveError as exc:
+        print(f"arsenal allocate: no new plan: {exc}. The previous plan is kept.", file=sys.stderr)
+        return 1
     if args.json:
-        print(json.dumps(plan_to_json(plan, run_id, start, args.horizon)))
+        print(json.dumps(plan_to_json(done.plan, done.run_id, done.start, done.horizon)))
     else:
-        print(render_summary(plan, run_id))
+        print(render_summary(done.plan, done.run_id))
     return 0
 
 

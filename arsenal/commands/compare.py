@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from arsenal.compare import compare_runs, render_comparison
+from pipeline.compare import compare_runs, render_comparison
 from store.db import DEFAULT_DB, connect
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]

@@ -8,8 +8,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from arsenal.cli import add_window_arguments, positive_int
-from arsenal.pipeline import DEFAULT_PATHS
+from arsenal.cli import add_simulation_arguments, add_window_arguments
+from pipeline.nightly import NightlyOptions, run_nightly
+from reports.nightly import NightlyReport
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -43,10 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--date", type=_night, help="the night's date YYYY-MM-DD (default: today, UTC)"
     )
     add_window_arguments(parser, "first plan month")
-    parser.add_argument(
-        "--paths", type=positive_int, default=DEFAULT_PATHS, help="simulated paths per stock"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_simulation_arguments(parser)
     parser.add_argument("--no-pdf", action="store_true", help="skip report.pdf (no Chromium)")
     parser.add_argument(
         "--force", action="store_true", help="rebuild the night's report even if up to date"
@@ -54,8 +52,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports.nightly import NightlyOptions, run_nightly
-
     args.out.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(args.out / LOG_FILE, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -76,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             **({"night": args.date} if args.date else {}),
         )
-        folder = run_nightly(opts)
+        folder = run_nightly(opts, NightlyReport())
     except BaseException as exc:
         log.error("nightly run failed: %s: %s", type(exc).__name__, exc)
         raise

@@ -9,9 +9,9 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import open_reader
-from dashboards.figures import allocation_sankey, empty_figure
 from dashboards.page_figures import shipments_by_month
 from dashboards.ui import frame_table, page_user, role_note
+from reports.figures import allocation_sankey, empty_figure
 
 dash.register_page(
     __name__, path="/allocation", name="Allocation", order=3, title="Arsenal - Allocation"

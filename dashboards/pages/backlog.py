@@ -9,8 +9,8 @@ import polars as pl
 from dash import ALL, Input, Output, callback, dcc, html
 
 from dashboards.data import open_reader, reasons_list
-from dashboards.figures import backlog_timeline, empty_figure
 from dashboards.ui import fmt_month, frame_table, page_user, role_note
+from reports.figures import backlog_timeline, empty_figure
 from store.months import add_months
 
 dash.register_page(__name__, path="/backlog", name="Backlog", order=2, title="Arsenal - Backlog")

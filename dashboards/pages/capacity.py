@@ -9,9 +9,9 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import db_path, open_reader
-from dashboards.engine import investment_choice, read_baseline_inputs
-from dashboards.figures import capacity_ranking, empty_figure
 from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note, simple_table
+from pipeline.whatif import investment_choice, read_baseline_inputs
+from reports.figures import capacity_ranking, empty_figure
 
 ROLES = ("viewer", "planner")
 dash.register_page(

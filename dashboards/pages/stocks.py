@@ -9,8 +9,8 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import Reader, open_reader
-from dashboards.figures import empty_figure, stock_fan
 from dashboards.ui import fmt_month, fmt_number, page_user, role_note, simple_table
+from reports.figures import empty_figure, stock_fan
 
 dash.register_page(__name__, path="/stocks", name="Stocks", order=1, title="Arsenal - Stocks")
 

@@ -13,9 +13,7 @@ import flask
 import tomli_w
 from dash import ALL, Input, Output, State, callback, dcc, html
 
-from arsenal.scenarios import BASELINE, apply_chain, read_scenarios, resolve_chain
 from dashboards.data import db_path, open_reader
-from dashboards.engine import run_whatif, scenario_from_doc
 from dashboards.page_figures import whatif_lateness
 from dashboards.scenario_form import (
     FORM,
@@ -27,6 +25,8 @@ from dashboards.scenario_form import (
     read_doc,
 )
 from dashboards.ui import fmt_number, fmt_usd, page_user, role_note, simple_table
+from pipeline.scenarios import BASELINE, apply_chain, read_scenarios, resolve_chain
+from pipeline.whatif import run_whatif, scenario_from_doc
 from store.dataset import read_dataset
 from store.db import connect
 from store.errors import InputRejected

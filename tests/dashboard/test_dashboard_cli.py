@@ -12,8 +12,8 @@ from dashboard_helpers import ROOT
 
 from arsenal.cli import main as arsenal_main
 from dashboards.auth import read_users, verify_login
-from dashboards.engine import scenario_from_doc
 from dashboards.scenario_form import FORM, blank_form, doc_to_form, form_to_doc
+from pipeline.whatif import scenario_from_doc
 
 
 def _add(monkeypatch, users, *argv, password="a-long-password"):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from dashboard_helpers import PASSWORD, ROOT, HttpSession, cell, run_result, whatif_body
 
-from arsenal.scenarios import read_scenario
+from pipeline.scenarios import read_scenario
 from store.db import connect
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from arsenal.cli import main
-from arsenal.compare import compare_runs
 from forecast.projection import OUTLOOK_SCHEMA
+from pipeline.compare import compare_runs
 from store.db import connect
 from store.runs import finish_run, start_run, write_results
 

@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from arsenal.scenarios import DemandChange, apply_chain, apply_demand, read_scenario
+from pipeline.scenarios import DemandChange, apply_chain, apply_demand, read_scenario
 from store.dataset import Dataset
 from store.months import month_range
 

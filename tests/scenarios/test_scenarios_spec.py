@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arsenal.scenarios import apply_chain, read_scenario, read_scenarios, resolve_chain
+from pipeline.scenarios import apply_chain, read_scenario, read_scenarios, resolve_chain
 from store.errors import InputRejected
 
 HEAD = 'name = "s"\ndescription = "d"\n'

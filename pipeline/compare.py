@@ -60,7 +60,7 @@ def run_info(
     scenario = summary.get("scenario", {})
     if commitments is None:
         commitments = query(con, "compare_commitments", run_id=run_id)
-    investments = query(con, "compare_investments", run_id=run_id)
+    investments = query(con, "plan_investments_for_run", run_id=run_id)
     chosen = investments.filter(pl.col("chosen"))
     investment_cost = float(chosen.get_column("cost_usd").sum())
     return {

@@ -19,12 +19,13 @@ import polars as pl
 import tomli_w
 
 import optimize
-from arsenal.commands.forecast import read_demand
-from arsenal.compare import compare_commitments, compare_pools
-from arsenal.pipeline import compute
-from arsenal.scenarios import BASELINE, apply_chain, read_scenario, read_scenarios, resolve_chain
+from pipeline.compare import compare_commitments, compare_pools
+from pipeline.compute import compute
+from pipeline.scenarios import BASELINE, apply_chain, read_scenario, read_scenarios, resolve_chain
+from pipeline.stages import read_demand
 from store.dataset import Dataset, default_start, read_dataset
 from store.db import connect
+from store.defaults import DEFAULT_HORIZON
 from store.months import month_text
 from store.runs import latest_run
 from store.sql import query
@@ -87,7 +88,7 @@ def read_baseline_inputs(db: str) -> BaselineInputs:
     elif forecast_run is not None:
         start, horizon = forecast_run["start_month"], int(forecast_run["horizon"])
     else:
-        start, horizon = default_start(dataset), 36
+        start, horizon = default_start(dataset), DEFAULT_HORIZON
     return BaselineInputs(
         dataset, demand, start, horizon, allocate_run, commitments, outlook, investments
     )

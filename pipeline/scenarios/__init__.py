@@ -1,6 +1,6 @@
 """What-if scenarios: TOML files of overrides applied to a copy of the baseline data."""
 
-from arsenal.scenarios.apply import (
+from pipeline.scenarios.apply import (
     BASELINE,
     Applied,
     DemandChange,
@@ -11,7 +11,7 @@ from arsenal.scenarios.apply import (
     read_scenarios,
     resolve_chain,
 )
-from arsenal.scenarios.spec import KINDS, Override, Scenario, read_scenario
+from pipeline.scenarios.spec import KINDS, Override, Scenario, read_scenario
 
 __all__ = [
     "BASELINE",

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from arsenal.scenarios.apply import RouteBlock
+from pipeline.scenarios.apply import RouteBlock
 from store.months import month_index
 
 __all__ = ["block_hook"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from arsenal.scenarios.spec import PRODUCTION_KINDS, STOCK_KINDS, Override, Scenario, read_scenario
+from pipeline.scenarios.spec import PRODUCTION_KINDS, STOCK_KINDS, Override, Scenario, read_scenario
 from store.dataset import Dataset
 from store.errors import InputRejected, Problem
 from store.months import add_months

@@ -7,12 +7,9 @@ in one transaction, so a run killed at any point leaves the database as it was.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import logging
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,30 +19,37 @@ from typing import Any
 
 import polars as pl
 
-from arsenal import __version__
-from arsenal.scenarios import BASELINE, Applied, apply_chain, apply_demand, resolve_chain
-from arsenal.scenarios.apply import read_scenarios
-from arsenal.scenarios.hook import block_hook
-from store.dataset import DEFAULT_HORIZON, Dataset
-from store.db import Connection
+from forecast.demand import DemandResult, forecast_demand
+from forecast.projection import project_stocks
+from pipeline.scenarios import (
+    BASELINE,
+    Applied,
+    apply_chain,
+    apply_demand,
+    read_scenarios,
+    resolve_chain,
+)
+from pipeline.scenarios.hook import block_hook
+from pipeline.stages import checked_plan, previous_baseline_forecast, write_plan
+from pipeline.version import code_version
+from store.dataset import Dataset, default_start, read_dataset
+from store.db import Connection, connect, transaction
+from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS, DEFAULT_SEED
 from store.months import month_text
 from store.runs import finish_run, start_run, write_results
 from store.status import last_content_hash
 
 __all__ = [
-    "DEFAULT_HORIZON",
     "PipelineResult",
     "checkpoint",
-    "code_version",
     "compute",
     "content_hash",
     "load_applied",
-    "pipeline_json",
+    "run_pipeline",
     "write_pipeline",
 ]
 
 log = logging.getLogger(__name__)
-DEFAULT_PATHS = 500
 PAUSE_ENV, PAUSE_SECONDS_ENV = "ARSENAL_PAUSE_AT", "ARSENAL_PAUSE_SECONDS"
 
 
@@ -58,24 +62,6 @@ def checkpoint(name: str) -> None:
         return
     print(f"arsenal: paused at {name}", file=sys.stderr, flush=True)
     time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
-
-
-@functools.cache
-def code_version() -> str:
-    """``arsenal <version>`` plus the git commit when the code runs from a checkout."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-        commit = out.stdout.strip() if out.returncode == 0 else ""
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return f"{__version__}+{commit}" if commit else __version__
 
 
 content_hash = last_content_hash
@@ -154,7 +140,7 @@ def compute(
     demand: Any | None = None,
     previous_demand: Any | None = None,
     paths: int = DEFAULT_PATHS,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     solver: str = "highs",
     time_limit: float | None = None,
     workers: int | None = None,
@@ -166,10 +152,6 @@ def compute(
     scenario never changes consumption history, so the nightly run forecasts once. The
     scenario's demand changes are applied to the forecast frame the plan reads.
     """
-    from forecast.demand import DemandResult, forecast_demand
-    from forecast.projection import project_stocks
-    from optimize import SolveError, allocate, check_plan
-
     timings: dict[str, float] = {}
     dataset, later_blocks = applied.for_start(start)
     name = applied.name
@@ -185,22 +167,17 @@ def compute(
 
     t0 = time.perf_counter()
     log.info("%s: allocation plan", name)
-    plan = allocate(
+    plan = checked_plan(
         dataset,
         forecast,
         start,
         horizon,
+        label=name,
         budget=applied.budget_usd,
         solver=solver,
         time_limit=time_limit,
         hook=block_hook(later_blocks),
     )
-    problems = check_plan(dataset, forecast, start, horizon, plan)
-    if problems:
-        raise SolveError(
-            f"numerically doubtful plan for {name}: {len(problems)} broken rule(s), "
-            f"first: {problems[0]}"
-        )
     timings["plan"] = time.perf_counter() - t0
     checkpoint("pipeline:plan")
 
@@ -234,23 +211,6 @@ def compute(
     )
 
 
-def write_plan(con: Connection, run_id: str, plan: Any) -> None:
-    """Store a plan's five result tables (reasons as JSON lists); the caller holds the
-    transaction."""
-    commitments = plan.commitments.with_columns(
-        pl.Series(
-            "reasons",
-            [json.dumps(r) for r in plan.commitments.get_column("reasons").to_list()],
-            dtype=pl.String,
-        )
-    )
-    write_results(con, "plan_commitments", run_id, commitments)
-    write_results(con, "plan_shipments", run_id, plan.shipments)
-    write_results(con, "capacity_value", run_id, plan.capacity_value)
-    write_results(con, "plan_investments", run_id, plan.investments)
-    write_results(con, "plan_pools", run_id, plan.pools)
-
-
 def write_pipeline(con: Connection, result: PipelineResult, data_hash: str | None) -> str:
     """Store every result of ``result`` under a new pipeline run; returns its run id.
 
@@ -272,28 +232,34 @@ def write_pipeline(con: Connection, result: PipelineResult, data_hash: str | Non
     return run_id
 
 
-def pipeline_json(run_id: str, result: PipelineResult) -> dict[str, Any]:
-    """``arsenal run --json``: the three stages in the shapes of ``arsenal forecast``,
-    ``arsenal allocate`` and ``arsenal project`` (each with the pipeline's run id)."""
-    from arsenal.commands.forecast import forecast_json
-    from arsenal.commands.project import project_json
-    from forecast.demand import DemandResult
-    from forecast.projection import ProjectionResult
-    from optimize import plan_to_json
-
-    start, horizon = result.start, result.horizon
-    return {
-        "run_id": run_id,
-        "scenario": result.scenario,
-        "start": month_text(start),
-        "horizon": horizon,
-        "status": result.plan.status,
-        "forecast": forecast_json(
-            run_id, start, horizon, DemandResult(result.models, result.forecast)
-        ),
-        "allocate": plan_to_json(result.plan, run_id, start, horizon),
-        "project": project_json(
-            run_id, start, horizon, ProjectionResult(result.projection, result.outlook)
-        ),
-        "timings": {k: round(v, 3) for k, v in result.timings.items()},
-    }
+def run_pipeline(
+    db: str,
+    scenario: str | None,
+    folder: str | Path,
+    *,
+    start: date | None,
+    horizon: int = DEFAULT_HORIZON,
+    paths: int = DEFAULT_PATHS,
+    seed: int = DEFAULT_SEED,
+) -> tuple[str, PipelineResult]:
+    """``arsenal run``: forecast, plan and project the baseline or a scenario, and store the
+    results under one pipeline run; returns its run id and the result."""
+    con = connect(db)
+    try:
+        dataset = read_dataset(con)
+        start = start or default_start(dataset)
+        applied = load_applied(dataset, scenario, folder)
+        result = compute(
+            applied,
+            start,
+            horizon,
+            previous_demand=previous_baseline_forecast(con, start, horizon),
+            paths=paths,
+            seed=seed,
+            scenario_folder=folder if applied.chain else None,
+        )
+        with transaction(con):
+            run_id = write_pipeline(con, result, content_hash(con))
+    finally:
+        con.close()
+    return run_id, result

@@ -1,0 +1,262 @@
+"""The nightly run: baseline and every saved scenario, then the report in ``DIR/YYYY-MM-DD/``.
+
+This module runs and commits; the report is rendered by a ``ReportWriter`` the caller passes
+in (``reports.nightly.NightlyReport`` for ``arsenal nightly``), so nothing here imports the
+rendering floor above it.
+
+Safe under cron:
+
+- all pipelines are computed in memory first; their results are written in ONE database
+  transaction, and the report is built (from the database, through that transaction) in a
+  hidden temporary folder next to the final one. Only when the report (and its PDF) is
+  complete does the transaction commit and the folder get renamed into place. A run killed
+  at any point before the commit leaves the database and the previous report as they were.
+- a rerun of the same night with the same inputs (data hash, code version, scenario files,
+  start, horizon, paths, seed) does nothing; with changed inputs it replaces the night's
+  folder (and compares with the night before, not with the earlier attempt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+
+from pipeline.compute import (
+    PipelineResult,
+    checkpoint,
+    compute,
+    content_hash,
+    write_pipeline,
+)
+from pipeline.scenarios import BASELINE, Applied, apply_chain, read_scenarios, resolve_chain
+from pipeline.stages import previous_baseline_forecast
+from pipeline.version import code_version
+from store.dataset import Dataset, default_start, read_dataset
+from store.db import Connection, connect, transaction
+from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS, DEFAULT_SEED
+from store.months import month_text
+
+__all__ = ["Night", "NightlyOptions", "ReportWriter", "run_nightly"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Night:
+    """What a night computed and committed, as the report writer reads it: the database
+    (inside the night's transaction), the data set, the results (baseline first) and their
+    run ids."""
+
+    con: Connection
+    dataset: Dataset
+    results: list[PipelineResult]
+    run_ids: dict[str, str]
+    night: date
+    data_hash: str | None
+    inputs_key: str
+    previous: dict[str, Any] | None
+    elapsed: float
+
+
+class ReportWriter(Protocol):
+    def write(self, night: Night, folder: Path) -> dict[str, Any]:
+        """Write the report into ``folder``; return its summary (``summary.json``)."""
+        ...
+
+    def write_pdf(self, folder: Path) -> None:
+        """Print ``folder``'s report to PDF."""
+        ...
+
+
+@dataclass(frozen=True)
+class NightlyOptions:
+    db: str
+    out: Path
+    scenarios: Path | None = None
+    night: date = field(default_factory=lambda: datetime.now(UTC).date())
+    start: date | None = None
+    horizon: int = DEFAULT_HORIZON
+    paths: int = DEFAULT_PATHS
+    seed: int = DEFAULT_SEED
+    pdf: bool = True
+    force: bool = False
+
+
+def _inputs_key(parts: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _previous_summary(out: Path, night: date) -> dict[str, Any] | None:
+    """The summary of the latest complete report before ``night``."""
+    found = []
+    for folder in out.iterdir() if out.exists() else []:
+        try:
+            day = date.fromisoformat(folder.name)
+        except ValueError:
+            continue
+        if day < night and (folder / "summary.json").is_file():
+            found.append(day)
+    if not found:
+        return None
+    return json.loads((out / max(found).isoformat() / "summary.json").read_text())
+
+
+def _clean_partials(out: Path) -> None:
+    for stale in out.glob(".*.partial-*"):
+        log.info("removing %s left by an interrupted run", stale.name)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _scenario_files(folder: Path | None) -> tuple[dict[str, Applied], dict[str, str]]:
+    if folder is None or not folder.is_dir():
+        return {}, {}
+    library = read_scenarios(folder)
+    hashes = {
+        name: hashlib.sha256(Path(s.path).read_bytes()).hexdigest() for name, s in library.items()
+    }
+    return library, hashes
+
+
+def run_nightly(opts: NightlyOptions, report: ReportWriter) -> Path:
+    """Run the night and write its report with ``report``; returns the report folder (already
+    there when nothing changed)."""
+    t_start = time.perf_counter()
+    out = opts.out
+    out.mkdir(parents=True, exist_ok=True)
+    final = out / opts.night.isoformat()
+    con = connect(opts.db)
+    try:
+        _clean_partials(out)
+        dataset = read_dataset(con)
+        data_hash = content_hash(con)
+        start = opts.start or default_start(dataset)
+        library, file_hashes = _scenario_files(opts.scenarios)
+        key = _inputs_key(
+            {
+                "data": data_hash,
+                "code": code_version(),
+                "scenarios": file_hashes,
+                "start": month_text(start),
+                "horizon": opts.horizon,
+                "paths": opts.paths,
+                "seed": opts.seed,
+                "pdf": opts.pdf,
+            }
+        )
+        done = final / "summary.json"
+        if (
+            not opts.force
+            and done.is_file()
+            and json.loads(done.read_text()).get("inputs_key") == key
+        ):
+            log.info(
+                "the report for %s is already written with the same inputs: nothing to do",
+                opts.night,
+            )
+            return final
+        applied = {BASELINE: Applied(dataset=dataset)}
+        for name in sorted(library):
+            applied[name] = apply_chain(dataset, resolve_chain(name, library))
+        log.info(
+            "night %s: baseline and %d scenario(s) from %s",
+            opts.night,
+            len(library),
+            month_text(start),
+        )
+
+        results = _compute_all(con, applied, start, opts, file_hashes)
+        checkpoint("nightly:computed")
+        partial = out / f".{opts.night.isoformat()}.partial-{datetime.now(UTC):%H%M%S%f}"
+        try:
+            with transaction(con):
+                run_ids = {r.scenario: write_pipeline(con, r, data_hash) for r in results}
+                checkpoint("nightly:written")
+                partial.mkdir()
+                night = Night(
+                    con,
+                    dataset,
+                    results,
+                    run_ids,
+                    night=opts.night,
+                    data_hash=data_hash,
+                    inputs_key=key,
+                    previous=_previous_summary(out, opts.night),
+                    elapsed=time.perf_counter() - t_start,
+                )
+                summary = report.write(night, partial)
+                checkpoint("nightly:report")
+                if opts.pdf:
+                    report.write_pdf(partial)
+                    checkpoint("nightly:pdf")
+            _move_into_place(partial, final)
+        finally:
+            if partial.exists():
+                shutil.rmtree(partial, ignore_errors=True)
+        log.info(
+            "report for %s written to %s in %.1f s (baseline %s)",
+            opts.night,
+            final,
+            time.perf_counter() - t_start,
+            summary["runs"][0]["run_id"],
+        )
+        return final
+    finally:
+        con.close()
+
+
+def _move_into_place(partial: Path, final: Path) -> None:
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{datetime.now(UTC):%H%M%S%f}")
+        final.rename(old)
+        partial.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        partial.rename(final)
+
+
+def _compute_all(
+    con: Connection,
+    applied: dict[str, Applied],
+    start: date,
+    opts: NightlyOptions,
+    file_hashes: dict[str, str],
+) -> list[PipelineResult]:
+    previous = previous_baseline_forecast(con, start, opts.horizon)
+    results = []
+    baseline = compute(
+        applied[BASELINE],
+        start,
+        opts.horizon,
+        previous_demand=previous,
+        paths=opts.paths,
+        seed=opts.seed,
+    )
+    results.append(baseline)
+    demand = _Demand(baseline.models, baseline.forecast)
+    for name, scenario in applied.items():
+        if name == BASELINE:
+            continue
+        r = compute(scenario, start, opts.horizon, demand=demand, paths=opts.paths, seed=opts.seed)
+        results.append(
+            PipelineResult(
+                **{**r.__dict__, "scenario_files": {n: file_hashes[n] for n in scenario.chain}}
+            )
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class _Demand:
+    """The baseline's unscaled forecast, shared by every scenario of the night."""
+
+    models: pl.DataFrame
+    forecast: pl.DataFrame

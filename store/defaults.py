@@ -1,0 +1,16 @@
+"""The defaults every stage shares, declared once (DESIGN.md: the allocation model).
+
+``DEFAULT_PATHS``: simulated consumption paths per stock in a projection. 500 keeps the
+nightly run and ``arsenal run`` at their measured cost; ``arsenal project`` used 1,000
+before the defaults were unified (a P10/P50/P90 month moves by at most one month between
+the two on the sample).
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_HORIZON", "DEFAULT_PATHS", "DEFAULT_SEED"]
+
+DEFAULT_HORIZON = 36
+"""Plan months when none are given."""
+DEFAULT_PATHS = 500
+DEFAULT_SEED = 0
