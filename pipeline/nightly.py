@@ -37,17 +37,36 @@ from pipeline.compute import (
     content_hash,
     write_pipeline,
 )
-from pipeline.scenarios import BASELINE, Applied, apply_chain, read_scenarios, resolve_chain
+from pipeline.scenarios import (
+    BASELINE,
+    Applied,
+    Scenario,
+    apply_chain,
+    read_scenario,
+    resolve_chain,
+)
 from pipeline.stages import previous_baseline_forecast
 from pipeline.version import code_version
 from store.dataset import Dataset, default_start, read_dataset
 from store.db import Connection, connect, transaction
 from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS, DEFAULT_SEED
+from store.errors import InputRejected
 from store.months import month_text
 
-__all__ = ["Night", "NightlyOptions", "ReportWriter", "run_nightly"]
+__all__ = ["Failure", "Night", "NightlyOptions", "NightlyOutcome", "ReportWriter", "run_nightly"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A scenario the night could not run, and why (in the report, summary.json and log)."""
+
+    scenario: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"scenario": self.scenario, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,15 @@ class Night:
     inputs_key: str
     previous: dict[str, Any] | None
     elapsed: float
+    failures: tuple[Failure, ...] = ()
+
+
+@dataclass(frozen=True)
+class NightlyOutcome:
+    """Where the night's report is, and the scenarios that failed (none: a complete night)."""
+
+    folder: Path
+    failures: tuple[Failure, ...] = ()
 
 
 class ReportWriter(Protocol):
@@ -116,17 +144,69 @@ def _clean_partials(out: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def _scenario_files(folder: Path | None) -> tuple[dict[str, Applied], dict[str, str]]:
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _scenario_files(
+    folder: Path | None,
+) -> tuple[dict[str, Scenario], dict[str, str], list[Failure]]:
+    """The readable scenarios by name, every file's hash (readable or not, so a fixed file
+    changes the inputs key), and a failure for each file that cannot be read."""
     if folder is None or not folder.is_dir():
-        return {}, {}
-    library = read_scenarios(folder)
-    hashes = {
-        name: hashlib.sha256(Path(s.path).read_bytes()).hexdigest() for name, s in library.items()
-    }
-    return library, hashes
+        return {}, {}, []
+    library: dict[str, Scenario] = {}
+    hashes: dict[str, str] = {}
+    failures: list[Failure] = []
+    for path in sorted(folder.glob("*.toml")):
+        digest = _file_hash(path)
+        try:
+            scenario = read_scenario(path)
+        except InputRejected as exc:
+            failures.append(Failure(path.stem, f"rejected: {exc}"))
+            hashes[f"unreadable:{path.name}"] = digest
+            continue
+        if scenario.name == BASELINE or scenario.name in library:
+            failures.append(
+                Failure(scenario.name, f"{path.name}: the name {scenario.name!r} is already taken")
+            )
+            hashes[f"unreadable:{path.name}"] = digest
+            continue
+        library[scenario.name] = scenario
+        hashes[scenario.name] = digest
+    return library, hashes, failures
 
 
-def run_nightly(opts: NightlyOptions, report: ReportWriter) -> Path:
+def _apply_all(
+    dataset: Dataset, library: dict[str, Scenario], failures: list[Failure]
+) -> dict[str, Applied]:
+    """The baseline and every scenario applied to a copy of the data, bases before the
+    scenarios built on them; a scenario that cannot be applied (an unknown id, a missing or
+    failed base) is added to ``failures`` and left out."""
+    applied = {BASELINE: Applied(dataset=dataset)}
+    failed = {f.scenario for f in failures}
+    chains: dict[str, list[Scenario]] = {}
+    for name in sorted(library):
+        try:
+            chains[name] = resolve_chain(name, library)
+        except InputRejected as exc:
+            failures.append(Failure(name, f"rejected: {exc}"))
+            failed.add(name)
+    for name in sorted(chains, key=lambda n: (len(chains[n]), n)):
+        bad_base = next((s.name for s in chains[name][:-1] if s.name in failed), None)
+        if bad_base is not None:
+            failures.append(Failure(name, f"skipped: its base {bad_base!r} failed"))
+            failed.add(name)
+            continue
+        try:
+            applied[name] = apply_chain(dataset, chains[name])
+        except InputRejected as exc:
+            failures.append(Failure(name, f"rejected against the loaded data: {exc}"))
+            failed.add(name)
+    return applied
+
+
+def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
     """Run the night and write its report with ``report``; returns the report folder (already
     there when nothing changed)."""
     t_start = time.perf_counter()
@@ -139,7 +219,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> Path:
         dataset = read_dataset(con)
         data_hash = content_hash(con)
         start = opts.start or default_start(dataset)
-        library, file_hashes = _scenario_files(opts.scenarios)
+        library, file_hashes, failures = _scenario_files(opts.scenarios)
         key = _inputs_key(
             {
                 "data": data_hash,
@@ -162,10 +242,9 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> Path:
                 "the report for %s is already written with the same inputs: nothing to do",
                 opts.night,
             )
-            return final
-        applied = {BASELINE: Applied(dataset=dataset)}
-        for name in sorted(library):
-            applied[name] = apply_chain(dataset, resolve_chain(name, library))
+            earlier = json.loads(done.read_text()).get("failed_scenarios", [])
+            return NightlyOutcome(final, tuple(Failure(**f) for f in earlier))
+        applied = _apply_all(dataset, library, failures)
         log.info(
             "night %s: baseline and %d scenario(s) from %s",
             opts.night,
@@ -173,7 +252,9 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> Path:
             month_text(start),
         )
 
-        results = _compute_all(con, applied, start, opts, file_hashes)
+        results = _compute_all(con, applied, start, opts, file_hashes, failures)
+        for f in failures:
+            log.error("scenario %s failed: %s", f.scenario, f.reason)
         checkpoint("nightly:computed")
         partial = out / f".{opts.night.isoformat()}.partial-{datetime.now(UTC):%H%M%S%f}"
         try:
@@ -191,6 +272,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> Path:
                     inputs_key=key,
                     previous=_previous_summary(out, opts.night),
                     elapsed=time.perf_counter() - t_start,
+                    failures=tuple(failures),
                 )
                 summary = report.write(night, partial)
                 checkpoint("nightly:report")
@@ -208,7 +290,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> Path:
             time.perf_counter() - t_start,
             summary["runs"][0]["run_id"],
         )
-        return final
+        return NightlyOutcome(final, tuple(failures))
     finally:
         con.close()
 
@@ -229,7 +311,10 @@ def _compute_all(
     start: date,
     opts: NightlyOptions,
     file_hashes: dict[str, str],
+    failures: list[Failure],
 ) -> list[PipelineResult]:
+    """The baseline (its failure fails the night), then each scenario on its own: one that
+    fails is recorded in ``failures`` and the scenarios built on it are skipped."""
     previous = previous_baseline_forecast(con, start, opts.horizon)
     results = []
     baseline = compute(
@@ -242,10 +327,24 @@ def _compute_all(
     )
     results.append(baseline)
     demand = _Demand(baseline.models, baseline.forecast)
+    failed = {f.scenario for f in failures}
     for name, scenario in applied.items():
         if name == BASELINE:
             continue
-        r = compute(scenario, start, opts.horizon, demand=demand, paths=opts.paths, seed=opts.seed)
+        bad_base = next((n for n in scenario.chain[:-1] if n in failed), None)
+        if bad_base is not None:
+            failures.append(Failure(name, f"skipped: its base {bad_base!r} failed"))
+            failed.add(name)
+            continue
+        try:
+            r = compute(
+                scenario, start, opts.horizon, demand=demand, paths=opts.paths, seed=opts.seed
+            )
+        except Exception as exc:  # one bad scenario must not cost the night its report
+            log.debug("scenario %s failed", name, exc_info=True)
+            failures.append(Failure(name, f"{type(exc).__name__}: {exc}"))
+            failed.add(name)
+            continue
         results.append(
             PipelineResult(
                 **{**r.__dict__, "scenario_files": {n: file_hashes[n] for n in scenario.chain}}

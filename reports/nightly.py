@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.compare import compare_runs, render_comparison
-from pipeline.nightly import Night
+from pipeline.nightly import Failure, Night
 from pipeline.version import code_version
 from reports.changes import baseline_state, diff_states, fingerprints
 from reports.figures import allocation_sankey, backlog_timeline, capacity_ranking, stock_fan
@@ -291,6 +291,18 @@ def _capacity_section(values: pl.DataFrame) -> Section:
     return s
 
 
+def _failures_section(failures: tuple[Failure, ...]) -> Section:
+    s = Section("Scenarios that failed", "failed")
+    s.text(
+        table(
+            ["scenario", "reason"],
+            [[f.scenario, f.reason] for f in failures],
+            empty="Every scenario ran.",
+        )
+    )
+    return s
+
+
 def _stamp_section(runs: list[dict[str, Any]], inputs_key: str, data_hash: str | None) -> Section:
     s = Section("Stamp", "stamp")
     s.text(
@@ -378,6 +390,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         start,
     )
     sections = [
+        *([_failures_section(night.failures)] if night.failures else []),
         _comparison_section(runs, comparisons),
         _changes_section(changes, night.previous),
         stocks,
@@ -399,6 +412,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         "horizon": horizon,
         "runs": runs,
         "comparison": [_comparison_summary(c) for c in comparisons],
+        "failed_scenarios": [f.as_dict() for f in night.failures],
         "changes": changes,
         "extract_rows": counts,
         "charts": {"stock_fans": fans, "backlog": 1, "sankey": 1, "capacity": 1},

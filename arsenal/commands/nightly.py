@@ -17,9 +17,12 @@ __all__ = ["HELP", "NAME", "add_arguments", "run"]
 NAME = "nightly"
 HELP = (
     "Run the baseline and every saved scenario and write the report (HTML, PDF, CSV/Parquet, "
-    "summary.json) to DIR/YYYY-MM-DD/; safe to kill and to rerun."
+    "summary.json) to DIR/YYYY-MM-DD/; safe to kill and to rerun. Exit 0: complete; 3: "
+    "partial (the baseline and the other scenarios are written, the failed ones named); "
+    "2: rejected input; 1: failed, nothing written."
 )
 LOG_FILE = "nightly.log"
+EXIT_PARTIAL = 3
 log = logging.getLogger(__name__)
 
 
@@ -72,12 +75,14 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             **({"night": args.date} if args.date else {}),
         )
-        folder = run_nightly(opts, NightlyReport())
+        outcome = run_nightly(opts, NightlyReport())
     except BaseException as exc:
         log.error("nightly run failed: %s: %s", type(exc).__name__, exc)
         raise
     finally:
         root.removeHandler(handler)
         handler.close()
-    print(folder, file=sys.stdout)
-    return 0
+    print(outcome.folder, file=sys.stdout)
+    for f in outcome.failures:
+        print(f"arsenal nightly: scenario {f.scenario} failed: {f.reason}", file=sys.stderr)
+    return EXIT_PARTIAL if outcome.failures else 0

@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
-from reports_helpers import NIGHT_ARGS, Night, make_db
+from reports_helpers import NIGHT_ARGS, Night, make_db, write_scenarios
 
 from arsenal.cli import main
 
@@ -204,13 +204,24 @@ def test_a_failure_exits_non_zero_with_the_reason_in_the_log_and_keeps_the_old_r
     assert not list(night_copy.out.glob(".*"))
 
 
-def test_a_bad_scenario_file_is_rejected_before_any_work(night_copy: Night, tmp_path, capsys):
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    (bad / "x.toml").write_text(
-        'name = "x"\ndescription = "d"\n[[capacity]]\nsource = "NOPE"\nitem = "155MM"\nfrom = "2026-01"\nset = 1\n'
+def test_a_bad_scenario_costs_only_itself_and_those_built_on_it(
+    night_copy: Night, tmp_path, capsys
+):
+    """One unknown id, one model HiGHS refuses, one scenario built on a bad one: the night
+    still writes the baseline and the good scenario, names each failure in the report,
+    summary.json and the log, and exits 3 (partial)."""
+    folder = tmp_path / "mixed"
+    write_scenarios(folder)
+    (folder / "unknown-id.toml").write_text(
+        'name = "unknown-id"\ndescription = "d"\n[[capacity]]\nsource = "NOPE"\n'
+        'item = "155MM"\nfrom = "2026-01"\nset = 1\n'
     )
-    before_db = db_rows(night_copy.db)
+    (folder / "huge.toml").write_text(
+        'name = "huge"\ndescription = "d"\n[[capacity]]\nsource = "US_PLANT"\n'
+        'item = "155MM"\nfrom = "2026-01"\nmultiply = 1e308\n'
+    )
+    (folder / "on-huge.toml").write_text('name = "on-huge"\ndescription = "d"\nbase = "huge"\n')
+    (folder / "broken.toml").write_text("name = \n")
     code = main(
         [
             "nightly",
@@ -219,12 +230,23 @@ def test_a_bad_scenario_file_is_rejected_before_any_work(night_copy: Night, tmp_
             "--out",
             str(night_copy.out),
             "--scenarios",
-            str(bad),
+            str(folder),
             "--force",
             *NIGHT_ARGS,
         ]
     )
-    assert code == 2
-    assert "capacity.source" in capsys.readouterr().err
-    assert "capacity.source" in (night_copy.out / "nightly.log").read_text()
-    assert db_rows(night_copy.db) == before_db
+    assert code == 3
+    err = capsys.readouterr().err
+    summary = json.loads((night_copy.folder / "summary.json").read_text())
+    assert [r["scenario"] for r in summary["runs"]] == ["baseline", "surge", "twn-cut"]
+    failed = {f["scenario"]: f["reason"] for f in summary["failed_scenarios"]}
+    assert set(failed) == {"unknown-id", "huge", "on-huge", "broken"}
+    assert "capacity.source" in failed["unknown-id"]
+    assert failed["on-huge"] == "skipped: its base 'huge' failed"
+    assert "capacity" not in failed["huge"]  # a valid file: it fails at the solve, not the check
+    page = (night_copy.folder / "report.html").read_text()
+    log = (night_copy.out / "nightly.log").read_text()
+    for name in failed:
+        assert f"scenario {name} failed" in err
+        assert f"scenario {name} failed" in log
+        assert f"<td>{name}</td>" in page
