@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
+import math
 import os
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 import arsenal.commands
 from arsenal import __version__
@@ -20,10 +23,12 @@ from store.months import parse_month
 __all__ = [
     "add_simulation_arguments",
     "add_window_arguments",
+    "horizon_arg",
     "main",
     "month_arg",
     "number_arg",
     "positive_int",
+    "print_json",
 ]
 
 log = logging.getLogger("arsenal")
@@ -72,23 +77,61 @@ def add_window_arguments(parser: argparse.ArgumentParser, first: str) -> None:
     )
     parser.add_argument(
         "--horizon",
-        type=positive_int,
+        type=horizon_arg,
         default=DEFAULT_HORIZON,
-        help=f"months (default {DEFAULT_HORIZON})",
+        help=f"months, 1 to {MAX_HORIZON} (default {DEFAULT_HORIZON})",
     )
+
+
+MAX_PATHS = 100_000
+
+
+def paths_arg(text: str) -> int:
+    value = positive_int(text)
+    if value > MAX_PATHS:
+        raise argparse.ArgumentTypeError(f"{text!r}: at most {MAX_PATHS:,} paths")
+    return value
 
 
 def add_simulation_arguments(parser: argparse.ArgumentParser) -> None:
     """``--paths`` and ``--seed`` of the stock projection's simulated consumption."""
     parser.add_argument(
         "--paths",
-        type=positive_int,
+        type=paths_arg,
         default=DEFAULT_PATHS,
         help=f"simulated consumption paths per stock (default {DEFAULT_PATHS})",
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
     )
+
+
+MAX_HORIZON = 240
+"""Plan months at most: 20 years is past any planning question, and far below what memory allows."""
+
+
+def horizon_arg(text: str) -> int:
+    value = positive_int(text)
+    if value > MAX_HORIZON:
+        raise argparse.ArgumentTypeError(f"{text!r}: at most {MAX_HORIZON} months")
+    return value
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def print_json(value: Any, *, indent: int | None = None) -> None:
+    """``value`` as one JSON document on stdout. NaN and infinities, which JSON cannot carry,
+    are written as null; anything else that is not JSON (a date) as its text."""
+    json.dump(_finite(value), sys.stdout, default=str, allow_nan=False, indent=indent)
+    sys.stdout.write("\n")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import polars as pl
 
-from arsenal.cli import add_window_arguments, number_arg
+from arsenal.cli import add_window_arguments, number_arg, print_json
 from optimize import SOLVERS, Plan, SolveError, plan_to_json
 from pipeline.stages import run_allocate
 from store.db import DEFAULT_DB
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"arsenal allocate: no new plan: {exc}. The previous plan is kept.", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(plan_to_json(done.plan, done.run_id, done.start, done.horizon)))
+        print_json(plan_to_json(done.plan, done.run_id, done.start, done.horizon))
     else:
         print(render_summary(done.plan, done.run_id))
     return 0

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
+from arsenal.cli import print_json
 from pipeline.compare import compare_runs, render_comparison
 from store.db import DEFAULT_DB, connect
 
@@ -29,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if args.json:
-        json.dump(result, sys.stdout, default=str)
-        sys.stdout.write("\n")
+        print_json(result)
     else:
         print(render_comparison(result))
     return 0

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
-from arsenal.cli import add_window_arguments, positive_int
+from arsenal.cli import add_window_arguments, positive_int, print_json
 from pipeline.json_shapes import forecast_json
 from pipeline.stages import forecast_stage
 from store.months import month_text
@@ -33,8 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     run_id, start, result = forecast_stage(args.db, args.start, args.horizon, workers=args.workers)
     if args.json:
-        json.dump(forecast_json(run_id, start, args.horizon, result), sys.stdout)
-        sys.stdout.write("\n")
+        print_json(forecast_json(run_id, start, args.horizon, result))
     else:
         summary = result.models.group_by("model").len().sort("len", descending=True)
         print(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
-from arsenal.cli import add_simulation_arguments, add_window_arguments, positive_int
+from arsenal.cli import add_simulation_arguments, add_window_arguments, positive_int, print_json
 from pipeline.json_shapes import project_json
 from pipeline.stages import project_stage
 from store.months import month_text
@@ -44,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     if args.json:
-        json.dump(project_json(done.run_id, done.start, done.horizon, done.projection), sys.stdout)
-        sys.stdout.write("\n")
+        print_json(project_json(done.run_id, done.start, done.horizon, done.projection))
     else:
         print(
             f"projection run {done.run_id}: {done.projection.outlook.height} stocks from "

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from arsenal.cli import add_simulation_arguments, add_window_arguments
+from arsenal.cli import add_simulation_arguments, add_window_arguments, print_json
 from pipeline.compute import run_pipeline
 from pipeline.json_shapes import pipeline_json
 from store.months import month_text
@@ -44,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     if args.json:
-        json.dump(pipeline_json(run_id, result), sys.stdout, default=str)
-        sys.stdout.write("\n")
+        print_json(pipeline_json(run_id, result))
     else:
         s = result.summary()
         print(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
+from arsenal.cli import print_json
 from store.db import DEFAULT_DB, connect
 from store.status import read_status
 
@@ -33,8 +32,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         con.close()
     if args.json:
-        json.dump(status, sys.stdout, indent=2)
-        print()
+        print_json(status, indent=2)
         return 0
     load = status["load"]
     if load is None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from arsenal.cli import print_json
 from store.validate import validate_path
 
 NAME = "validate"
@@ -22,16 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     validated = validate_path(args.path)
     if args.json:
-        json.dump(
+        print_json(
             {
                 "valid": True,
                 "content_hash": validated.content_hash,
                 "row_counts": validated.row_counts,
             },
-            sys.stdout,
             indent=2,
         )
-        print()
     else:
         total = sum(validated.row_counts.values())
         print(
