@@ -12,6 +12,9 @@ from typing import Literal
 
 __all__ = [
     "FILES",
+    "MAX_LEAD_MONTHS",
+    "MAX_UNITS",
+    "MAX_USD",
     "OPTIONAL_FILES",
     "REQUIRED_FILES",
     "STOCK_KINDS",
@@ -78,8 +81,16 @@ class FileSpec:
         raise KeyError(name)
 
 
+MAX_UNITS = 1e12
+"""Any count of units (a stock, a month's output, a promise): a trillion is past every real
+figure, and keeps sums and the solver's numbers finite."""
+MAX_USD = 1e13
+MAX_LEAD_MONTHS = 240
+
+
 def _qty(name: str, description: str, unit: str = "units") -> Column:
-    return Column(name, "number", description, unit=unit, minimum=0.0)
+    maximum = MAX_USD if unit == "USD" else MAX_UNITS
+    return Column(name, "number", description, unit=unit, minimum=0.0, maximum=maximum)
 
 
 FILES: tuple[FileSpec, ...] = (
@@ -153,6 +164,7 @@ FILES: tuple[FileSpec, ...] = (
                 nullable=True,
                 unit="units",
                 minimum=0.0,
+                maximum=MAX_UNITS,
             ),
             Column(
                 "releasable_to",
@@ -227,6 +239,7 @@ FILES: tuple[FileSpec, ...] = (
                 "Months from shipment to arrival.",
                 unit="months",
                 minimum=0,
+                maximum=MAX_LEAD_MONTHS,
             ),
             Column("reason", "text", "Export control, interoperability, releasability..."),
         ),
@@ -264,6 +277,7 @@ FILES: tuple[FileSpec, ...] = (
                 "Months from purchase to added capacity.",
                 unit="months",
                 minimum=0,
+                maximum=MAX_LEAD_MONTHS,
             ),
             _qty("cost_usd", "Cost of the option.", unit="USD"),
         ),

@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 import polars as pl
 
@@ -26,6 +29,14 @@ LINE = "_line"
 MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ISO3_RE = r"^[A-Z]{3}$"
+ID_RE = r"^[\p{L}\p{N}_][\p{L}\p{N}_ .\-/:#()&+']*$"
+"""An id: letters and digits of any script, and ``_ - . / : # ( ) & + ' space`` inside. No
+control, format (bidi, zero-width) or symbol characters (emoji), and no leading ``= + - @``
+that a spreadsheet would run as a formula."""
+ID_REASON = (
+    "not a valid id: use letters, digits and _ - . / : # ( ) & + ' or a space inside, "
+    "starting with a letter, a digit or _ (no control, bidi or emoji characters)"
+)
 MAX_PROBLEMS_PER_CHECK = 1000
 
 _DTYPES: dict[str, pl.DataType] = {
@@ -147,6 +158,20 @@ def _read_csv(spec: FileSpec, path: Path, problems: list[Problem]) -> RawTable |
     text = _decode(label, path.read_bytes(), problems)
     if text is None:
         return None
+    lone_cr = re.search(r"\r(?!\n)", text)
+    if lone_cr is not None:
+        line = text.count("\n", 0, lone_cr.start()) + 1
+        problems.append(
+            Problem(
+                label,
+                line,
+                None,
+                None,
+                "a line ends in a lone carriage return (CR): save the file with LF or CRLF "
+                "line endings",
+            )
+        )
+        return None
     first = text.split("\n", 1)[0].strip("\r")
     if not first.strip():
         problems.append(Problem(label, 1, None, None, "the file has no header row"))
@@ -189,6 +214,65 @@ def _excel_cell(value: object, column: Column | None) -> str | None:
             return f"{value.year:04d}-{value.month:02d}"
         return value.isoformat()
     return str(value)
+
+
+_XLSX_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def _cell_position(ref: str) -> tuple[int, int]:
+    """``'C12'`` -> (12, 2): the 1-based row and the 0-based column."""
+    letters = ref.rstrip("0123456789")
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch) - ord("A") + 1)
+    return int(ref[len(letters) :]), col - 1
+
+
+def formula_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
+    """Every formula cell of an .xlsx workbook by sheet: (row, column, formula). A formula
+    loads as its cached value, which may be stale or missing, so the validator refuses them."""
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    with zipfile.ZipFile(path) as book:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+        targets = {
+            r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", _XLSX_NS)
+        }
+        for sheet in workbook.findall("m:sheets/m:sheet", _XLSX_NS):
+            target = targets.get(sheet.get(f"{{{_XLSX_NS['r']}}}id"), "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if member not in book.namelist():
+                continue
+            cells = []
+            for _, el in ElementTree.iterparse(book.open(member)):
+                if el.tag == f"{{{_XLSX_NS['m']}}}c":
+                    formula = el.find("m:f", _XLSX_NS)
+                    if formula is not None and el.get("r"):
+                        row, col = _cell_position(el.get("r", ""))
+                        cells.append((row, col, formula.text or "(shared formula)"))
+                    el.clear()
+            found[sheet.get("name", "")] = cells
+    return found
+
+
+def _formula_problems(
+    label: str, header: list[str], cells: list[tuple[int, int, str]]
+) -> list[Problem]:
+    return [
+        Problem(
+            label,
+            row,
+            header[col] if col < len(header) else None,
+            f"={formula}",
+            "a formula cell: enter the value itself (a formula loads as its cached result, "
+            "which may be stale or missing)",
+        )
+        for row, col, formula in cells[:MAX_PROBLEMS_PER_CHECK]
+    ]
 
 
 def _read_sheet(
@@ -260,6 +344,13 @@ def read_raw_tables(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
             Problem(path.name, None, None, None, f"not a readable .xlsx workbook: {exc}")
         )
         return tables
+    try:
+        formulas = formula_cells(path)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        problems.append(
+            Problem(path.name, None, None, None, f"not a readable .xlsx workbook: {exc}")
+        )
+        return tables
     names = set(book.sheet_names)
     for name in sorted(names - {f.name for f in FILES}):
         problems.append(
@@ -278,6 +369,10 @@ def read_raw_tables(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
                 problems.append(Problem(label, None, None, None, "required sheet is missing"))
             continue
         rows = book.get_sheet_by_name(spec.name).to_python(skip_empty_area=False)
+        if formulas.get(spec.name):
+            header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
+            problems.extend(_formula_problems(label, header, formulas[spec.name]))
+            continue
         table = _read_sheet(spec, label, rows, problems)
         if table is not None:
             tables[spec.name] = table
@@ -310,7 +405,8 @@ def _typed_expr(col: Column) -> pl.Expr:
     c = pl.col(col.name)
     match col.type:
         case "number":
-            return c.cast(pl.Float64, strict=False)
+            number = c.cast(pl.Float64, strict=False)
+            return pl.when(number == 0).then(0.0).otherwise(number)  # '-0' is stored as 0
         case "integer":
             as_float = c.cast(pl.Float64, strict=False)
             return (
@@ -369,7 +465,16 @@ def _check_values(table: RawTable, problems: list[Problem]) -> pl.DataFrame:
                         name,
                         "not a finite number",
                     )
-                if col.minimum is not None and col.maximum is not None:
+                if col.minimum == 0 and col.maximum is not None:
+                    _report(problems, table, cast.filter(t < 0), name, "negative; must be >= 0")
+                    _report(
+                        problems,
+                        table,
+                        cast.filter(t.is_finite() & (t > col.maximum)),
+                        name,
+                        f"must be from 0 to {col.maximum:g}",
+                    )
+                elif col.minimum is not None and col.maximum is not None:
                     out_of_range = cast.filter((t < col.minimum) | (t > col.maximum))
                     _report(
                         problems,
@@ -394,6 +499,10 @@ def _check_values(table: RawTable, problems: list[Problem]) -> pl.DataFrame:
                 name,
                 f"not one of {', '.join(col.allowed)}",
             )
+        if col.type == "id" and not col.allowed and not col.iso3:
+            # a lone ``*`` is the wildcard: where it is not allowed it names an unknown id
+            bad = frame.filter(raw.is_not_null() & (raw != "*") & ~raw.str.contains(ID_RE))
+            _report(problems, table, bad, name, ID_REASON)
         if col.iso3:
             bad = frame.filter(raw.is_not_null() & ~raw.str.contains(ISO3_RE))
             _report(

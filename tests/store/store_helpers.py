@@ -100,9 +100,18 @@ def _is_float(text: str) -> bool:
     return True
 
 
-def write_workbook(folder: Path, path: Path, *, months_as_dates: bool = False) -> Path:
+def write_workbook(
+    folder: Path,
+    path: Path,
+    *,
+    months_as_dates: bool = False,
+    formulas: dict[tuple[str, int, str], str] | None = None,
+) -> Path:
     """The CSV data set at ``folder`` as an .xlsx workbook, one sheet per file, cells typed
-    as a spreadsheet user would type them (numbers as numbers, dates as dates)."""
+    as a spreadsheet user would type them (numbers as numbers, dates as dates). ``formulas``:
+    (sheet, line, column) -> a formula written in that cell instead (with no cached value,
+    as tools that write workbooks do)."""
+    formulas = formulas or {}
     book = xlsxwriter.Workbook(str(path))
     day = book.add_format({"num_format": "yyyy-mm-dd"})
     for csv_path in sorted(folder.glob("*.csv")):
@@ -115,9 +124,11 @@ def write_workbook(folder: Path, path: Path, *, months_as_dates: bool = False) -
         for r, row in enumerate(rows[1:], start=1):
             for c, (name, cell) in enumerate(zip(header, row, strict=True)):
                 kind = types.get(name, "text")
-                if cell == "":
+                if (csv_path.stem, r + 1, name) in formulas:
+                    sheet.write_formula(r, c, "=" + formulas[(csv_path.stem, r + 1, name)])
+                elif cell == "":
                     continue
-                if kind in ("number", "integer") and _is_float(cell):
+                elif kind in ("number", "integer") and _is_float(cell):
                     sheet.write_number(r, c, float(cell))
                 elif kind == "bool":
                     sheet.write_boolean(r, c, cell == "true")

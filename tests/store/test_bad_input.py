@@ -5,6 +5,7 @@ database loaded before with the clean fixture is unchanged, table for table."""
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -433,6 +434,63 @@ def expansion_for_stock_source(d: Path) -> None:
     append_line(d, "expansion_options", "OPT-EU,EU_STOCK,155MM,100,6,1000")
 
 
+# Hardening: bounds, ids that spoof, line endings -------------------------------------------
+
+ID = (
+    "not a valid id: use letters, digits and _ - . / : # ( ) & + ' or a space inside, "
+    "starting with a letter, a digit or _ (no control, bidi or emoji characters)"
+)
+
+
+@defect(Problem("stockpiles.csv", 2, "units", "1e300", "must be from 0 to 1e+12"))
+def stock_too_large_for_the_solver(d: Path) -> None:
+    set_cell(d, "stockpiles", 2, "units", "1e300")
+
+
+@defect(Problem("items.csv", 2, "unit_cost_usd", "1e308", "must be from 0 to 1e+13"))
+def unit_cost_beyond_any_budget(d: Path) -> None:
+    set_cell(d, "items", 2, "unit_cost_usd", "1e308")
+
+
+@defect(Problem("eligibility.csv", 3, "lead_time_months", "100000", "must be from 0 to 240"))
+def lead_time_beyond_any_horizon(d: Path) -> None:
+    set_cell(d, "eligibility", 3, "lead_time_months", "100000")
+
+
+@defect(Problem("sources.csv", 6, "source_id", "US_\u202eTNALP", ID))
+def id_with_a_bidi_override(d: Path) -> None:
+    append_line(d, "sources", "US_\u202eTNALP,Spoofed plant,us_production,USA,")
+
+
+@defect(Problem("items.csv", 2, "category", "artillery\U0001f4a5", ID))
+def id_with_an_emoji(d: Path) -> None:
+    set_cell(d, "items", 2, "category", "artillery\U0001f4a5")
+
+
+@defect(Problem("commitments.csv", 6, "commitment_id", "UKR\n9", ID))
+def id_with_a_newline(d: Path) -> None:
+    append_line(d, "commitments", '"UKR\n9",UKR,155MM,10,2026-03,1,2025-08-08,')
+
+
+@defect(Problem("items.csv", 4, "item_id", '=HYPERLINK("http://x";"go")', ID))
+def id_that_a_spreadsheet_runs_as_a_formula(d: Path) -> None:
+    append_line(d, "items", '"=HYPERLINK(""http://x"";""go"")",Bait,artillery,1')
+
+
+@defect(
+    Problem(
+        "partners.csv",
+        1,
+        None,
+        None,
+        "a line ends in a lone carriage return (CR): save the file with LF or CRLF line endings",
+    )
+)
+def cr_only_line_endings(d: Path) -> None:
+    path = d / "partners.csv"
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+
+
 # The tests --------------------------------------------------------------------------------
 
 
@@ -580,6 +638,33 @@ def test_path_that_is_neither_folder_nor_workbook(tmp_path: Path) -> None:
     ]
     assert _reject(tmp_path / "absent") == [
         Problem(str(tmp_path / "absent"), None, None, None, "no such file or folder")
+    ]
+
+
+def test_minus_zero_is_stored_as_zero(tiny: Path) -> None:
+    set_cell(tiny, "consumption", 2, "units", "-0")
+    set_cell(tiny, "consumption", 3, "units", "-0.0")
+    units = validate_path(tiny).dataset.consumption.get_column("units").head(2).to_list()
+    assert units == [0.0, 0.0]
+    assert all(math.copysign(1.0, u) == 1.0 for u in units)
+
+
+def test_a_formula_cell_in_a_workbook_is_refused_where_it_stands(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """A tool-written formula has no cached value: it would load as 0 without a word."""
+    book = write_workbook(
+        tiny, tmp_path / "tiny.xlsx", formulas={("capacity", 3, "units"): "14400*1"}
+    )
+    assert _reject(book) == [
+        Problem(
+            "tiny.xlsx[capacity]",
+            3,
+            "units",
+            "=14400*1",
+            "a formula cell: enter the value itself (a formula loads as its cached result, "
+            "which may be stale or missing)",
+        )
     ]
 
 
