@@ -1,3 +1,4 @@
+-- Generated from store/contract.py by `python -m store.dataset_sql`; do not edit.
 -- Replace every imported table with the registered relations new_<table>.
 -- Runs inside the loader's transaction: all tables change together or none does.
 DELETE FROM items;

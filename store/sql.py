@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import polars as pl
+if TYPE_CHECKING:  # annotations only: the SQLite state store loads its SQL here too, cheaply
+    import duckdb
+    import polars as pl
 
 __all__ = ["SQL_DIR", "execute", "insert_frame", "load_sql", "query"]
 
