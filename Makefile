@@ -63,4 +63,4 @@ test: lint  ## ruff, then the whole test suite
 	$(BIN)/pytest
 
 clean:  ## remove the environments and the database
-	rm -rf $(VENV) $(TOOLS) $(DB) $(DB).wal out $(USERS)
+	rm -rf $(VENV) $(TOOLS) $(DB) $(DB).wal $(DB).state.sqlite* out $(USERS)
