@@ -20,6 +20,7 @@ from reports.changes import baseline_state, diff_states, fingerprints
 from reports.figures import allocation_sankey, backlog_timeline, capacity_ranking, stock_fan
 from reports.html import Section, render_report, table
 from reports.pdf import print_pdf
+from reports.spreadsheet import write_csv
 from store.db import Connection
 from store.months import add_months, month_text
 from store.sql import query
@@ -59,7 +60,7 @@ def write_extracts(con: Connection, folder: Path, run_ids: list[str]) -> dict[st
         frame = query(con, f"export_{name}", run_ids=run_ids)
         frame = frame.with_columns(pl.col(pl.Object).cast(pl.String)) if frame.width else frame
         frame.write_parquet(folder / f"{name}.parquet")
-        frame.write_csv(folder / f"{name}.csv")
+        write_csv(frame, folder / f"{name}.csv")
         counts[name] = frame.height
     return counts
 

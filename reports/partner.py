@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from reports.releasability import releasable_commitments, releasable_expr
+from reports.spreadsheet import write_csv
 from store.db import Connection
 from store.months import month_text
 from store.sql import query
@@ -126,7 +127,7 @@ def write_partner_extract(
     view = partner_view(con, run["run_id"], partner)
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in view.items():
-        frame.write_csv(folder / f"{name}.csv")
+        write_csv(frame, folder / f"{name}.csv")
         frame.write_parquet(folder / f"{name}.parquet")
     c, d = view["commitments"], view["planned_deliveries"]
     by_month = (

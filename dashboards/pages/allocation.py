@@ -12,6 +12,7 @@ from dashboards.data import open_reader
 from dashboards.page_figures import shipments_by_month
 from dashboards.ui import frame_table, page_user, role_note
 from reports.figures import allocation_sankey, empty_figure
+from reports.spreadsheet import csv_text
 
 dash.register_page(
     __name__, path="/allocation", name="Allocation", order=3, title="Arsenal - Allocation"
@@ -129,4 +130,4 @@ def _download(_clicks: int | None, item: str | None) -> Any:
         frame = frame.filter(pl.col("item_id") == item)
     frame = frame.select([c for c, _ in COLUMNS])
     name = "plan.csv" if not item or item == ALL else f"plan-{item}.csv"
-    return {"content": frame.write_csv(), "filename": name, "type": "text/csv"}
+    return {"content": csv_text(frame), "filename": name, "type": "text/csv"}
