@@ -52,6 +52,7 @@ from store.db import Connection, connect, transaction
 from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS, DEFAULT_SEED
 from store.errors import InputRejected
 from store.months import month_text
+from store.sql import query
 
 __all__ = ["Failure", "Night", "NightlyOptions", "NightlyOutcome", "ReportWriter", "run_nightly"]
 
@@ -138,10 +139,31 @@ def _previous_summary(out: Path, night: date) -> dict[str, Any] | None:
     return json.loads((out / max(found).isoformat() / "summary.json").read_text())
 
 
-def _clean_partials(out: Path) -> None:
-    for stale in out.glob(".*.partial-*"):
-        log.info("removing %s left by an interrupted run", stale.name)
-        shutil.rmtree(stale, ignore_errors=True)
+def _committed(con: Connection, folder: Path) -> bool:
+    """Whether ``folder`` is a complete report whose runs the database holds (a run killed
+    after its commit and before its rename left it behind)."""
+    summary = folder / "summary.json"
+    if not summary.is_file():
+        return False
+    try:
+        runs = json.loads(summary.read_text()).get("runs", [])
+    except json.JSONDecodeError:
+        return False
+    found = [query(con, "compare_run", run_id=r.get("run_id", "")) for r in runs]
+    return bool(runs) and all(f.height and f.item(0, "status") == "ok" for f in found)
+
+
+def _recover_partials(out: Path, con: Connection) -> None:
+    """Put into place a report whose results were committed but which was not renamed yet;
+    remove any other partial folder (its results were never committed)."""
+    for stale in sorted(out.glob(".*.partial-*")):
+        night = stale.name[1:].split(".partial-", 1)[0]
+        if _committed(con, stale):
+            log.info("recovering the report of %s committed by an interrupted run", night)
+            _move_into_place(stale, out / night)
+        else:
+            log.info("removing %s left by an interrupted run", stale.name)
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _file_hash(path: Path) -> str:
@@ -215,7 +237,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
     final = out / opts.night.isoformat()
     con = connect(opts.db)
     try:
-        _clean_partials(out)
+        _recover_partials(out, con)
         dataset = read_dataset(con)
         data_hash = content_hash(con)
         start = opts.start or default_start(dataset)
@@ -279,6 +301,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
                 if opts.pdf:
                     report.write_pdf(partial)
                     checkpoint("nightly:pdf")
+            checkpoint("nightly:committed")
             _move_into_place(partial, final)
         finally:
             if partial.exists():
@@ -296,13 +319,16 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
 
 
 def _move_into_place(partial: Path, final: Path) -> None:
+    """``partial`` becomes the night's report; an earlier report of the same night is kept
+    beside it as ``YYYY-MM-DD.vN`` (N counting up), never overwritten."""
     if final.exists():
-        old = final.with_name(f".{final.name}.old-{datetime.now(UTC):%H%M%S%f}")
-        final.rename(old)
-        partial.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        partial.rename(final)
+        versions = [
+            int(p.name.rsplit(".v", 1)[1])
+            for p in final.parent.glob(f"{final.name}.v*")
+            if p.name.rsplit(".v", 1)[1].isdigit()
+        ]
+        final.rename(final.with_name(f"{final.name}.v{max(versions, default=0) + 1}"))
+    partial.rename(final)
 
 
 def _compute_all(

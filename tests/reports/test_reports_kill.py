@@ -3,6 +3,7 @@ they were; the next run then completes normally."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -98,3 +99,90 @@ def test_killed_mid_run_changes_nothing(night_copy: Night, pause_at: str, pdf: b
         assert done.returncode == 0, done.stderr[-2000:]
         assert (night_copy.out / "2026-01-16" / "report.html").is_file()
         assert not list(night_copy.out.glob(".*partial*"))
+
+
+def _runs(db) -> list:
+    return db_rows(db)["runs"]
+
+
+def test_killed_between_the_commit_and_the_rename_the_next_start_puts_the_report_in_place(
+    night_copy: Night,
+):
+    """The results are committed but the report folder is still hidden: the next start sees
+    its runs in the database and moves it into place instead of computing the night again."""
+    before = _runs(night_copy.db)
+    proc = start(night_copy, "nightly:committed", pdf=False)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line or "paused at nightly:committed" in line:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stderr.close()
+    committed = _runs(night_copy.db)
+    assert len(committed) > len(before)
+    assert not (night_copy.out / "2026-01-16").exists()
+    hidden = list(night_copy.out.glob(".2026-01-16.partial-*"))
+    assert len(hidden) == 1
+
+    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "arsenal.cli",
+            "nightly",
+            "--db",
+            str(night_copy.db),
+            "--out",
+            str(night_copy.out),
+            "--scenarios",
+            str(night_copy.scenarios),
+            "--no-pdf",
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "recovering the report of 2026-01-16" in done.stderr
+    assert _runs(night_copy.db) == committed  # nothing computed twice
+    summary = json.loads((night_copy.out / "2026-01-16" / "summary.json").read_text())
+    ids = {r[0] for r in committed}
+    assert all(r["run_id"] in ids for r in summary["runs"])
+    assert not list(night_copy.out.glob(".*partial*"))
+
+
+def test_a_forced_rerun_keeps_the_earlier_report_beside_the_new_one(night_copy: Night):
+    before = tree(night_copy.folder)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "arsenal.cli",
+            "nightly",
+            "--db",
+            str(night_copy.db),
+            "--out",
+            str(night_copy.out),
+            "--scenarios",
+            str(night_copy.scenarios),
+            "--no-pdf",
+            "--force",
+            *NIGHT_ARGS,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    kept = night_copy.out / f"{night_copy.folder.name}.v1"
+    assert tree(kept) == before
+    assert (night_copy.folder / "report.html").is_file()
+    assert tree(night_copy.folder) != before
