@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import dash
 from dash import Dash, Input, Output, dcc, html
 
 from dashboards.auth import ROLES, current_user, install_login
+from store.state import DEFAULT_SESSION_IDLE, open_state
 
 __all__ = ["create_app"]
 
@@ -59,12 +61,17 @@ def create_app(
     users: str | Path,
     scenarios_dir: str | Path = "scenarios",
     secret_key: str | None = None,
+    *,
+    secure_cookies: bool = False,
+    session_idle: timedelta = DEFAULT_SESSION_IDLE,
 ) -> Dash:
     """The dashboard for the database ``db``, with logins from the users file ``users``.
 
     ``scenarios_dir`` is where saved what-ifs go (the folder the nightly run reads). The session
     key comes from ``secret_key``, else ``ARSENAL_SECRET_KEY``, else a fresh random one (then
-    logins end when the server stops).
+    logins end when the server stops). Sessions are kept server side, in the shared state
+    beside ``db``, and end after ``session_idle``; ``secure_cookies`` marks the cookie Secure
+    (serve over HTTPS, or behind a TLS proxy).
     """
     app = Dash(
         __name__,
@@ -82,8 +89,9 @@ def create_app(
         SECRET_KEY=secret_key or os.environ.get("ARSENAL_SECRET_KEY") or secrets.token_hex(32),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
     )
-    install_login(app.server, users)
+    install_login(app.server, users, open_state(db, session_idle=session_idle))
     app.callback(
         Output("app-nav-links", "children"),
         Output("app-user", "children"),

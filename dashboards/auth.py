@@ -17,10 +17,12 @@ rows releasable to its one partner. Passwords are never stored, only their hashe
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,8 @@ import tomli_w
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from store.state import StateStore
+
 __all__ = [
     "ROLES",
     "User",
@@ -38,12 +42,24 @@ __all__ = [
     "current_user",
     "install_login",
     "read_users",
+    "remove_user",
+    "set_role",
     "verify_login",
 ]
 
+log = logging.getLogger(__name__)
+
 ROLES = ("viewer", "planner", "liaison")
-_SESSION_KEY = "arsenal_user"
-_OPEN_PREFIXES = ("/login", "/assets/", "/_favicon.ico", "/favicon.ico")
+_SESSION_KEY = "arsenal_session"
+_OPEN_PATHS = frozenset({"/login", "/_favicon.ico", "/favicon.ico"})
+_OPEN_PREFIXES = ("/assets/",)
+MAX_USER_FAILURES = 10
+"""Consecutive failed logins after which a user's login is refused (HTTP 429) ..."""
+LOCKOUT = timedelta(minutes=1)
+"""... until this long after the last failure."""
+MAX_ADDRESS_FAILURES = 30
+"""Failed logins from one client address within LOCKOUT, whatever the user names."""
+_NAME_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,10 @@ def add_user(
     if partner:
         entry["partner"] = partner
     users[name] = entry
+    _write_users(path, users)
+
+
+def _write_users(path: Path, users: dict[str, dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -120,6 +140,33 @@ def add_user(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_user(path: str | Path, name: str) -> None:
+    """Remove a user from the users file; its sessions end at its next request."""
+    path = Path(path)
+    users = read_users(path)
+    if name not in users:
+        raise ValueError(f"no user {name!r} in {path}")
+    del users[name]
+    _write_users(path, users)
+
+
+def set_role(path: str | Path, name: str, role: str, partner: str | None = None) -> None:
+    """Change a user's role (and a liaison's partner); its sessions end at its next request."""
+    path = Path(path)
+    users = read_users(path)
+    if name not in users:
+        raise ValueError(f"no user {name!r} in {path}")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+    if (role == "liaison") != bool(partner):
+        raise ValueError("a liaison needs --partner, and only a liaison has one")
+    entry = {"role": role, "password_hash": users[name]["password_hash"]}
+    if partner:
+        entry["partner"] = partner
+    users[name] = entry
+    _write_users(path, users)
 
 
 def verify_login(users_path: str | Path, name: str, password: str) -> User | None:
@@ -135,14 +182,33 @@ def verify_login(users_path: str | Path, name: str, password: str) -> User | Non
     return User(name=name, role=entry["role"], partner=entry.get("partner"))
 
 
+def _state() -> StateStore:
+    return flask.current_app.extensions["arsenal_state"]
+
+
+def _session_user(token: str) -> User | None:
+    """The user of a session that is still valid: not revoked, not idle too long, and its user
+    still in the users file with the same role and partner (else it is ended now)."""
+    state = _state()
+    session = state.read_valid_session(token)
+    if session is None:
+        return None
+    entry = read_users(flask.current_app.config["ARSENAL_USERS"]).get(session.user)
+    if entry is None or entry["role"] != session.role or entry.get("partner") != session.partner:
+        state.revoke_session(token, "arsenal")
+        return None
+    state.touch_session(token)
+    return User(name=session.user, role=session.role, partner=session.partner)
+
+
 def current_user() -> User | None:
-    """The logged-in user of the current request, if any."""
+    """The logged-in user of the current request, if any (checked once per request)."""
     if not flask.has_request_context():
         return None
-    data = flask.session.get(_SESSION_KEY)
-    if not isinstance(data, dict):
-        return None
-    return User(name=data["name"], role=data["role"], partner=data.get("partner"))
+    if "arsenal_user" not in flask.g:
+        token = flask.session.get(_SESSION_KEY)
+        flask.g.arsenal_user = _session_user(token) if isinstance(token, str) else None
+    return flask.g.arsenal_user
 
 
 def _login_page(message: str = "", next_url: str = "/") -> str:
@@ -173,13 +239,26 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def install_login(server: flask.Flask, users_path: str | Path) -> None:
-    """Require a login for every route but the login page and the static assets."""
+def _throttled(name: str, address: str) -> bool:
+    failures = _state().read_login_failures(name, address, datetime.now(UTC) - LOCKOUT)
+    if failures.address_failures >= MAX_ADDRESS_FAILURES:
+        return True
+    recent = failures.user_last_failure is not None and (
+        datetime.now(UTC) - failures.user_last_failure < LOCKOUT
+    )
+    return failures.user_failures >= MAX_USER_FAILURES and recent
+
+
+def install_login(server: flask.Flask, users_path: str | Path, state: StateStore) -> None:
+    """Require a login for every route but the login page and the static assets; sessions
+    live in ``state`` (server side), so logging out, removing a user or changing a role ends
+    them at once."""
+    server.extensions["arsenal_state"] = state
 
     @server.before_request
     def _require_login() -> Any:
         path = flask.request.path
-        if path.startswith(_OPEN_PREFIXES) or current_user() is not None:
+        if path in _OPEN_PATHS or path.startswith(_OPEN_PREFIXES) or current_user() is not None:
             return None
         if path.startswith("/_dash") or flask.request.method != "GET":
             return flask.Response("login required", status=401, mimetype="text/plain")
@@ -191,14 +270,26 @@ def install_login(server: flask.Flask, users_path: str | Path) -> None:
             return _login_page(next_url=_safe_next(flask.request.args.get("next")))
         form = flask.request.form
         next_url = _safe_next(form.get("next"))
-        user = verify_login(users_path, form.get("name", ""), form.get("password", ""))
+        name = (form.get("name", "") or "")[:_NAME_LIMIT].strip() or "(empty)"
+        address = flask.request.remote_addr or "unknown"
+        if _throttled(name, address):
+            log.warning("login for %r from %s refused: too many failed attempts", name, address)
+            page = _login_page("Too many failed attempts: wait a minute and try again.", next_url)
+            return page, 429, {"Retry-After": str(int(LOCKOUT.total_seconds()))}
+        user = verify_login(users_path, name, form.get("password", ""))
+        state.record_login(name, address, user is not None)
         if user is None:
+            log.info("failed login for %r from %s", name, address)
             return _login_page("Unknown user or wrong password.", next_url), 401
         flask.session.clear()
-        flask.session[_SESSION_KEY] = user.as_dict()
+        flask.session[_SESSION_KEY] = state.create_session(user.name, user.role, user.partner)
         return flask.redirect(next_url)
 
     @server.route("/logout")
     def _logout() -> Any:
+        token = flask.session.get(_SESSION_KEY)
+        user = current_user()
+        if isinstance(token, str) and user is not None:
+            state.revoke_session(token, user.name)
         flask.session.clear()
         return flask.redirect("/login")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from arsenal.cli import positive_int
 from store.db import DEFAULT_DB
 
 NAME = "serve"
@@ -24,6 +26,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--users",
         default=DEFAULT_USERS,
         help=f"users file made with 'arsenal users add' (default: {DEFAULT_USERS})",
+    )
+    parser.add_argument(
+        "--behind-tls-proxy",
+        action="store_true",
+        help="served through an HTTPS proxy: mark the session cookie Secure and take the "
+        "client address and scheme from the proxy's X-Forwarded-For/-Proto headers",
+    )
+    parser.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="mark the session cookie Secure (the dashboard is reached over HTTPS)",
+    )
+    parser.add_argument(
+        "--session-idle-minutes",
+        type=positive_int,
+        default=30,
+        help="a login ends after this many idle minutes (default 30)",
     )
     parser.add_argument(
         "--scenarios",
@@ -48,7 +67,17 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    app = create_app(args.db, args.users, args.scenarios)
+    app = create_app(
+        args.db,
+        args.users,
+        args.scenarios,
+        secure_cookies=args.secure_cookies or args.behind_tls_proxy,
+        session_idle=timedelta(minutes=args.session_idle_minutes),
+    )
+    if args.behind_tls_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=1, x_proto=1)
     server = make_server(args.host, args.port, app.server, threaded=True)
     host, port = server.server_address[:2]
     print(

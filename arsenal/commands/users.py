@@ -9,7 +9,10 @@ import sys
 from store.errors import InputRejected, Problem
 
 NAME = "users"
-HELP = "Manage dashboard logins: 'add' a user with a role, 'list' them."
+HELP = (
+    "Manage dashboard logins: 'add' a user with a role, 'remove' one, 'set-role', 'list' them. "
+    "Removing a user or changing its role ends its open sessions at once."
+)
 DEFAULT_USERS = "arsenal-users.toml"
 
 
@@ -32,6 +35,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the password from the first line of stdin (else prompt for it)",
     )
+    remove = sub.add_parser(
+        "remove", help="remove a user", description="Remove a user; its sessions end at once."
+    )
+    remove.add_argument("name", help="login name")
+    remove.add_argument(
+        "--users", default=DEFAULT_USERS, help=f"users file (default: {DEFAULT_USERS})"
+    )
+    role = sub.add_parser(
+        "set-role",
+        help="change a user's role",
+        description="Change a user's role; its sessions end at once.",
+    )
+    role.add_argument("name", help="login name")
+    role.add_argument("role", choices=("viewer", "planner", "liaison"), help="the new role")
+    role.add_argument("--partner", help="the partner, for a liaison")
+    role.add_argument(
+        "--users", default=DEFAULT_USERS, help=f"users file (default: {DEFAULT_USERS})"
+    )
     listing = sub.add_parser("list", help="list users and roles", description="List users.")
     listing.add_argument(
         "--users", default=DEFAULT_USERS, help=f"users file (default: {DEFAULT_USERS})"
@@ -48,8 +69,18 @@ def _password(from_stdin: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dashboards.auth import add_user, read_users
+    from dashboards.auth import add_user, read_users, remove_user, set_role
 
+    if args.action in ("remove", "set-role"):
+        try:
+            if args.action == "remove":
+                remove_user(args.users, args.name)
+            else:
+                set_role(args.users, args.name, args.role, args.partner)
+        except ValueError as exc:
+            raise InputRejected([Problem(args.users, None, args.name, None, str(exc))]) from None
+        print(f"{args.name}: {args.action} done in {args.users}", file=sys.stderr)
+        return 0
     if args.action == "list":
         for name, entry in sorted(read_users(args.users).items()):
             partner = f" {entry['partner']}" if entry.get("partner") else ""

@@ -14,6 +14,7 @@ checks, the change and its audit row in one transaction, an append-only audit ta
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from store.state.interface import StateStore
@@ -24,14 +25,16 @@ from store.state.records import (
     ExceptionComment,
     ExceptionState,
     FirmedRow,
+    LoginFailures,
     SavedScenario,
     Session,
 )
-from store.state.sqlite import SqliteState
+from store.state.sqlite import DEFAULT_SESSION_IDLE, SqliteState
 from store.state.sqlite_file import DEFAULT_BUSY_TIMEOUT, StateBusyError
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
+    "DEFAULT_SESSION_IDLE",
     "EXCEPTION_STATUSES",
     "FIRM_KINDS",
     "STATE_SUFFIX",
@@ -39,6 +42,7 @@ __all__ = [
     "ExceptionComment",
     "ExceptionState",
     "FirmedRow",
+    "LoginFailures",
     "SavedScenario",
     "Session",
     "SqliteState",
@@ -58,6 +62,14 @@ def state_path_for(db_path: str | Path) -> Path:
     return Path(f"{db_path}{STATE_SUFFIX}")
 
 
-def open_state(db_path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> StateStore:
-    """The shared state of the DuckDB file ``db_path``, created and migrated if needed."""
-    return SqliteState(state_path_for(db_path), busy_timeout=busy_timeout)
+def open_state(
+    db_path: str | Path,
+    *,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    session_idle: timedelta = DEFAULT_SESSION_IDLE,
+) -> StateStore:
+    """The shared state of the DuckDB file ``db_path``, created and migrated if needed;
+    sessions idle for longer than ``session_idle`` end."""
+    return SqliteState(
+        state_path_for(db_path), busy_timeout=busy_timeout, session_idle=session_idle
+    )

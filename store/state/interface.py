@@ -11,6 +11,7 @@ nothing and says so in its return value.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from store.state.records import (
@@ -20,6 +21,7 @@ from store.state.records import (
     ExceptionStatus,
     FirmedRow,
     FirmKind,
+    LoginFailures,
     SavedScenario,
     Session,
 )
@@ -51,6 +53,14 @@ class StateStore(Protocol):
         ...
 
     # Login sessions ---------------------------------------------------------------------
+
+    def record_login(self, user: str, address: str, ok: bool) -> None:
+        """Audit a login attempt (``login.ok`` or ``login.failed``) with the client address."""
+        ...
+
+    def read_login_failures(self, user: str, address: str, since: datetime) -> LoginFailures:
+        """The user's failed logins since its last good one, and the address's since ``since``."""
+        ...
 
     def create_session(self, user: str, role: str, partner: str | None = None) -> str:
         """A new session; returns its token, which is never stored (only its hash is)."""

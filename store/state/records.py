@@ -21,6 +21,7 @@ __all__ = [
     "ExceptionStatus",
     "FirmKind",
     "FirmedRow",
+    "LoginFailures",
     "SavedScenario",
     "Session",
     "check_firm",
@@ -51,6 +52,17 @@ class AuditEntry:
     subject_kind: str
     subject_id: str
     details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LoginFailures:
+    """Failed logins that decide whether the next attempt is throttled."""
+
+    user_failures: int
+    """Since the user's last successful login."""
+    user_last_failure: datetime | None
+    address_failures: int
+    """From the client address within the window asked for, whatever the user name."""
 
 
 @dataclass(frozen=True)

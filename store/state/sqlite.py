@@ -18,6 +18,7 @@ from store.state.records import (
     ExceptionStatus,
     FirmedRow,
     FirmKind,
+    LoginFailures,
     SavedScenario,
     Session,
     check_firm,
@@ -117,6 +118,22 @@ class SqliteState:
         return [_record(AuditEntry, r) for r in rows]
 
     # Login sessions ---------------------------------------------------------------------
+
+    def record_login(self, user: str, address: str, ok: bool) -> None:
+        check_name(user, "user")
+        action = "login.ok" if ok else "login.failed"
+        self.file.write(lambda tx: tx.audit(user, action, "user", user, {"address": address}))
+
+    def read_login_failures(self, user: str, address: str, since: datetime) -> LoginFailures:
+        row = self.file.read(
+            "state_login_failures", user=user, address=address, since=iso_utc(since)
+        )[0]
+        last = row["user_last_failure"]
+        return LoginFailures(
+            int(row["user_failures"]),
+            None if last is None else parse_utc(last),
+            int(row["address_failures"]),
+        )
 
     def create_session(self, user: str, role: str, partner: str | None = None) -> str:
         check_name(user, "user")
