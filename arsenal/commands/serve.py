@@ -12,7 +12,10 @@ from arsenal.cli import positive_int
 from store.db import DEFAULT_DB
 
 NAME = "serve"
-HELP = "Serve the planners' dashboard (login required; bound to 127.0.0.1 unless told otherwise)."
+HELP = (
+    "Serve the planners' dashboard on gunicorn (login required; bound to 127.0.0.1 unless "
+    "told otherwise)."
+)
 DEFAULT_USERS = "arsenal-users.toml"
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--users",
         default=DEFAULT_USERS,
         help=f"users file made with 'arsenal users add' (default: {DEFAULT_USERS})",
+    )
+    parser.add_argument(
+        "--processes",
+        type=positive_int,
+        default=2,
+        help="worker processes (default 2)",
+    )
+    parser.add_argument(
+        "--threads", type=positive_int, default=4, help="threads per process (default 4)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_int,
+        default=120,
+        help="seconds after which a request still running is ended (default 120)",
     )
     parser.add_argument(
         "--behind-tls-proxy",
@@ -52,10 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from werkzeug.serving import make_server
-
     from dashboards.app import create_app
     from dashboards.auth import read_users
+    from dashboards.server import bind, serve
 
     if not Path(args.db).exists():
         raise FileNotFoundError(f"no database at {args.db}; run 'arsenal load' first")
@@ -74,22 +91,19 @@ def run(args: argparse.Namespace) -> int:
         secure_cookies=args.secure_cookies or args.behind_tls_proxy,
         session_idle=timedelta(minutes=args.session_idle_minutes),
     )
+    wsgi = app.server
     if args.behind_tls_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=1, x_proto=1)
-    server = make_server(args.host, args.port, app.server, threaded=True)
-    host, port = server.server_address[:2]
+        wsgi = ProxyFix(app.server, x_for=1, x_proto=1)
+    sock = bind(args.host, args.port)
+    host, port = sock.getsockname()[:2]
     print(
-        f"Arsenal dashboard on http://{host}:{port}/ ({len(users)} users; Ctrl-C stops it)",
+        f"Arsenal dashboard on http://{host}:{port}/ ({len(users)} users, {args.processes} "
+        f"process(es); Ctrl-C stops it)",
         flush=True,
     )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("listening on %s: reachable from other machines", args.host)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(wsgi, sock, processes=args.processes, threads=args.threads, timeout=args.timeout)
     return 0
