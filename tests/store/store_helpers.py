@@ -4,6 +4,7 @@ figures computed independently from the CSV files (a second formulation of the S
 from __future__ import annotations
 
 import csv
+import math
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -93,8 +94,16 @@ FILES_BY_NAME.update({f.name: f for f in FILES})
 
 
 def _is_float(text: str) -> bool:
+    """A finite number (a spreadsheet holds no NaN or infinity: those stay text)."""
     try:
-        float(text)
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _is_date(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
     except ValueError:
         return False
     return True
@@ -132,9 +141,9 @@ def write_workbook(
                     sheet.write_number(r, c, float(cell))
                 elif kind == "bool":
                     sheet.write_boolean(r, c, cell == "true")
-                elif kind == "date":
+                elif kind == "date" and _is_date(cell):
                     sheet.write_datetime(r, c, datetime.fromisoformat(cell), day)
-                elif kind == "month" and months_as_dates:
+                elif kind == "month" and months_as_dates and _is_date(cell + "-01"):
                     y, m = map(int, cell.split("-"))
                     sheet.write_datetime(r, c, datetime(y, m, 1), day)
                 else:
