@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import dash
 from dash import Dash, Input, Output, dcc, html
 
-from dashboards.auth import ROLES, current_user, install_login
+from dashboards.auth import ROLES, current_user, install_login, read_users
 
-__all__ = ["create_app"]
+__all__ = ["NoUsers", "create_app", "serve"]
 
 HERE = Path(__file__).resolve().parent
 
@@ -91,3 +92,41 @@ def create_app(
     )(_nav)
     app.layout = _layout
     return app
+
+
+class NoUsers(LookupError):
+    """The users file holds no user, so nobody could log in."""
+
+
+def serve(
+    db: str | Path,
+    users: str | Path,
+    scenarios_dir: str | Path = "scenarios",
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    on_ready: Callable[[str, int], None] | None = None,
+) -> None:
+    """Serve the dashboard (:func:`create_app`) on ``host:port`` until interrupted.
+
+    ``on_ready(url, users)`` is called once the server listens (``port`` 0 picks a free one).
+    Raises ``FileNotFoundError`` when there is no database, :class:`NoUsers` when the users
+    file holds nobody.
+    """
+    from werkzeug.serving import make_server
+
+    if not Path(db).exists():
+        raise FileNotFoundError(f"no database at {db}; run 'arsenal load' first")
+    count = len(read_users(users))
+    if not count:
+        raise NoUsers(str(users))
+    app = create_app(db, users, scenarios_dir)
+    server = make_server(host, port, app.server, threaded=True)
+    bound_host, bound_port = server.server_address[:2]
+    if on_ready is not None:
+        on_ready(f"http://{bound_host}:{bound_port}/", count)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from store.db import DEFAULT_DB
 
@@ -33,34 +32,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from werkzeug.serving import make_server
+    from dashboards.app import NoUsers, serve
 
-    from dashboards.app import create_app
-    from dashboards.auth import read_users
+    def ready(url: str, users: int) -> None:
+        print(f"Arsenal dashboard on {url} ({users} users; Ctrl-C stops it)", flush=True)
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("listening on %s: reachable from other machines", args.host)
 
-    if not Path(args.db).exists():
-        raise FileNotFoundError(f"no database at {args.db}; run 'arsenal load' first")
-    users = read_users(args.users)
-    if not users:
+    try:
+        serve(args.db, args.users, args.scenarios, args.host, args.port, on_ready=ready)
+    except NoUsers:
         print(
             f"arsenal serve: no users in {args.users}; add one first with\n"
             f"  arsenal users add NAME --role planner --users {args.users}",
             file=sys.stderr,
         )
         return 2
-    app = create_app(args.db, args.users, args.scenarios)
-    server = make_server(args.host, args.port, app.server, threaded=True)
-    host, port = server.server_address[:2]
-    print(
-        f"Arsenal dashboard on http://{host}:{port}/ ({len(users)} users; Ctrl-C stops it)",
-        flush=True,
-    )
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("listening on %s: reachable from other machines", args.host)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
     return 0
