@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -24,7 +25,7 @@ from store.months import add_months
 from store.runs import latest_run
 from store.sql import query
 
-__all__ = ["Reader", "db_path", "open_reader", "reasons_list"]
+__all__ = ["Reader", "db_path", "open_reader", "reasons_list", "scenarios_folder"]
 
 RISK_COUNT = 5
 
@@ -32,6 +33,11 @@ RISK_COUNT = 5
 def db_path() -> str:
     """The database the app was started with."""
     return flask.current_app.config["ARSENAL_DB"]
+
+
+def scenarios_folder() -> Path:
+    """The folder the app saves what-ifs in (the nightly run reads it)."""
+    return Path(flask.current_app.config["ARSENAL_SCENARIOS"])
 
 
 def reasons_list(raw: Any) -> list[str]:

@@ -1,6 +1,7 @@
-"""The what-if form as data: its rows and fields, and the conversions form <-> scenario file.
+"""The what-if form: its rows and cells, read from the override kinds' registry
+(``pipeline/scenarios/kinds.py``), and the conversions form <-> scenario file.
 
-A filled form becomes the content of a scenario TOML file (``arsenal/scenarios`` reads and
+A filled form becomes the content of a scenario TOML file (``pipeline/scenarios`` reads and
 checks it, so the form can say nothing a file could not); a saved file opens back into the form.
 Cells are plain text so that a bad value reaches us and gets an inline message.
 """
@@ -8,99 +9,79 @@ Cells are plain text so that a bad value reaches us and gets an inline message.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from pipeline.scenarios import KINDS, OverrideKind
+from store.errors import Problem
+
 __all__ = [
+    "CELLS",
     "FORM",
+    "KIND_TITLES",
     "FormField",
+    "blank_cells",
     "blank_form",
+    "cells_from_rows",
     "doc_to_form",
     "form_to_doc",
-    "read_doc",
+    "problem_text",
+    "rows_from_cells",
 ]
 
 
 @dataclass(frozen=True)
 class FormField:
-    """One cell of a row: the scenario key, its label, and how it is entered."""
+    """One cell of a row: the scenario key, its label, and how it is entered.
+
+    ``widget`` is ``ids`` (a dropdown of the id set ``ids``, ``'*'`` first when ``wildcard``),
+    ``choice`` (a dropdown of ``choices``), ``number``, ``integer`` or ``text``; ``type`` is
+    the name of the field's value type (``bool``: the first choice means true).
+    """
 
     key: str
     label: str
-    widget: str  # source | item | holder | partner | text | number | integer | choice
+    widget: str
     required: bool = False
     choices: tuple[Any, ...] = ()
+    ids: str | None = None
+    wildcard: bool = False
+    type: str = "text"
 
 
-# kind -> (rows in the form, fields); kinds and keys are those of arsenal/scenarios/spec.py
+def _fields(kind: OverrideKind) -> tuple[FormField, ...]:
+    spec = kind.spec
+    out = []
+    for cell in kind.form.cells:
+        f = spec[cell.key]
+        choices = cell.choices or f.type.choices
+        if f.ids is not None:
+            widget = "ids"
+        elif choices:
+            widget = "choice"
+        elif f.type.name in ("number", "integer"):
+            widget = f.type.name
+        else:
+            widget = "text"
+        required = f.required if cell.required is None else cell.required
+        out.append(
+            FormField(
+                cell.key, cell.label, widget, required, choices, f.ids, f.wildcard, f.type.name
+            )
+        )
+    return tuple(out)
+
+
+# kind -> (rows in the form, fields), for the kinds the form edits, in the registry's order
 FORM: dict[str, tuple[int, tuple[FormField, ...]]] = {
-    "capacity": (
-        3,
-        (
-            FormField("source", "source", "source", True),
-            FormField("item", "item", "item", True),
-            FormField("multiply", "x capacity", "number", True),
-            FormField("from", "from YYYY-MM", "text", True),
-            FormField("until", "until (optional)", "text"),
-        ),
-    ),
-    "outage": (
-        2,
-        (
-            FormField("source", "source", "source", True),
-            FormField("item", "item (all if empty)", "item"),
-            FormField("from", "from YYYY-MM", "text", True),
-            FormField("until", "until (optional)", "text"),
-        ),
-    ),
-    "demand": (
-        2,
-        (
-            FormField("holder", "holder", "holder", True),
-            FormField("item", "item", "item", True),
-            FormField("multiply", "x demand", "number", True),
-            FormField("from", "from YYYY-MM", "text", True),
-            FormField("until", "until (optional)", "text"),
-        ),
-    ),
-    "commitment": (
-        2,
-        (
-            FormField("action", "action", "choice", True, ("add", "change")),
-            FormField("id", "commitment id", "text", True),
-            FormField("partner", "partner (add)", "partner"),
-            FormField("item", "item (add)", "item"),
-            FormField("quantity", "quantity", "number"),
-            FormField("promised", "promised YYYY-MM", "text"),
-            FormField("priority", "priority", "choice", False, (1, 2, 3, 4, 5)),
-        ),
-    ),
-    "route": (
-        2,
-        (
-            FormField("source", "source (* any)", "source"),
-            FormField("partner", "partner (* any)", "partner"),
-            FormField("item", "item (* any)", "item"),
-            FormField("allowed", "open or close", "choice", True, ("open", "close")),
-            FormField("lead_time_months", "lead time (months)", "integer"),
-        ),
-    ),
+    name: (kind.form.rows, _fields(kind)) for name, kind in KINDS.items() if kind.form is not None
 }
-KIND_TITLES = {
-    "capacity": "Capacity multipliers",
-    "outage": "Outages",
-    "demand": "Demand surge or lull",
-    "commitment": "Add or change a commitment",
-    "route": "Open or close a route",
-}
+KIND_TITLES = {name: kind.form.title for name, kind in KINDS.items() if kind.form is not None}
+# every cell type of the form, in the order the page's pattern-matching ids list them
+CELLS: list[tuple[str, FormField]] = [
+    (kind, f) for kind, (_, fields) in FORM.items() for f in fields
+]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-
-
-def component_type(kind: str, key: str) -> str:
-    """The pattern-matching id type of a form cell (``whatif-capacity-source``)."""
-    return f"whatif-{kind}-{key.replace('_', '-')}"
 
 
 def blank_form() -> dict[str, list[dict[str, Any]]]:
@@ -127,13 +108,14 @@ def _parse(field: FormField, raw: Any, where: str) -> tuple[Any, str | None]:
             return int(text), None
         except ValueError:
             return None, f"{where}: {field.label} {text!r} is not a whole number"
-    if field.key == "allowed":
-        return text == "open", None
-    if field.key == "priority":
+    if field.widget == "choice" and field.type == "bool":
+        return text == field.choices[0], None
+    if field.widget == "choice" and field.type == "integer":
         try:
             return int(text), None
         except ValueError:
-            return None, f"{where}: priority {text!r} is not 1 to 5"
+            low, high = field.choices[0], field.choices[-1]
+            return None, f"{where}: {field.label} {text!r} is not {low} to {high}"
     return text, None
 
 
@@ -192,11 +174,6 @@ def form_to_doc(
     return doc, problems
 
 
-def read_doc(path: str | Path) -> dict[str, Any]:
-    with Path(path).open("rb") as fh:
-        return tomllib.load(fh)
-
-
 def doc_to_form(doc: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]] | None, str]:
     """The form rows for a scenario file's content, or None (and why) when the form cannot
     show all of it (then the page offers it as the base of a new what-if instead)."""
@@ -208,17 +185,63 @@ def doc_to_form(doc: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]] | 
         entries = doc.get(kind, [])
         if len(entries) > n:
             return None, f"it has {len(entries)} '{kind}' overrides; the form has {n} rows"
-        keys = {f.key for f in fields}
+        by_key = {f.key: f for f in fields}
         for index, entry in enumerate(entries):
-            extra = set(entry) - keys
+            extra = set(entry) - set(by_key)
             if extra:
                 return None, f"its '{kind}' override uses {', '.join(sorted(extra))}"
             row = form[kind][index]
             for key, value in entry.items():
-                if key == "allowed":
-                    row[key] = "open" if value else "close"
-                elif isinstance(value, float) and value.is_integer():
-                    row[key] = str(int(value))
-                else:
-                    row[key] = value if key in ("action", "priority") else str(value)
+                row[key] = _cell_text(by_key[key], value)
     return form, ""
+
+
+def _cell_text(field: FormField, value: Any) -> Any:
+    """What a cell shows for a value of the scenario file."""
+    if field.widget == "choice" and field.type == "bool":
+        return field.choices[0] if value else field.choices[1]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if field.widget == "choice" else str(value)
+
+
+def rows_from_cells(values: tuple[Any, ...]) -> dict[str, list[dict[str, Any]]]:
+    """The cell values (one list per cell type, in CELLS order) as rows per kind."""
+    rows = blank_form()
+    for (kind, f), column in zip(CELLS, values, strict=True):
+        for index, value in enumerate(column):
+            rows[kind][index][f.key] = value
+    return rows
+
+
+def blank_cells() -> list[list[Any]]:
+    """Every cell empty (None), one list per cell type in CELLS order."""
+    return [[None] * FORM[kind][0] for kind, _ in CELLS]
+
+
+def cells_from_rows(rows: dict[str, list[dict[str, Any]]]) -> list[list[Any]]:
+    """The rows per kind as cell values (one list per cell type, in CELLS order); an empty
+    typed cell is '' and an empty dropdown None."""
+    typed = ("text", "number", "integer")
+    return [
+        [
+            row[f.key] if row[f.key] is not None else ("" if f.widget in typed else None)
+            for row in rows[kind]
+        ]
+        for kind, f in CELLS
+    ]
+
+
+def problem_text(problem: Problem) -> str:
+    """A scenario problem in the form's words: the panel, row and cell when it has them."""
+    if problem.column:
+        kind, _, key = str(problem.column).partition(".")
+        title = KIND_TITLES.get(kind)
+        if title and problem.line:
+            where = f"{title}, row {problem.line}, {key or kind}"
+        else:
+            where = str(problem.column)
+    else:
+        where = "Scenario"
+    value = "" if problem.value is None else f" {problem.value!r}"
+    return f"{where}{value}: {problem.reason}."

@@ -4,11 +4,18 @@ each with a few threads, and a timeout that ends a request stuck past it."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-__all__ = ["bind", "serve"]
+from dashboards.app import create_app
+from dashboards.auth import read_users
+from store.state import DEFAULT_SESSION_IDLE
+
+__all__ = ["NoUsers", "bind", "serve", "serve_dashboard"]
 
 
 class _Gunicorn(BaseApplication):
@@ -54,3 +61,53 @@ def serve(app: Any, sock: socket.socket, *, processes: int, threads: int, timeou
             "loglevel": "warning",
         },
     ).run()
+
+
+class NoUsers(LookupError):
+    """The users file holds no user, so nobody could log in."""
+
+
+def serve_dashboard(
+    db: str | Path,
+    users: str | Path,
+    scenarios_dir: str | Path = "scenarios",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    processes: int = 2,
+    threads: int = 4,
+    timeout: int = 120,
+    secure_cookies: bool = False,
+    behind_tls_proxy: bool = False,
+    session_idle: timedelta = DEFAULT_SESSION_IDLE,
+    on_ready: Callable[[str, int], None] | None = None,
+) -> None:
+    """Serve the dashboard (:func:`dashboards.app.create_app`) on ``host:port`` until stopped.
+
+    ``on_ready(url, users)`` is called once the socket listens (``port`` 0 picks a free one).
+    ``behind_tls_proxy``: the client address and scheme come from the proxy's headers, and the
+    cookie is Secure. Raises ``FileNotFoundError`` when there is no database, :class:`NoUsers`
+    when the users file holds nobody.
+    """
+    if not Path(db).exists():
+        raise FileNotFoundError(f"no database at {db}; run 'arsenal load' first")
+    count = len(read_users(users))
+    if not count:
+        raise NoUsers(str(users))
+    app = create_app(
+        db,
+        users,
+        scenarios_dir,
+        secure_cookies=secure_cookies or behind_tls_proxy,
+        session_idle=session_idle,
+    )
+    wsgi = app.server
+    if behind_tls_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        wsgi = ProxyFix(app.server, x_for=1, x_proto=1)
+    sock = bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    if on_ready is not None:
+        on_ready(f"http://{bound_host}:{bound_port}/", count)
+    serve(wsgi, sock, processes=processes, threads=threads, timeout=timeout)

@@ -1,4 +1,5 @@
-"""The computations the dashboard runs on demand (a budget, a what-if), always on copies.
+"""The computations the dashboard runs on demand (a budget, a what-if), always on copies, and
+the saved what-ifs (scenario files in the scenarios folder the nightly run reads).
 
 Inputs are read from the database read-only and the connection is closed before any solve:
 a what-if never holds the file, never writes it, and never changes the baseline. Each call
@@ -8,8 +9,10 @@ builds its own frames, so what-ifs running at the same time share nothing.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +24,15 @@ import tomli_w
 import optimize
 from pipeline.compare import compare_commitments, compare_pools
 from pipeline.compute import compute
-from pipeline.scenarios import BASELINE, apply_chain, read_scenario, read_scenarios, resolve_chain
+from pipeline.scenarios import (
+    BASELINE,
+    Applied,
+    Scenario,
+    apply_chain,
+    read_scenario,
+    read_scenarios,
+    resolve_chain,
+)
 from pipeline.stages import read_demand
 from store.dataset import Dataset, default_start, read_dataset
 from store.db import connect
@@ -31,10 +42,16 @@ from store.runs import latest_run
 from store.sql import query
 
 __all__ = [
+    "BASELINE",
     "BaselineInputs",
+    "check_scenario",
     "investment_choice",
+    "investment_under_budget",
+    "open_saved_scenario",
     "read_baseline_inputs",
     "run_whatif",
+    "save_scenario",
+    "saved_scenarios",
     "scenario_from_doc",
 ]
 
@@ -113,13 +130,93 @@ def investment_choice(inputs: BaselineInputs, budget: float) -> dict[str, Any]:
     }
 
 
-def scenario_from_doc(doc: dict[str, Any]) -> Any:
+def investment_under_budget(db: str, budget: float) -> dict[str, Any] | None:
+    """The expansion options in the data (``options``, rows as dicts) and what the plan buys
+    under ``budget`` (:func:`investment_choice`); None when the data has no options."""
+    inputs = read_baseline_inputs(db)
+    if inputs.investments.height == 0:
+        return None
+    return {
+        "options": inputs.investments.to_dicts(),
+        **investment_choice(inputs, budget),
+    }
+
+
+def scenario_from_doc(doc: dict[str, Any]) -> Scenario:
     """The scenario a form describes, checked by the same reader as a scenario file; raises
     ``InputRejected`` naming the override and field of each problem."""
     with tempfile.TemporaryDirectory(prefix="arsenal-whatif-") as tmp:
         path = Path(tmp) / f"{doc.get('name') or 'what-if'}.toml"
         path.write_bytes(tomli_w.dumps(doc).encode("utf-8"))
         return read_scenario(path)
+
+
+def _applied(dataset: Dataset, scenario: Scenario, folder: str | Path) -> Applied:
+    """``scenario`` and its bases (saved in ``folder``) applied to ``dataset``."""
+    library = {}
+    if scenario.base != BASELINE:
+        library = {k: v for k, v in read_scenarios(folder).items() if k != scenario.name}
+    library[scenario.name] = scenario
+    return apply_chain(dataset, resolve_chain(scenario.name, library))
+
+
+def check_scenario(db: str, doc: dict[str, Any], folder: str | Path) -> Applied:
+    """The scenario ``doc`` applied to the loaded data, its ids checked; raises
+    ``InputRejected`` naming the override and field of each problem."""
+    scenario = scenario_from_doc(doc)
+    con = connect(db, read_only=True)
+    try:
+        dataset = read_dataset(con)
+    finally:
+        con.close()
+    return _applied(dataset, scenario, folder)
+
+
+def saved_scenarios(folder: str | Path) -> list[str]:
+    """The names of the scenario files saved in ``folder`` (none when it does not exist)."""
+    folder = Path(folder)
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def save_scenario(
+    db: str, doc: dict[str, Any], folder: str | Path, *, replace: bool = False
+) -> Path:
+    """Check ``doc`` (:func:`check_scenario`) and write it as ``<folder>/<name>.toml``, at once
+    or not at all. Raises ``InputRejected`` when it does not check, ``FileExistsError`` when
+    a scenario of that name is saved and ``replace`` is false."""
+    check_scenario(db, doc, folder)
+    folder = Path(folder)
+    path = folder / f"{doc['name']}.toml"
+    if path.exists() and not replace:
+        raise FileExistsError(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, tomli_w.dumps(doc).encode("utf-8"))
+    return path
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def open_saved_scenario(folder: str | Path, name: str) -> tuple[str, dict[str, Any]]:
+    """The file name and content of the scenario ``name`` saved in ``folder``. Raises
+    ``FileNotFoundError`` when there is none, ``ValueError`` (naming the file) when it
+    cannot be read."""
+    path = Path(folder) / f"{Path(name).name}.toml"
+    if not path.is_file():
+        raise FileNotFoundError(path.name)
+    try:
+        with path.open("rb") as fh:
+            return path.name, tomllib.load(fh)
+    except Exception as exc:
+        raise ValueError(f"Cannot read {path.name}: {exc}") from exc
 
 
 def _measure(label: str, a: float | None, b: float | None) -> dict[str, Any]:
@@ -143,11 +240,7 @@ def run_whatif(db: str, doc: dict[str, Any], folder: str | Path) -> dict[str, An
     inputs = read_baseline_inputs(db)
     if inputs.allocate_run is None or inputs.demand is None:
         raise RuntimeError("no baseline plan yet: run 'arsenal run' first")
-    library = {}
-    if scenario.base != BASELINE:
-        library = {k: v for k, v in read_scenarios(folder).items() if k != scenario.name}
-    library[scenario.name] = scenario
-    applied = apply_chain(inputs.dataset, resolve_chain(scenario.name, library))
+    applied = _applied(inputs.dataset, scenario, folder)
     result = compute(applied, inputs.start, inputs.horizon, demand=inputs.demand)
     plan = result.plan
 

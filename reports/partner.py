@@ -26,11 +26,13 @@ import polars as pl
 
 from reports.releasability import releasable_commitments, releasable_expr
 from reports.spreadsheet import write_csv
-from store.db import Connection
+from store.db import Connection, connect
+from store.errors import InputRejected, Problem
 from store.months import month_text
+from store.runs import latest_run
 from store.sql import query
 
-__all__ = ["partner_view", "write_partner_extract"]
+__all__ = ["export_partner", "partner_view", "write_partner_extract"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 
@@ -159,3 +161,38 @@ def write_partner_extract(
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     return summary
+
+
+def export_partner(
+    db: str | Path, partner: str, out: Path, run: str | None = None, scenario: str = "baseline"
+) -> dict[str, Any]:
+    """Write ``partner``'s extract of run ``run`` (default: the latest run of ``scenario`` with
+    a plan and a projection) into ``out``; its summary (``run_id`` included). Raises
+    ``InputRejected`` for an unknown partner or run, or a scenario not run yet."""
+    con = connect(db, read_only=True)
+    try:
+        partners = set(query(con, "dataset_partners").get_column("partner_id"))
+        if partner not in partners:
+            raise InputRejected([Problem("arguments", None, "--for", partner, "unknown partner")])
+        if run:
+            found = query(con, "compare_run", run_id=run)
+            if not found.height:
+                raise InputRejected([Problem("arguments", None, "--run", run, "no such run")])
+            chosen = found.row(0, named=True)
+        else:
+            chosen = latest_run(con, "project", scenario)
+            if chosen is None:
+                raise InputRejected(
+                    [
+                        Problem(
+                            "arguments",
+                            None,
+                            "--scenario",
+                            scenario,
+                            "no run with a plan and a projection; run 'arsenal run' first",
+                        )
+                    ]
+                )
+        return write_partner_extract(con, chosen, partner, out)
+    finally:
+        con.close()

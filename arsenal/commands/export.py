@@ -6,10 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from store.db import DEFAULT_DB, connect
-from store.errors import InputRejected, Problem
-from store.runs import latest_run
-from store.sql import query
+from store.db import DEFAULT_DB
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -31,39 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports.partner import write_partner_extract
+    from reports.partner import export_partner
 
-    con = connect(args.db, read_only=True)
-    try:
-        partners = set(query(con, "dataset_partners").get_column("partner_id"))
-        if args.partner not in partners:
-            raise InputRejected(
-                [Problem("arguments", None, "--for", args.partner, "unknown partner")]
-            )
-        if args.run:
-            found = query(con, "compare_run", run_id=args.run)
-            if not found.height:
-                raise InputRejected([Problem("arguments", None, "--run", args.run, "no such run")])
-            chosen = found.row(0, named=True)
-        else:
-            chosen = latest_run(con, "project", args.scenario)
-            if chosen is None:
-                raise InputRejected(
-                    [
-                        Problem(
-                            "arguments",
-                            None,
-                            "--scenario",
-                            args.scenario,
-                            "no run with a plan and a projection; run 'arsenal run' first",
-                        )
-                    ]
-                )
-        summary = write_partner_extract(con, chosen, args.partner, args.out)
-    finally:
-        con.close()
+    summary = export_partner(args.db, args.partner, args.out, args.run, args.scenario)
     print(
-        f"extract for {args.partner} from run {chosen['run_id']} in {args.out}: "
+        f"extract for {args.partner} from run {summary['run_id']} in {args.out}: "
         f"{summary['commitments']} commitment(s), {summary['stocks']} stock(s)",
         file=sys.stderr,
     )

@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 from arsenal.cli import positive_int
 from store.db import DEFAULT_DB
@@ -70,40 +69,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dashboards.app import create_app
-    from dashboards.auth import read_users
-    from dashboards.server import bind, serve
+    from dashboards.server import NoUsers, serve_dashboard
 
-    if not Path(args.db).exists():
-        raise FileNotFoundError(f"no database at {args.db}; run 'arsenal load' first")
-    users = read_users(args.users)
-    if not users:
+    def ready(url: str, users: int) -> None:
+        print(
+            f"Arsenal dashboard on {url} ({users} users, {args.processes} process(es); "
+            "Ctrl-C stops it)",
+            flush=True,
+        )
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("listening on %s: reachable from other machines", args.host)
+
+    try:
+        serve_dashboard(
+            args.db,
+            args.users,
+            args.scenarios,
+            host=args.host,
+            port=args.port,
+            processes=args.processes,
+            threads=args.threads,
+            timeout=args.timeout,
+            secure_cookies=args.secure_cookies,
+            behind_tls_proxy=args.behind_tls_proxy,
+            session_idle=timedelta(minutes=args.session_idle_minutes),
+            on_ready=ready,
+        )
+    except NoUsers:
         print(
             f"arsenal serve: no users in {args.users}; add one first with\n"
             f"  arsenal users add NAME --role planner --users {args.users}",
             file=sys.stderr,
         )
         return 2
-    app = create_app(
-        args.db,
-        args.users,
-        args.scenarios,
-        secure_cookies=args.secure_cookies or args.behind_tls_proxy,
-        session_idle=timedelta(minutes=args.session_idle_minutes),
-    )
-    wsgi = app.server
-    if args.behind_tls_proxy:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        wsgi = ProxyFix(app.server, x_for=1, x_proto=1)
-    sock = bind(args.host, args.port)
-    host, port = sock.getsockname()[:2]
-    print(
-        f"Arsenal dashboard on http://{host}:{port}/ ({len(users)} users, {args.processes} "
-        f"process(es); Ctrl-C stops it)",
-        flush=True,
-    )
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("listening on %s: reachable from other machines", args.host)
-    serve(wsgi, sock, processes=args.processes, threads=args.threads, timeout=args.timeout)
     return 0

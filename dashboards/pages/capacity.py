@@ -10,7 +10,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import db_path, open_reader
 from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note, simple_table
-from pipeline.whatif import investment_choice, read_baseline_inputs
+from pipeline.whatif import investment_under_budget
 from reports.figures import capacity_ranking, empty_figure
 
 ROLES = ("viewer", "planner")
@@ -132,14 +132,12 @@ def _invest(budget: float | None) -> Any:
     user, allowed = page_user(ROLES)
     if not allowed:
         return ""
-    # Viewer/planner only (never a liaison), so the unfiltered investments read with the
-    # baseline inputs are the ones the page may show: one read serves both.
-    inputs = read_baseline_inputs(db_path())
-    options = inputs.investments
-    if options.height == 0:
-        return html.P("No expansion options in the data.", className="note")
+    # Viewer/planner only (never a liaison), so the unfiltered expansion options are the ones
+    # the page may show.
     budget = float(budget or 0.0)
-    choice = investment_choice(inputs, budget)
+    choice = investment_under_budget(db_path(), budget)
+    if choice is None:
+        return html.P("No expansion options in the data.", className="note")
     chosen = set(choice["chosen"])
     saved = choice["weighted_late_before"] - choice["weighted_late_after"]
     rows = [
@@ -151,7 +149,7 @@ def _invest(budget: float | None) -> Any:
             fmt_usd(r["cost_usd"]),
             "buy" if r["option_id"] in chosen else "",
         ]
-        for r in options.iter_rows(named=True)
+        for r in choice["options"]
     ]
     return html.Div(
         [

@@ -1,30 +1,41 @@
-"""Applying a scenario: pure functions from a Dataset to a changed copy. Nothing here touches
-the database, and no frame is changed in place, so scenarios applied at the same time never
-see each other's changes."""
+"""Applying a scenario's overrides: pure functions from a Dataset to a changed copy. Nothing
+here touches the database, and no frame is changed in place, so scenarios applied at the same
+time never see each other's changes.
+
+Each override kind has one apply function here (``apply_<kind>(edit, override)``), named by
+its entry in ``kinds.KINDS``; the loop over a scenario's overrides is ``chain.apply_scenario``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 
-from pipeline.scenarios.spec import PRODUCTION_KINDS, STOCK_KINDS, Override, Scenario, read_scenario
+from pipeline.scenarios.fields import Override, Scenario
 from store.dataset import Dataset
-from store.errors import InputRejected, Problem
+from store.errors import Problem
 from store.months import add_months
 
 __all__ = [
+    "BASELINE",
     "Applied",
     "DemandChange",
+    "Edit",
     "RouteBlock",
-    "apply_chain",
+    "apply_capacity",
+    "apply_commitment",
     "apply_demand",
-    "apply_scenario",
-    "read_scenarios",
-    "resolve_chain",
+    "apply_demand_change",
+    "apply_new_line",
+    "apply_outage",
+    "apply_partner_stop",
+    "apply_route",
+    "apply_source_stop",
+    "edit_capacity",
+    "edit_route",
 ]
 
 BASELINE = "baseline"
@@ -75,220 +86,77 @@ class Applied:
         return _deny_routes(self.dataset, now), later
 
 
-# -- reading and chaining ------------------------------------------------------------------
+@dataclass
+class Edit:
+    """A scenario being applied, override by override: the data so far, the changes that
+    cannot live in the data tables, and the problems found so far (its own and its bases'
+    changes are in ``dataset``, ``demand`` and ``blocks``)."""
+
+    scenario: Scenario
+    dataset: Dataset
+    demand: list[DemandChange]
+    blocks: list[RouteBlock]
+    problems: list[Problem] = field(default_factory=list)
 
 
-def read_scenarios(folder: str | Path) -> dict[str, Scenario]:
-    """Every ``*.toml`` in ``folder`` by scenario name; every problem of every file at once."""
-    found: dict[str, Scenario] = {}
-    problems: list[Problem] = []
-    for path in sorted(Path(folder).glob("*.toml")):
-        try:
-            scenario = read_scenario(path)
-        except InputRejected as exc:
-            problems += exc.problems
-            continue
-        if scenario.name == BASELINE:
-            problems.append(Problem(str(path), None, "name", BASELINE, "is reserved"))
-        elif scenario.name in found:
-            problems.append(
-                Problem(
-                    str(path),
-                    None,
-                    "name",
-                    scenario.name,
-                    f"already used by {found[scenario.name].path}",
-                )
-            )
-        else:
-            found[scenario.name] = scenario
-    if problems:
-        raise InputRejected(problems)
-    return found
+# -- one apply function per override kind -------------------------------------------------------
 
 
-def resolve_chain(name: str, library: Mapping[str, Scenario]) -> list[Scenario]:
-    """The scenario and its bases, the first base first; unknown bases and cycles rejected."""
-    if name not in library:
-        raise InputRejected(
-            [Problem(name, None, "name", name, f"no such scenario; known: {', '.join(library)}")]
+def apply_capacity(e: Edit, o: Override) -> None:
+    op = next(k for k in ("multiply", "add", "set") if k in o.values)
+    e.dataset = e.dataset.with_tables(
+        capacity=edit_capacity(
+            e.dataset.capacity, o["source"], o["item"], o["from"], o.get("until"), op, o[op]
         )
-    chain: list[Scenario] = []
-    seen: list[str] = []
-    current = library[name]
-    while True:
-        if current.name in seen:
-            cycle = " -> ".join([*seen[seen.index(current.name) :], current.name])
-            raise InputRejected(
-                [Problem(current.path, None, "base", current.base, f"cycle: {cycle}")]
-            )
-        seen.append(current.name)
-        chain.append(current)
-        if current.base == BASELINE:
-            break
-        if current.base not in library:
-            raise InputRejected(
-                [Problem(current.path, None, "base", current.base, "no scenario of that name")]
-            )
-        current = library[current.base]
-    return chain[::-1]
-
-
-def apply_chain(dataset: Dataset, chain: Iterable[Scenario]) -> Applied:
-    """Apply a chain of scenarios (base first) to ``dataset``; later ones see earlier changes."""
-    applied = Applied(dataset=dataset)
-    for scenario in chain:
-        applied = apply_scenario(applied, scenario)
-    return applied
-
-
-# -- one scenario ----------------------------------------------------------------------------
-
-
-class _Ids:
-    """The ids a scenario may name, as they stand when it is applied."""
-
-    def __init__(self, d: Dataset):
-        self.items = set(d.items.get_column("item_id"))
-        self.partners = set(d.partners.get_column("partner_id"))
-        self.sources = dict(zip(d.sources["source_id"], d.sources["kind"], strict=True))
-        self.commitments = set(d.commitments.get_column("commitment_id"))
-        self.holders = (
-            self.partners
-            | set(self.sources)
-            | set(d.stockpiles.get_column("holder_id"))
-            | set(d.consumption.get_column("holder_id"))
-        )
-
-
-def _check_ids(file: str, o: Override, ids: _Ids, d: Dataset) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def bad(key: str, reason: str) -> None:
-        problems.append(Problem(file, o.index, f"{o.kind}.{key}", str(o.get(key)), reason))
-
-    def known(key: str, pool: Iterable[str], what: str, star: bool = False) -> bool:
-        value = o.get(key)
-        if value is None or (star and value == "*") or value in pool:
-            return True
-        bad(key, f"unknown {what}")
-        return False
-
-    if o.kind in ("capacity", "outage"):
-        if (
-            known("source", ids.sources, "source")
-            and ids.sources[o["source"]] not in PRODUCTION_KINDS
-        ):
-            bad("source", f"is a {ids.sources[o['source']]} source; only production has capacity")
-        known("item", ids.items, "item")
-        if o.kind == "outage" and not problems:
-            rows = d.capacity.filter(pl.col("source_id") == o["source"])
-            if o.get("item") is not None:
-                rows = rows.filter(pl.col("item_id") == o["item"])
-            if rows.is_empty():
-                bad("item" if o.get("item") else "source", "has no capacity to take down")
-    elif o.kind == "new_line":
-        if o["source"] in ids.sources:
-            bad("source", "already exists; change its capacity with [[capacity]]")
-        known("item", ids.items, "item")
-        holder = o.get("stock_holder")
-        if holder is not None and ids.sources.get(holder) not in STOCK_KINDS:
-            bad("stock_holder", "must be a stock source (us_stock or allied_stock)")
-    elif o.kind == "demand":
-        known("holder", ids.holders, "holder")
-        known("item", ids.items, "item")
-    elif o.kind == "commitment":
-        action = o["action"]
-        if action == "add" and o["id"] in ids.commitments:
-            bad("id", "already exists; use action = 'change'")
-        if action in ("cancel", "change") and not known("id", ids.commitments, "commitment"):
-            return problems
-        known("partner", ids.partners, "partner")
-        known("item", ids.items, "item")
-        rel = o.get("releasable_to")
-        if rel is not None and rel != "ALL":
-            unknown = [p for p in rel.split(";") if p.strip() not in ids.partners]
-            if unknown:
-                bad("releasable_to", f"unknown partner(s) {', '.join(unknown)}")
-        if action == "change" and o.get("quantity") is not None:
-            delivered = d.deliveries.filter(pl.col("commitment_id") == o["id"])["units"].sum()
-            if o["quantity"] < delivered:
-                bad("quantity", f"is below the {delivered:g} units already delivered")
-    elif o.kind == "partner_stop":
-        known("partner", ids.partners, "partner")
-    elif o.kind == "source_stop":
-        known("source", ids.sources, "source")
-        known("partner", ids.partners, "partner")
-        known("item", ids.items, "item")
-    elif o.kind == "route":
-        known("source", ids.sources, "source", star=True)
-        known("partner", ids.partners, "partner", star=True)
-        known("item", ids.items, "item", star=True)
-    return problems
-
-
-def apply_scenario(base: Applied | Dataset, scenario: Scenario) -> Applied:
-    """Check ``scenario``'s ids against ``base`` and apply its overrides (kind by kind in the
-    order of ``KINDS``, each kind in file order)."""
-    if isinstance(base, Dataset):
-        base = Applied(dataset=base)
-    d = base.dataset
-    problems: list[Problem] = []
-    demand = list(base.demand)
-    blocks = list(base.blocks)
-    for o in scenario.overrides:
-        found = _check_ids(scenario.path, o, _Ids(d), d)
-        if found:
-            problems += found
-            continue
-        if o.kind == "capacity":
-            op = next(k for k in ("multiply", "add", "set") if k in o.values)
-            d = d.with_tables(
-                capacity=edit_capacity(
-                    d.capacity, o["source"], o["item"], o["from"], o.get("until"), op, o[op]
-                )
-            )
-        elif o.kind == "outage":
-            items = [o["item"]] if o.get("item") else _items_of(d.capacity, o["source"])
-            cap = d.capacity
-            for item in items:
-                cap = edit_capacity(cap, o["source"], item, o["from"], o.get("until"), "set", 0.0)
-            d = d.with_tables(capacity=cap)
-        elif o.kind == "new_line":
-            d = _new_line(d, o)
-        elif o.kind == "demand":
-            demand.append(
-                DemandChange(o["holder"], o["item"], o["from"], o.get("until"), o["multiply"])
-            )
-        elif o.kind == "commitment":
-            d = _commitment(d, o)
-        elif o.kind == "partner_stop":
-            blocks.append(RouteBlock(o["partner"], o["from"], reason=f"scenario {scenario.name}"))
-        elif o.kind == "source_stop":
-            blocks.append(
-                RouteBlock(
-                    o["partner"],
-                    o.get("from"),
-                    o["source"],
-                    o.get("item"),
-                    reason=f"scenario {scenario.name}",
-                )
-            )
-        elif o.kind == "route":
-            problems += _route_problems(scenario.path, o, d)
-            if not problems:
-                d = d.with_tables(eligibility=edit_route(d.eligibility, o, scenario.name))
-    if problems:
-        raise InputRejected(problems)
-    return Applied(
-        dataset=d,
-        chain=(*base.chain, scenario.name),
-        demand=tuple(demand),
-        blocks=tuple(blocks),
-        budget_usd=scenario.budget_usd if scenario.budget_usd is not None else base.budget_usd,
-        cost_usd=base.cost_usd + scenario.cost_usd,
-        descriptions={**base.descriptions, scenario.name: scenario.description},
     )
+
+
+def apply_outage(e: Edit, o: Override) -> None:
+    d = e.dataset
+    items = [o["item"]] if o.get("item") else _items_of(d.capacity, o["source"])
+    cap = d.capacity
+    for item in items:
+        cap = edit_capacity(cap, o["source"], item, o["from"], o.get("until"), "set", 0.0)
+    e.dataset = d.with_tables(capacity=cap)
+
+
+def apply_new_line(e: Edit, o: Override) -> None:
+    e.dataset = _new_line(e.dataset, o)
+
+
+def apply_demand_change(e: Edit, o: Override) -> None:
+    e.demand.append(DemandChange(o["holder"], o["item"], o["from"], o.get("until"), o["multiply"]))
+
+
+def apply_commitment(e: Edit, o: Override) -> None:
+    e.dataset = _commitment(e.dataset, o)
+
+
+def apply_partner_stop(e: Edit, o: Override) -> None:
+    e.blocks.append(RouteBlock(o["partner"], o["from"], reason=f"scenario {e.scenario.name}"))
+
+
+def apply_source_stop(e: Edit, o: Override) -> None:
+    e.blocks.append(
+        RouteBlock(
+            o["partner"],
+            o.get("from"),
+            o["source"],
+            o.get("item"),
+            reason=f"scenario {e.scenario.name}",
+        )
+    )
+
+
+def apply_route(e: Edit, o: Override) -> None:
+    """Change or add the eligibility rule with the override's key. Whether the rule exists
+    decides what it must give, so that is checked here, against the rules as they stand; no
+    rule is written once the scenario has a problem."""
+    e.problems += _route_problems(e.scenario.path, o, e.dataset)
+    if not e.problems:
+        e.dataset = e.dataset.with_tables(
+            eligibility=edit_route(e.dataset.eligibility, o, e.scenario.name)
+        )
 
 
 # -- the edits (each a pure function of frames) ------------------------------------------------
