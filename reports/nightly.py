@@ -23,6 +23,7 @@ from reports.pdf import print_pdf
 from reports.spreadsheet import write_csv
 from store.db import Connection
 from store.months import add_months, month_text
+from store.reconcile import read_reconciliation
 from store.sql import query
 
 __all__ = ["EXTRACT_TABLES", "NightlyReport", "build_report", "write_extracts"]
@@ -304,6 +305,40 @@ def _failures_section(failures: tuple[Failure, ...]) -> Section:
     return s
 
 
+def _data_quality_section(check: dict[str, Any]) -> Section:
+    """The reconciliation of the loaded data: every gap between successive stock counts that
+    the recorded flows do not explain, and the assumption rows that carry the others."""
+    s = Section("Data quality: do the recorded flows explain the stock counts?", "data-quality")
+    s.text(
+        f"<p class='note'>{check['periods_checked']} periods between successive stock counts "
+        f"checked; {check['unexplained']} gap(s) the recorded flows do not explain, "
+        f"{check['explained']} carried by named assumption rows (sources "
+        f"{html.escape(check['assumption_prefix'])}..., documented with the data set). "
+        f"Tolerance {check['tolerance']:.0%} of the units that passed through.</p>"
+    )
+    s.text(
+        table(
+            ["holder", "item", "from", "to", "gap (units)", "carried by", "residual", "status"],
+            [
+                [
+                    g["holder_id"],
+                    g["item_id"],
+                    str(g["from"]),
+                    str(g["to"]),
+                    g["gap"],
+                    ", ".join(f"{e['source_id']} {e['units']:,.0f}" for e in g["explained_by"])
+                    or "-",
+                    g["residual"],
+                    g["status"],
+                ]
+                for g in check["gaps"]
+            ],
+            empty="Every stock count is explained by the recorded flows.",
+        )
+    )
+    return s
+
+
 def _stamp_section(runs: list[dict[str, Any]], inputs_key: str, data_hash: str | None) -> Section:
     s = Section("Stamp", "stamp")
     s.text(
@@ -384,6 +419,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         f"solver: {html.escape(', '.join(sorted({r['solver_status'] for r in runs})))} · "
         f"pipelines computed in {night.elapsed:.1f} s"
     )
+    quality = read_reconciliation(con)
     stocks, fans = _stocks_section(
         outlook,
         query(con, "report_projection", run_id=base_id),
@@ -398,6 +434,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         _backlog_section(commitments, add_months(start, horizon - 1)),
         _allocation_section(query(con, "plan_shipments_for_run", run_id=base_id)),
         _capacity_section(query(con, "report_capacity_value", run_id=base_id)),
+        _data_quality_section(quality),
         _stamp_section(runs, night.inputs_key, night.data_hash),
     ]
     page = render_report(f"Arsenal nightly report {night.night.isoformat()}", stamp, sections)
@@ -414,6 +451,9 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         "runs": runs,
         "comparison": [_comparison_summary(c) for c in comparisons],
         "failed_scenarios": [f.as_dict() for f in night.failures],
+        "data_quality": {
+            k: quality[k] for k in ("periods_checked", "explained", "unexplained", "tolerance")
+        },
         "changes": changes,
         "extract_rows": counts,
         "charts": {"stock_fans": fans, "backlog": 1, "sankey": 1, "capacity": 1},

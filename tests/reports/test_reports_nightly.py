@@ -250,3 +250,22 @@ def test_a_bad_scenario_costs_only_itself_and_those_built_on_it(
         assert f"scenario {name} failed" in err
         assert f"scenario {name} failed" in log
         assert f"<td>{name}</td>" in page
+
+
+def test_the_data_quality_section_is_the_reconciliation_of_the_loaded_data(night: Night):
+    from store.reconcile import read_reconciliation
+
+    con = duckdb.connect(str(night.db), read_only=True)
+    try:
+        check = read_reconciliation(con)
+    finally:
+        con.close()
+    summary = json.loads((night.folder / "summary.json").read_text())
+    assert summary["data_quality"] == {
+        k: check[k] for k in ("periods_checked", "explained", "unexplained", "tolerance")
+    }
+    page = (night.folder / "report.html").read_text()
+    assert "Data quality: do the recorded flows explain the stock counts?" in page
+    assert f"{check['periods_checked']} periods between successive stock counts" in page
+    for gap in check["gaps"]:
+        assert f"<td>{gap['holder_id']}</td><td>{gap['item_id']}</td>" in page
