@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from arsenal.scenarios.spec import read_scenario
 from store_helpers import SAMPLE, cli
 
-from arsenal.scenarios.spec import read_scenario
 from optimize.sets import resolve_eligibility
 from store.db import connect
 from store.reconcile import ASSUMPTION_PREFIX, read_reconciliation
