@@ -10,10 +10,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from arsenal.scenarios.spec import read_scenario
 from store_helpers import SAMPLE, cli
 
 from optimize.sets import resolve_eligibility
+from pipeline.scenarios import read_scenario
 from store.db import connect
 from store.reconcile import ASSUMPTION_PREFIX, read_reconciliation
 
