@@ -43,8 +43,8 @@ def _visible_pools(stockpiles: pl.DataFrame, partner: str) -> set[tuple[str, str
 
 def partner_view(con: Connection, run_id: str, partner: str) -> dict[str, pl.DataFrame]:
     """The frames of ``partner``'s extract for ``run_id`` (see the module doc for the rules)."""
-    plan = query(con, "export_partner_commitments", run_id=run_id)
-    known = query(con, "export_all_commitment_ids")
+    plan = query(con, "plan_commitments_for_run", run_id=run_id)
+    known = query(con, "commitment_ids_known")
     visible_ids = set(
         releasable_commitments(known.filter(pl.col("partner_id") == partner), partner).get_column(
             "commitment_id"
@@ -55,10 +55,10 @@ def partner_view(con: Connection, run_id: str, partner: str) -> dict[str, pl.Dat
     shipments = query(con, "plan_shipments_for_run", run_id=run_id)
     mine = shipments.filter(pl.col("commitment_id").is_in(list(visible_ids)))
 
-    stockpiles = query(con, "report_stock_history")
+    stockpiles = query(con, "stock_counts", holder_id=None, item_id=None)
     pools = _visible_pools(stockpiles, partner)
-    outlook = query(con, "compare_outlook", run_id=run_id)
-    projection = query(con, "report_projection", run_id=run_id)
+    outlook = query(con, "stock_outlook_for_run", run_id=run_id)
+    projection = query(con, "stock_projection_for_run", run_id=run_id, holder_id=None, item_id=None)
     pool_of_source = _source_pools(con)
     clean: set[tuple[str, str]] = set()
     for holder, item in pools:

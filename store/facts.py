@@ -23,6 +23,7 @@ __all__ = [
     "LOWEST_PRIORITY",
     "TOP_PRIORITY",
     "capacity_grid",
+    "capacity_lines_worth_most",
     "commitment_backlog",
     "line_holders",
     "priority_weight",
@@ -162,3 +163,10 @@ def rank_capacity_value(values: pl.DataFrame) -> pl.DataFrame:
         .sort(["value", "best", *_KEY], descending=[True, True, False, False])
         .with_columns(rank=pl.col("value").rank("min", descending=True).cast(pl.Int64))
     )
+
+
+def capacity_lines_worth_most(values: pl.DataFrame, top: int) -> pl.DataFrame:
+    """The first ``top`` lines of :func:`rank_capacity_value` whose extra capacity would reduce
+    lateness (summed value > 0): what the CLI summary, the report's chart and the Capacity
+    page's chart and table list, ties in the same order."""
+    return rank_capacity_value(values).filter(pl.col("value") > 0).head(top)

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
                 [Problem("arguments", None, "--for", args.partner, "unknown partner")]
             )
         if args.run:
-            found = query(con, "compare_run", run_id=args.run)
+            found = query(con, "run_by_id", run_id=args.run)
             if not found.height:
                 raise InputRejected([Problem("arguments", None, "--run", args.run, "no such run")])
             chosen = found.row(0, named=True)

@@ -14,6 +14,7 @@ from store.dataset import read_dataset
 from store.db import connect
 from store.facts import (
     capacity_grid,
+    capacity_lines_worth_most,
     commitment_backlog,
     line_holders,
     priority_weight,
@@ -215,3 +216,5 @@ def test_capacity_ranking_breaks_ties_by_best_month_then_source_and_item() -> No
     l3 = ranked.row(3, named=True)
     assert (l3["first_month"], l3["last_month"], l3["months"]) == (m1, m1, 1)
     assert ranked.row(4, named=True)["months"] == 0
+    worth = capacity_lines_worth_most(values, top=3)
+    assert worth.get_column("source_id").to_list() == ["L2", "L1", "L0"]
