@@ -3,6 +3,11 @@
 It shares no code with the model (no index sets, no matrix): it re-reads the
 rules from the data set in plain Python, replays every pool month by month and
 recounts lateness, so a bug in the model cannot hide itself here.
+
+So it keeps its own copies of the domain facts ON PURPOSE (do not replace them with
+``store.facts`` or ``store.months``): the month index, the kinds of sources, which pool a
+line feeds, the starting stock, the capacity step function, the backlog and the priority
+weight. Each copy is marked "independent copy".
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from store.dataset import Dataset
 __all__ = ["check_plan"]
 
 TOL = 1e-5
+# independent copy of store.contract's PRODUCTION_KINDS and STOCK_KINDS
 PRODUCTION = {"us_production", "co_production", "allied_production"}
 STOCK = {"us_stock", "allied_stock"}
 
@@ -31,6 +37,7 @@ class _PlanLike(Protocol):
 
 
 def _mi(m: date, start: date) -> int:
+    """Independent copy of ``store.months.month_index``."""
     return (m.year - start.year) * 12 + m.month - start.month
 
 
@@ -74,7 +81,7 @@ def check_plan(
     items = {i: c for i, c in dataset.items.select("item_id", "category").iter_rows()}
     rules = dataset.eligibility.to_dicts()
 
-    # pools: start stock and floor
+    # pools: start stock and floor (independent copy of store.facts.starting_stocks)
     start_stock: dict[tuple[str, str], float] = {}
     floor: dict[tuple[str, str], float] = {}
     counts: dict[tuple[str, str], list[tuple[date, float, float]]] = defaultdict(list)
@@ -90,10 +97,12 @@ def check_plan(
         start_stock[key], floor[key] = chosen[1], chosen[2]
 
     def pool_of(source: str, item: str) -> tuple[str, str]:
+        # independent copy of store.facts.line_holders
         if kinds.get(source) in PRODUCTION:
             return (holder_of.get(source, source), item)
         return (source, item)
 
+    # independent copy of store.facts.capacity_grid
     inflow: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * H)
     cap_rows: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
     for s, i, m, u in dataset.capacity.select("source_id", "item_id", "month", "units").iter_rows():
@@ -132,7 +141,7 @@ def check_plan(
             if 0 <= t < H and (h, i) in start_stock:
                 use[(h, i)][t] += max(mean, 0.0)
 
-    # commitments and their backlog
+    # commitments and their backlog (independent copy of store.facts.commitment_backlog)
     delivered: dict[str, float] = defaultdict(float)
     for cid, u in dataset.deliveries.select("commitment_id", "units").iter_rows():
         delivered[cid] += u
@@ -229,7 +238,7 @@ def check_plan(
                 done = t
             if t >= c["due"]:
                 late += max(c["backlog"] - cum, 0.0)
-        weighted += late * 2.0 ** (5 - c["priority"])
+        weighted += late * 2.0 ** (5 - c["priority"])  # independent copy of priority_weight
         r = rows.get(cid)
         if r is None:
             problems.append(f"{cid}: missing from the plan's commitments")

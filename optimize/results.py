@@ -12,6 +12,7 @@ import polars as pl
 
 from optimize.model import Model
 from optimize.solve import Solution
+from store.months import add_months, month_index, month_text, parse_month
 
 __all__ = ["Plan", "build_plan"]
 
@@ -72,11 +73,12 @@ def _ranges(months: list[str]) -> str:
     """``['2026-11', '2026-12', '2027-02']`` -> ``'2026-11 to 2026-12, 2027-02'``."""
     if not months:
         return ""
-    ints = sorted({int(m[:4]) * 12 + int(m[5:]) - 1 for m in months})
+    first = min(parse_month(m) for m in months)
+    ints = sorted({month_index(parse_month(m), first) for m in months})
     parts, lo, prev = [], ints[0], ints[0]
 
     def text(k: int) -> str:
-        return f"{k // 12:04d}-{k % 12 + 1:02d}"
+        return month_text(add_months(first, k)) or ""
 
     for k in [*ints[1:], None]:
         if k is not None and k == prev + 1:

@@ -26,6 +26,7 @@ import polars as pl
 
 from reports.releasability import releasable_commitments, releasable_expr
 from store.db import Connection
+from store.facts import line_holders
 from store.months import month_text
 from store.sql import query
 
@@ -112,11 +113,9 @@ def partner_view(con: Connection, run_id: str, partner: str) -> dict[str, pl.Dat
 
 
 def _source_pools(con: Connection) -> dict[str, str]:
-    """Which pool a source ships from: its stock holder, else itself."""
-    sources = query(con, "dataset_sources")
-    return {
-        r["source_id"]: r["stock_holder"] or r["source_id"] for r in sources.iter_rows(named=True)
-    }
+    """Which pool a production line ships from (``store.facts.line_holders``); any other
+    source ships from its own pool."""
+    return dict(line_holders(query(con, "dataset_sources")).iter_rows())
 
 
 def write_partner_extract(
