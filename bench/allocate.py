@@ -229,7 +229,7 @@ def run_floor(raw: dict) -> dict:
     o_arr = o_br + P * H
     o_late = o_arr + n_c * H
     n_col = o_late + lc.size
-    weight = 2.0 ** (5 - raw["prio"])
+    weight = 2.0 ** (5 - raw["prio"])  # independent copy of store.facts.priority_weight
     big = 16.0 * H + 1
     cost = np.zeros(n_col)
     cost[o_br:o_arr] = big

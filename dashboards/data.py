@@ -99,30 +99,30 @@ class Reader:
     def names(self) -> dict[tuple[str, str], str]:
         return {
             (r["kind"], r["id"]): r["name"]
-            for r in query(self.con, "dashboard_names").iter_rows(named=True)
+            for r in query(self.con, "display_names").iter_rows(named=True)
         }
 
     def form_options(self) -> dict[str, list[str]]:
         """Ids by role (production_source, source, item, partner, holder) for the what-if form."""
         options: dict[str, list[str]] = {}
-        for role, id_ in query(self.con, "dashboard_form_options").iter_rows():
+        for role, id_ in query(self.con, "ids_by_role").iter_rows():
             options.setdefault(role, [])
             if id_ not in options[role]:
                 options[role].append(id_)
         return options
 
     def last_load(self) -> dict[str, Any] | None:
-        rows = query(self.con, "status_last_load")
+        rows = query(self.con, "last_load")
         return rows.row(0, named=True) if rows.height else None
 
     def commitments(self) -> pl.DataFrame:
         """Commitments with backlog and the baseline plan (``late`` true when late)."""
-        frame = query(self.con, "dashboard_commitments", run_id=self.runs.run_id("allocate"))
+        frame = query(self.con, "commitments_with_plan", run_id=self.runs.run_id("allocate"))
         frame = frame.with_columns(late=pl.col("late_unit_months").fill_null(0) > 1e-9)
         return self._commitment_rows(frame)
 
     def pools(self) -> pl.DataFrame:
-        frame = query(self.con, "dashboard_pools", run_id=self.runs.run_id("project"))
+        frame = query(self.con, "latest_stocks_with_outlook", run_id=self.runs.run_id("project"))
         return self._pool_rows(frame)
 
     def stock(
@@ -139,28 +139,32 @@ class Reader:
             return None
         params = {"holder_id": holder_id, "item_id": item_id}
         model = query(
-            self.con, "dashboard_demand_model", run_id=self.runs.run_id("forecast"), **params
+            self.con, "demand_models_for_run", run_id=self.runs.run_id("forecast"), **params
         )
         return {
             "pool": pools.row(0, named=True),
-            "history": query(self.con, "dashboard_stock_history", **params),
+            "history": query(self.con, "stock_counts", **params),
             "projection": query(
-                self.con, "dashboard_stock_projection", run_id=self.runs.run_id("project"), **params
+                self.con, "stock_projection_for_run", run_id=self.runs.run_id("project"), **params
             ),
             "model": model.row(0, named=True) if model.height else None,
         }
 
     def shipments(self) -> pl.DataFrame:
-        frame = query(self.con, "dashboard_shipments", run_id=self.runs.run_id("allocate"))
+        frame = query(
+            self.con, "plan_shipments_with_releasability", run_id=self.runs.run_id("allocate")
+        )
         return self._commitment_rows(frame)
 
     def capacity_value(self) -> pl.DataFrame:
         """Capacity values come from every partner's lateness: none for a liaison."""
-        frame = query(self.con, "dashboard_capacity_value", run_id=self.runs.run_id("allocate"))
+        frame = query(self.con, "capacity_value_for_run", run_id=self.runs.run_id("allocate"))
         return frame.clear() if self.partner is not None else frame
 
     def investments(self) -> pl.DataFrame:
-        frame = query(self.con, "dashboard_investments", run_id=self.runs.run_id("allocate"))
+        frame = query(
+            self.con, "expansion_options_with_choice", run_id=self.runs.run_id("allocate")
+        )
         return frame.clear() if self.partner is not None else frame
 
     def overview(self) -> dict[str, Any]:

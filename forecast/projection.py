@@ -4,10 +4,12 @@ Pools projected, month by month from ``start`` (month 1) to ``start + horizon - 
 
 - each (stock source, item) and each (partner, item) in ``stockpiles``, starting from
   the count with the latest ``as_of`` before ``start`` (with its floor and target);
-  a holder with no count before the start is not projected;
-- each production source's output feeds the pool of its ``stock_holder`` (that pool is
-  created at 0 units, floor 0, when the holder has no count for the item); a production
-  source without ``stock_holder`` keeps its own pool, starting at 0, floor 0.
+  a pool counted only on or after the start starts from its first count, as in the plan
+  (``store.facts.starting_stocks``);
+- each production source's output feeds the pool of its ``stock_holder`` when that names a
+  stock source (that pool is created at 0 units, floor 0, when the holder has no count for
+  the item); any other production source keeps its own pool, starting at 0, floor 0
+  (``store.facts.line_holders``).
 
 Each month, per path: ``stock = max(0, stock + production + arrivals - shipments -
 consumption)``. Production is the capacity step function (a row's rate holds from its
@@ -40,9 +42,9 @@ import polars as pl
 
 from forecast.demand import DemandResult
 from forecast.simulate import series_rng, simulate_series
-from store.contract import PRODUCTION_KINDS
 from store.dataset import Dataset
 from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS
+from store.facts import capacity_grid, line_holders, starting_stocks
 from store.months import add_months, month_index, month_range, parse_month
 
 __all__ = [
@@ -117,58 +119,28 @@ def event_month_quantiles(first: np.ndarray, qs: tuple[float, ...] = QUANTILES) 
     return out
 
 
-def _capacity_by_month(
-    capacity: pl.DataFrame, start: date, horizon: int
-) -> dict[tuple, np.ndarray]:
-    out: dict[tuple[str, str], np.ndarray] = {}
-    months = month_range(start, horizon)
-    for (source, item), part in capacity.sort("month").group_by(
-        "source_id", "item_id", maintain_order=True
-    ):
-        rows = list(
-            zip(part.get_column("month").to_list(), part.get_column("units").to_list(), strict=True)
-        )
-        rate = np.zeros(horizon)
-        for t, m in enumerate(months):
-            current = 0.0
-            for since, units in rows:
-                if since <= m:
-                    current = float(units)
-            rate[t] = current
-        out[(str(source), str(item))] = rate
-    return out
-
-
 def _pools(dataset: Dataset, start: date, horizon: int) -> tuple[dict, dict[str, str]]:
-    sources = dataset.sources
-    production = {
-        r["source_id"]: r["stock_holder"]
-        for r in sources.filter(pl.col("kind").is_in(PRODUCTION_KINDS)).iter_rows(named=True)
-    }
-    counts = (
-        dataset.stockpiles.filter(pl.col("as_of") < start)
-        .sort("as_of")
-        .group_by("holder_id", "item_id", maintain_order=True)
-        .last()
-    )
+    """The pools and their deterministic net flow from production; also which pool each
+    production line feeds (``store.facts``: the same pools and starting stocks as the plan)."""
     pools: dict[tuple[str, str], _Pool] = {}
-    for r in counts.iter_rows(named=True):
+    for r in starting_stocks(dataset.stockpiles, start).iter_rows(named=True):
         pools[(r["holder_id"], r["item_id"])] = _Pool(
             r["holder_id"],
             r["item_id"],
-            float(r["units"]),
+            float(r["start_units"]),
             float(r["floor_units"]),
             None if r["target_units"] is None else float(r["target_units"]),
             np.zeros(horizon),
         )
-    pool_of_source = {s: (h or s) for s, h in production.items()}
-    for (source, item), rate in _capacity_by_month(dataset.capacity, start, horizon).items():
-        if source not in pool_of_source:
-            continue
+    pool_of_source = dict(line_holders(dataset.sources).iter_rows())
+    grid = capacity_grid(dataset.capacity, month_range(start, horizon)).filter(
+        pl.col("source_id").is_in(list(pool_of_source))
+    )
+    for (source, item), part in grid.group_by("source_id", "item_id", maintain_order=True):
         key = (pool_of_source[source], item)
         if key not in pools:
             pools[key] = _Pool(key[0], item, 0.0, 0.0, None, np.zeros(horizon))
-        pools[key].net += rate
+        pools[key].net += part.get_column("units").to_numpy()
     return pools, pool_of_source
 
 

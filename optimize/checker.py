@@ -3,11 +3,17 @@
 It shares no code with the model (no index sets, no matrix): it re-reads the
 rules from the data set in plain Python, replays every pool month by month and
 recounts lateness, so a bug in the model cannot hide itself here.
+
+So it keeps its own copies of the domain facts ON PURPOSE (do not replace them with
+``store.facts`` or ``store.months``): the month index, the kinds of sources, which pool a
+line feeds, the starting stock, the capacity step function, the backlog and the priority
+weight. Each copy is marked "independent copy".
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -18,6 +24,7 @@ from store.dataset import Dataset
 __all__ = ["check_plan"]
 
 TOL = 1e-5
+# independent copy of store.contract's PRODUCTION_KINDS and STOCK_KINDS
 PRODUCTION = {"us_production", "co_production", "allied_production"}
 STOCK = {"us_stock", "allied_stock"}
 
@@ -31,6 +38,7 @@ class _PlanLike(Protocol):
 
 
 def _mi(m: date, start: date) -> int:
+    """Independent copy of ``store.months.month_index``."""
     return (m.year - start.year) * 12 + m.month - start.month
 
 
@@ -59,56 +67,80 @@ def _route_rule(
     return True, max(r["lead_time_months"] for r in best), None
 
 
-def check_plan(
-    dataset: Dataset, demand: pl.DataFrame | None, start: date, horizon: int, plan: _PlanLike
-) -> list[str]:
-    """Every rule the plan breaks, in words (empty when the plan is sound)."""
-    problems: list[str] = []
-    H = horizon
-    kinds = dict(dataset.sources.select("source_id", "kind").iter_rows())
-    holder_of = {
-        s: h
-        for s, h in dataset.sources.select("source_id", "stock_holder").iter_rows()
-        if h and kinds.get(h) in STOCK
-    }
-    items = {i: c for i, c in dataset.items.select("item_id", "category").iter_rows()}
-    rules = dataset.eligibility.to_dicts()
+Key = tuple[str, str]
 
-    # pools: start stock and floor
-    start_stock: dict[tuple[str, str], float] = {}
-    floor: dict[tuple[str, str], float] = {}
-    counts: dict[tuple[str, str], list[tuple[date, float, float]]] = defaultdict(list)
+
+def _zeros(H: int) -> defaultdict:
+    return defaultdict(lambda: [0.0] * H)
+
+
+@dataclass
+class _Rules:
+    """The data set's rules, re-read in plain Python for one plan window."""
+
+    start: date
+    H: int
+    kinds: dict[str, str]
+    holder_of: dict[str, str]
+    items: dict[str, str]
+    rules: list[dict[str, Any]]
+    start_stock: dict[Key, float] = field(default_factory=dict)
+    floor: dict[Key, float] = field(default_factory=dict)
+    inflow: dict[Key, list[float]] = field(default_factory=dict)
+    producers: set[Key] = field(default_factory=set)
+    use: dict[Key, list[float]] = field(default_factory=dict)
+    com: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def pool_of(self, source: str, item: str) -> Key:
+        # independent copy of store.facts.line_holders
+        if self.kinds.get(source) in PRODUCTION:
+            return (self.holder_of.get(source, source), item)
+        return (source, item)
+
+
+@dataclass
+class _Flows:
+    """What the plan's shipments move: out of pools, into commitments, into partners."""
+
+    out: dict[Key, list[float]]
+    arrivals: dict[str, list[float]]
+    absorbed: dict[tuple[str, str, int], float] = field(default_factory=lambda: defaultdict(float))
+
+
+def _read_pools(r: _Rules, dataset: Dataset) -> None:
+    """Start stock and floor of each stock pool (independent copy of
+    store.facts.starting_stocks)."""
+    counts: dict[Key, list[tuple[date, float, float]]] = defaultdict(list)
     for h, i, as_of, units, fl in dataset.stockpiles.select(
         "holder_id", "item_id", "as_of", "units", "floor_units"
     ).iter_rows():
-        if kinds.get(h) in STOCK:
+        if r.kinds.get(h) in STOCK:
             counts[(h, i)].append((as_of, units, fl))
     for key, rows in counts.items():
         rows.sort()
-        before = [r for r in rows if r[0] < start]
+        before = [row for row in rows if row[0] < r.start]
         chosen = before[-1] if before else rows[0]
-        start_stock[key], floor[key] = chosen[1], chosen[2]
+        r.start_stock[key], r.floor[key] = chosen[1], chosen[2]
 
-    def pool_of(source: str, item: str) -> tuple[str, str]:
-        if kinds.get(source) in PRODUCTION:
-            return (holder_of.get(source, source), item)
-        return (source, item)
 
-    inflow: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * H)
-    cap_rows: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+def _read_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> None:
+    """Inflow into each pool from capacity and chosen options (independent copy of
+    store.facts.capacity_grid); a pool only fed by production starts at 0, floor 0."""
+    H = r.H
+    inflow = _zeros(H)
+    cap_rows: dict[Key, list[tuple[int, float]]] = defaultdict(list)
     for s, i, m, u in dataset.capacity.select("source_id", "item_id", "month", "units").iter_rows():
-        if kinds.get(s) in PRODUCTION:
-            cap_rows[(s, i)].append((_mi(m, start), u))
-    producers: set[tuple[str, str]] = set()
+        if r.kinds.get(s) in PRODUCTION:
+            cap_rows[(s, i)].append((_mi(m, r.start), u))
     for (s, i), rows in cap_rows.items():
         rows.sort()
-        producers.add((s, i))
+        r.producers.add((s, i))
         for t in range(H):
             rate = 0.0
             for k, u in rows:
                 if k <= t:
                     rate = u
-            inflow[pool_of(s, i)][t] += rate
+            inflow[r.pool_of(s, i)][t] += rate
     chosen = (
         {o for o, c in plan.investments.select("option_id", "chosen").iter_rows() if c}
         if plan.investments.height
@@ -118,55 +150,86 @@ def check_plan(
         "option_id", "source_id", "item_id", "added_units_per_month", "lead_time_months"
     ).iter_rows():
         if o in chosen:
-            producers.add((s, i))
+            r.producers.add((s, i))
             for t in range(lead, H):
-                inflow[pool_of(s, i)][t] += added
+                inflow[r.pool_of(s, i)][t] += added
     for key in list(inflow):
-        start_stock.setdefault(key, 0.0)
-        floor.setdefault(key, 0.0)
+        r.start_stock.setdefault(key, 0.0)
+        r.floor.setdefault(key, 0.0)
+    r.inflow = inflow
 
-    use: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * H)
+
+def _read_use(r: _Rules, demand: pl.DataFrame | None) -> None:
+    use = _zeros(r.H)
     if demand is not None:
         for h, i, m, mean in demand.select("holder_id", "item_id", "month", "mean").iter_rows():
-            t = _mi(m, start)
-            if 0 <= t < H and (h, i) in start_stock:
+            t = _mi(m, r.start)
+            if 0 <= t < r.H and (h, i) in r.start_stock:
                 use[(h, i)][t] += max(mean, 0.0)
+    r.use = use
 
-    # commitments and their backlog
+
+def _read_commitments(r: _Rules, dataset: Dataset) -> None:
+    """Open commitments, backlog and due month (independent copy of
+    store.facts.commitment_backlog)."""
     delivered: dict[str, float] = defaultdict(float)
     for cid, u in dataset.deliveries.select("commitment_id", "units").iter_rows():
         delivered[cid] += u
-    com: dict[str, dict[str, Any]] = {}
     for row in dataset.commitments.iter_rows(named=True):
         q = max(row["quantity"] - delivered[row["commitment_id"]], 0.0)
         if q > 1e-9:
-            com[row["commitment_id"]] = row | {
+            r.com[row["commitment_id"]] = row | {
                 "backlog": q,
-                "due": max(0, _mi(row["promised_month"], start)),
+                "due": max(0, _mi(row["promised_month"], r.start)),
             }
 
-    # shipments: routes, lead times, horizon
-    out: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * H)
-    arrivals: dict[str, list[float]] = defaultdict(lambda: [0.0] * H)
-    absorbed: dict[tuple[str, str, int], float] = defaultdict(float)
+
+def _read_rules(
+    dataset: Dataset, demand: pl.DataFrame | None, start: date, horizon: int, plan: _PlanLike
+) -> _Rules:
+    kinds = dict(dataset.sources.select("source_id", "kind").iter_rows())
+    r = _Rules(
+        start=start,
+        H=horizon,
+        kinds=kinds,
+        holder_of={
+            s: h
+            for s, h in dataset.sources.select("source_id", "stock_holder").iter_rows()
+            if h and kinds.get(h) in STOCK
+        },
+        items={i: c for i, c in dataset.items.select("item_id", "category").iter_rows()},
+        rules=dataset.eligibility.to_dicts(),
+    )
+    _read_pools(r, dataset)
+    _read_production(r, dataset, plan)
+    _read_use(r, demand)
+    _read_commitments(r, dataset)
+    return r
+
+
+def check_shipments(r: _Rules, plan: _PlanLike) -> tuple[list[str], _Flows]:
+    """Routes, lead times, horizon; and what the shipments move."""
+    problems: list[str] = []
+    H, start = r.H, r.start
+    flows = _Flows(out=_zeros(H), arrivals=_zeros(H))
     for sh in plan.shipments.iter_rows(named=True):
         s, cid, u = sh["source_id"], sh["commitment_id"], sh["units"]
         t, a = _mi(sh["month"], start), _mi(sh["arrival_month"], start)
         tag = f"shipment {s}->{cid} in {sh['month']:%Y-%m}"
         if u < -TOL:
             problems.append(f"{tag}: negative units {u}")
-        c = com.get(cid)
+        c = r.com.get(cid)
         if c is None:
             problems.append(f"{tag}: no open commitment {cid}")
             continue
         if sh["item_id"] != c["item_id"] or sh["partner_id"] != c["partner_id"]:
             problems.append(f"{tag}: item/partner do not match the commitment")
         item, partner = c["item_id"], c["partner_id"]
-        if kinds.get(s) in PRODUCTION and (s, item) not in producers:
+        if r.kinds.get(s) in PRODUCTION and (s, item) not in r.producers:
             problems.append(f"{tag}: {s} has no capacity for {item}")
-        if kinds.get(s) in STOCK and (s, item) not in start_stock:
+        if r.kinds.get(s) in STOCK and (s, item) not in r.start_stock:
             problems.append(f"{tag}: {s} holds no {item}")
-        allowed, lead, rule = _route_rule(rules, s, partner, item)
+        allowed, lead, rule = _route_rule(r.rules, s, partner, item)
         if not allowed:
             problems.append(f"{tag}: route denied by rule {rule}")
         if a - t != lead:
@@ -174,26 +237,31 @@ def check_plan(
         if not (0 <= t < H and 0 <= a < H):
             problems.append(f"{tag}: outside the horizon")
             continue
-        out[pool_of(s, item)][t] += u
-        arrivals[cid][a] += u
-        absorbed[(partner, items.get(item, ""), a)] += u
+        flows.out[r.pool_of(s, item)][t] += u
+        flows.arrivals[cid][a] += u
+        flows.absorbed[(partner, r.items.get(item, ""), a)] += u
+    return problems, flows
 
-    # pools replayed; shipping must never deepen a floor breach
+
+def check_pools(r: _Rules, plan: _PlanLike, flows: _Flows) -> list[str]:
+    """Every pool replayed month by month; shipping must never deepen a floor breach, and the
+    plan's levels must match the replay."""
+    problems: list[str] = []
     planned_inv = {
-        (h, i, _mi(m, start)): v
+        (h, i, _mi(m, r.start)): v
         for h, i, m, v in plan.pools.select(
             "holder_id", "item_id", "month", "inventory"
         ).iter_rows()
     }
-    for key in set(start_stock) | set(out):
-        if key not in start_stock:
+    for key in set(r.start_stock) | set(flows.out):
+        if key not in r.start_stock:
             problems.append(f"shipments leave {key[0]}/{key[1]}, which is not a pool")
             continue
-        inv = base = start_stock[key]
-        for t in range(H):
-            inv += inflow[key][t] - use[key][t] - out[key][t]
-            base += inflow[key][t] - use[key][t]
-            fl = floor[key]
+        inv = base = r.start_stock[key]
+        for t in range(r.H):
+            inv += r.inflow[key][t] - r.use[key][t] - flows.out[key][t]
+            base += r.inflow[key][t] - r.use[key][t]
+            fl = r.floor[key]
             if max(fl - inv, 0.0) > max(fl - base, 0.0) + TOL * max(1.0, fl):
                 problems.append(
                     f"pool {key[0]}/{key[1]} drawn below its floor {fl:g} in month {t + 1} (level {inv:.6g})"
@@ -205,50 +273,79 @@ def check_plan(
                     f"pool {key[0]}/{key[1]} month {t + 1}: plan says {got}, replay gives {inv:.6g}"
                 )
                 break
+    return problems
 
+
+def check_absorption(r: _Rules, dataset: Dataset, flows: _Flows) -> list[str]:
+    """Arrivals per partner, category and month within ``absorption.csv``."""
+    problems: list[str] = []
+    absorbed = flows.absorbed
     for p, k, u in dataset.absorption.select(
         "partner_id", "category", "units_per_month"
     ).iter_rows():
-        for t in range(H):
+        for t in range(r.H):
             if absorbed.get((p, k, t), 0.0) > u + TOL * max(1.0, u):
                 problems.append(
                     f"absorption of {p}/{k} exceeded in month {t + 1}: {absorbed[(p, k, t)]:g} > {u:g}"
                 )
+    return problems
 
-    # lateness recounted
-    rows = {r["commitment_id"]: r for r in plan.commitments.iter_rows(named=True)}
+
+def check_lateness(r: _Rules, plan: _PlanLike, flows: _Flows) -> list[str]:
+    """Lateness, planned units and completion months recounted from the arrivals; the weighted
+    total against the plan's."""
+    problems: list[str] = []
+    rows = {row["commitment_id"]: row for row in plan.commitments.iter_rows(named=True)}
     weighted = 0.0
-    for cid, c in com.items():
-        got = sum(arrivals[cid])
+    for cid, c in r.com.items():
+        arrivals = flows.arrivals[cid]
+        got = sum(arrivals)
         if got > c["backlog"] + TOL * max(1.0, c["backlog"]):
             problems.append(f"{cid}: {got:g} units planned, more than the backlog {c['backlog']:g}")
         cum, late, done = 0.0, 0.0, None
-        for t in range(H):
-            cum += arrivals[cid][t]
+        for t in range(r.H):
+            cum += arrivals[t]
             if done is None and cum >= c["backlog"] - TOL:
                 done = t
             if t >= c["due"]:
                 late += max(c["backlog"] - cum, 0.0)
-        weighted += late * 2.0 ** (5 - c["priority"])
-        r = rows.get(cid)
-        if r is None:
+        weighted += late * 2.0 ** (5 - c["priority"])  # independent copy of priority_weight
+        row = rows.get(cid)
+        if row is None:
             problems.append(f"{cid}: missing from the plan's commitments")
             continue
-        if not _close(r["late_unit_months"], late):
+        if not _close(row["late_unit_months"], late):
             problems.append(
-                f"{cid}: plan says {r['late_unit_months']} unit-months late, recount {late:g}"
+                f"{cid}: plan says {row['late_unit_months']} unit-months late, recount {late:g}"
             )
-        if not _close(r["planned_units"], cum):
-            problems.append(f"{cid}: plan says {r['planned_units']} units, shipments give {cum:g}")
-        want = _mi(r["completion_month"], start) if r["completion_month"] is not None else None
+        if not _close(row["planned_units"], cum):
+            problems.append(
+                f"{cid}: plan says {row['planned_units']} units, shipments give {cum:g}"
+            )
+        want = (
+            _mi(row["completion_month"], r.start) if row["completion_month"] is not None else None
+        )
         if want != done:
             problems.append(
-                f"{cid}: completion month {r['completion_month']} does not match the shipments"
+                f"{cid}: completion month {row['completion_month']} does not match the shipments"
             )
-        if late > TOL and not r["reasons"]:
+        if late > TOL and not row["reasons"]:
             problems.append(f"{cid}: late without a reason")
     if not _close(plan.weighted_late_unit_months, weighted):
         problems.append(
             f"weighted late unit-months: plan says {plan.weighted_late_unit_months}, recount {weighted:g}"
         )
+    return problems
+
+
+def check_plan(
+    dataset: Dataset, demand: pl.DataFrame | None, start: date, horizon: int, plan: _PlanLike
+) -> list[str]:
+    """Every rule the plan breaks, in words (empty when the plan is sound), one rule family
+    at a time: shipments, pools, absorption, lateness."""
+    rules = _read_rules(dataset, demand, start, horizon, plan)
+    problems, flows = check_shipments(rules, plan)
+    problems += check_pools(rules, plan, flows)
+    problems += check_absorption(rules, dataset, flows)
+    problems += check_lateness(rules, plan, flows)
     return problems

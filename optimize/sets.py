@@ -13,9 +13,17 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from store.contract import PRODUCTION_KINDS, STOCK_KINDS
+from store.contract import STOCK_KINDS
 from store.dataset import Dataset
-from store.months import month_range, month_text
+from store.facts import (
+    TOP_PRIORITY,
+    capacity_grid,
+    commitment_backlog,
+    line_holders,
+    priority_weight,
+    starting_stocks,
+)
+from store.months import month_index_expr, month_range, month_text
 
 __all__ = [
     "WILDCARD",
@@ -26,7 +34,7 @@ __all__ = [
 ]
 
 WILDCARD = "*"
-MAX_WEIGHT = 16.0
+MAX_WEIGHT = float(priority_weight(TOP_PRIORITY))
 
 
 def breach_penalty(horizon: int) -> float:
@@ -68,10 +76,6 @@ class ModelData:
     @property
     def breach_penalty(self) -> float:
         return breach_penalty(self.horizon)
-
-
-def _month_t(col: str, start: date) -> pl.Expr:
-    return (pl.col(col).dt.year() - start.year) * 12 + (pl.col(col).dt.month() - start.month)
 
 
 def resolve_eligibility(eligibility: pl.DataFrame, triples: pl.DataFrame) -> pl.DataFrame:
@@ -139,49 +143,10 @@ def resolve_eligibility(eligibility: pl.DataFrame, triples: pl.DataFrame) -> pl.
     )
 
 
-def _stock_pools(dataset: Dataset, start: date) -> pl.DataFrame:
-    stock_sources = dataset.sources.filter(pl.col("kind").is_in(STOCK_KINDS)).get_column(
-        "source_id"
-    )
-    counts = dataset.stockpiles.filter(pl.col("holder_id").is_in(stock_sources.implode()))
-    before = counts.filter(pl.col("as_of") < start)
-    # the latest count before the start; a pool counted only after the start uses its first count
-    after_only = counts.join(
-        before.select("holder_id", "item_id").unique(), on=["holder_id", "item_id"], how="anti"
-    )
-    latest = before.sort("as_of").group_by("holder_id", "item_id").last()
-    first = after_only.sort("as_of").group_by("holder_id", "item_id").first()
-    return pl.concat([latest, first]).select(
-        "holder_id",
-        "item_id",
-        pl.col("units").alias("start_units"),
-        "floor_units",
-        "target_units",
-        pl.lit(True).alias("is_stock"),
-    )
-
-
-def build_model_data(
-    dataset: Dataset,
-    demand: pl.DataFrame | None,
-    start: date,
-    horizon: int,
-    *,
-    budget: float | None = None,
-) -> ModelData:
-    if horizon < 1:
-        raise ValueError("the horizon must be at least one month")
-    H = horizon
-    months = month_range(start, H)
-    labels = [month_text(m) or "" for m in months]
-    sources = dataset.sources
-    prod = sources.filter(pl.col("kind").is_in(PRODUCTION_KINDS)).select(
-        "source_id", "stock_holder"
-    )
-    stock_ids = sources.filter(pl.col("kind").is_in(STOCK_KINDS)).get_column("source_id")
-
-    options = dataset.expansion_options if budget is not None else dataset.expansion_options.clear()
-    prod_items = (
+def _production_lines(dataset: Dataset, options: pl.DataFrame) -> pl.DataFrame:
+    """Every (production source, item) with capacity or an expansion option, and the holder
+    whose pool it feeds: ``source_id, item_id, holder_id``."""
+    return (
         pl.concat(
             [
                 dataset.capacity.select("source_id", "item_id"),
@@ -189,17 +154,20 @@ def build_model_data(
             ]
         )
         .unique()
-        .join(prod, on="source_id", how="inner")
-        .with_columns(
-            holder_id=pl.when(pl.col("stock_holder").is_in(stock_ids.implode()))
-            .then(pl.col("stock_holder"))
-            .otherwise(pl.col("source_id")),
-        )
+        .join(line_holders(dataset.sources), on="source_id", how="inner")
     )
 
-    stock = _stock_pools(dataset, start)
+
+def _pools(
+    dataset: Dataset, start: date, lines: pl.DataFrame, stock_ids: pl.Series
+) -> pl.DataFrame:
+    """Stock sources' counted pools, then the pools production lines feed that have no count
+    (0 units, floor 0), numbered in (holder, item) order."""
+    stock = starting_stocks(dataset.stockpiles, start, holders=stock_ids.to_list()).with_columns(
+        is_stock=pl.lit(True)
+    )
     fed = (
-        prod_items.select("holder_id", "item_id")
+        lines.select("holder_id", "item_id")
         .unique()
         .join(stock.select("holder_id", "item_id"), on=["holder_id", "item_id"], how="anti")
         .with_columns(
@@ -209,61 +177,50 @@ def build_model_data(
             is_stock=pl.col("holder_id").is_in(stock_ids.implode()),
         )
     )
-    pools = (
+    return (
         pl.concat([stock, fed], how="vertical_relaxed")
         .sort("holder_id", "item_id")
         .with_row_index("pool")
         .with_columns(pl.col("pool").cast(pl.Int64))
     )
-    pool_key = pools.select("holder_id", "item_id", "pool")
 
-    # capacity: step function per (source, item), rate from its month until the next row
-    cap_rows = (
-        dataset.capacity.join(prod_items, on=["source_id", "item_id"], how="inner")
-        .join(pool_key, on=["holder_id", "item_id"], how="inner")
-        .with_columns(t=_month_t("month", start))
-        .sort("source_id", "item_id", "t")
+
+def _capacity(
+    dataset: Dataset, lines: pl.DataFrame, pool_key: pl.DataFrame, months: list[date]
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """Each line's step-function rate per plan month (``source_id, item_id, pool, t, units``)
+    and the resulting inflow into each pool, ``(pools, H)``."""
+    line_pool = lines.join(pool_key, on=["holder_id", "item_id"], how="inner").select(
+        "source_id", "item_id", "pool"
     )
-    cap_frames = []
-    inflow = np.zeros((pools.height, H))
-    t_grid = np.arange(H)
-    for (sid, iid, pool), grp in cap_rows.group_by(
-        ["source_id", "item_id", "pool"], maintain_order=True
-    ):
-        ts = grp.get_column("t").to_numpy()
-        units = grp.get_column("units").to_numpy()
-        k = np.searchsorted(ts, t_grid, side="right") - 1
-        rate = np.where(k >= 0, units[np.clip(k, 0, None)], 0.0)
-        inflow[pool] += rate
-        cap_frames.append(
-            pl.DataFrame(
-                {
-                    "source_id": [sid] * H,
-                    "item_id": [iid] * H,
-                    "pool": [pool] * H,
-                    "t": t_grid,
-                    "units": rate,
-                }
-            )
-        )
+    keys = (
+        dataset.capacity.select("source_id", "item_id")
+        .unique()
+        .join(line_pool, on=["source_id", "item_id"], how="inner")
+    )
     capacity = (
-        pl.concat(cap_frames)
-        if cap_frames
-        else pl.DataFrame(
-            schema={
-                "source_id": pl.String,
-                "item_id": pl.String,
-                "pool": pl.Int64,
-                "t": pl.Int64,
-                "units": pl.Float64,
-            }
-        )
+        capacity_grid(dataset.capacity, months, keys=keys)
+        .join(line_pool, on=["source_id", "item_id"], how="inner")
+        .sort("source_id", "item_id", "t")
+        .select("source_id", "item_id", "pool", "t", "units")
     )
+    inflow = np.zeros((pool_key.height, len(months)))
+    np.add.at(
+        inflow,
+        (capacity.get_column("pool").to_numpy(), capacity.get_column("t").to_numpy()),
+        capacity.get_column("units").to_numpy(),
+    )
+    return capacity, inflow
 
-    consumption = np.zeros((pools.height, H))
+
+def _consumption(
+    demand: pl.DataFrame | None, pool_key: pl.DataFrame, start: date, H: int
+) -> np.ndarray:
+    """Forecast mean consumption (never negative) drawn from each pool, ``(pools, H)``."""
+    consumption = np.zeros((pool_key.height, H))
     if demand is not None and demand.height:
         d = (
-            demand.with_columns(t=_month_t("month", start))
+            demand.with_columns(t=month_index_expr("month", start))
             .filter((pl.col("t") >= 0) & (pl.col("t") < H))
             .join(pool_key, on=["holder_id", "item_id"], how="inner")
             .group_by("pool", "t")
@@ -274,10 +231,15 @@ def build_model_data(
             (d.get_column("pool").to_numpy(), d.get_column("t").to_numpy()),
             d.get_column("mean").to_numpy(),
         )
+    return consumption
 
-    supply = pl.concat(
+
+def _supply(lines: pl.DataFrame, pools: pl.DataFrame, stock_ids: pl.Series) -> pl.DataFrame:
+    """Who can ship each item, and from which pool: ``source_id, item_id, pool, kind``."""
+    pool_key = pools.select("holder_id", "item_id", "pool")
+    return pl.concat(
         [
-            prod_items.join(pool_key, on=["holder_id", "item_id"]).select(
+            lines.join(pool_key, on=["holder_id", "item_id"]).select(
                 "source_id", "item_id", "pool", pl.lit("production").alias("kind")
             ),
             pools.filter(pl.col("holder_id").is_in(stock_ids.implode())).select(
@@ -289,16 +251,16 @@ def build_model_data(
         ]
     ).unique(["source_id", "item_id"], keep="first", maintain_order=True)
 
-    delivered = dataset.deliveries.group_by("commitment_id").agg(
-        pl.col("units").sum().alias("delivered")
-    )
-    commitments = (
-        dataset.commitments.join(delivered, on="commitment_id", how="left")
+
+def _commitments(dataset: Dataset, start: date) -> pl.DataFrame:
+    """Open commitments, numbered ``c`` in id order: backlog, due month ``t`` (month 1 when
+    already past), weight."""
+    return (
+        commitment_backlog(dataset.commitments, dataset.deliveries)
         .join(dataset.items.select("item_id", "category"), on="item_id", how="left")
         .with_columns(
-            backlog=(pl.col("quantity") - pl.col("delivered").fill_null(0.0)).clip(lower_bound=0.0),
-            due=_month_t("promised_month", start).clip(lower_bound=0).cast(pl.Int64),
-            weight=(2.0 ** (5 - pl.col("priority"))).cast(pl.Float64),
+            due=month_index_expr("promised_month", start).clip(lower_bound=0).cast(pl.Int64),
+            weight=priority_weight(pl.col("priority")).cast(pl.Float64),
         )
         .filter(pl.col("backlog") > 1e-9)
         .sort("commitment_id")
@@ -318,25 +280,34 @@ def build_model_data(
         )
     )
 
+
+def _candidates(dataset: Dataset, commitments: pl.DataFrame, supply: pl.DataFrame) -> pl.DataFrame:
+    """Every (source, commitment) a supplier of the item could serve, with the rule outcome."""
     pairs = commitments.select("c", "partner_id", "item_id").join(
         supply.select("source_id", "item_id", "pool"), on="item_id", how="inner"
     )
     verdict = resolve_eligibility(dataset.eligibility, pairs)
-    candidates = pairs.join(verdict, on=["source_id", "partner_id", "item_id"], how="left").select(
-        "source_id", "c", "pool", "allowed", "lead_time", "rule", "rule_reason"
+    return (
+        pairs.join(verdict, on=["source_id", "partner_id", "item_id"], how="left")
+        .select("source_id", "c", "pool", "allowed", "lead_time", "rule", "rule_reason")
+        .sort("c", "source_id")
     )
-    candidates = candidates.sort("c", "source_id")
-    routes = (
+
+
+def _routes(candidates: pl.DataFrame, H: int) -> pl.DataFrame:
+    """Allowed candidates whose arrivals can fall within the horizon, numbered ``r``."""
+    return (
         candidates.filter(pl.col("allowed") & (pl.col("lead_time") < H))
         .select("source_id", "c", "pool", "lead_time")
         .with_row_index("r")
         .with_columns(pl.col("r").cast(pl.Int64))
     )
 
-    opts = (
-        options.join(
-            prod_items.select("source_id", "item_id", "holder_id"), on=["source_id", "item_id"]
-        )
+
+def _options(options: pl.DataFrame, lines: pl.DataFrame, pool_key: pl.DataFrame) -> pl.DataFrame:
+    """Expansion options with the pool their line feeds."""
+    return (
+        options.join(lines, on=["source_id", "item_id"])
         .join(pool_key, on=["holder_id", "item_id"])
         .select(
             "option_id",
@@ -350,19 +321,42 @@ def build_model_data(
         .sort("option_id")
     )
 
+
+def build_model_data(
+    dataset: Dataset,
+    demand: pl.DataFrame | None,
+    start: date,
+    horizon: int,
+    *,
+    budget: float | None = None,
+) -> ModelData:
+    """The model's index sets, in steps: production lines, pools, capacity, consumption,
+    commitments, candidates and routes, options (expansion options only with a budget)."""
+    if horizon < 1:
+        raise ValueError("the horizon must be at least one month")
+    H = horizon
+    months = month_range(start, H)
+    stock_ids = dataset.sources.filter(pl.col("kind").is_in(STOCK_KINDS)).get_column("source_id")
+    options = dataset.expansion_options if budget is not None else dataset.expansion_options.clear()
+    lines = _production_lines(dataset, options)
+    pools = _pools(dataset, start, lines, stock_ids)
+    pool_key = pools.select("holder_id", "item_id", "pool")
+    capacity, inflow = _capacity(dataset, lines, pool_key, months)
+    commitments = _commitments(dataset, start)
+    candidates = _candidates(dataset, commitments, _supply(lines, pools, stock_ids))
     return ModelData(
         start=start,
         horizon=H,
         months=months,
-        month_labels=labels,
+        month_labels=[month_text(m) or "" for m in months],
         pools=pools,
         inflow=inflow,
-        consumption=consumption,
+        consumption=_consumption(demand, pool_key, start, H),
         capacity=capacity,
         commitments=commitments,
         candidates=candidates,
-        routes=routes,
+        routes=_routes(candidates, H),
         absorption=dataset.absorption.select("partner_id", "category", "units_per_month"),
-        options=opts,
+        options=_options(options, lines, pool_key),
         budget=budget,
     )

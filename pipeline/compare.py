@@ -13,6 +13,7 @@ import polars as pl
 
 from store.db import Connection
 from store.errors import InputRejected, Problem
+from store.facts import rank_capacity_value
 from store.months import month_index, month_text
 from store.runs import latest_run
 from store.sql import query
@@ -31,7 +32,7 @@ TOL = 1e-6
 
 def resolve_run(con: Connection, ref: str) -> str:
     """A run id, or a scenario name meaning its latest successful run with a plan."""
-    if query(con, "compare_run", run_id=ref).height:
+    if query(con, "run_by_id", run_id=ref).height:
         return ref
     latest = latest_run(con, "allocate", ref)
     if latest is None:
@@ -54,12 +55,12 @@ def run_info(
 ) -> dict[str, Any]:
     """The run's row and the figures a comparison needs from its summary (``commitments``:
     the run's ``compare_commitments`` rows when the caller has read them already)."""
-    row = query(con, "compare_run", run_id=run_id).row(0, named=True)
+    row = query(con, "run_by_id", run_id=run_id).row(0, named=True)
     summary = json.loads(row["summary"]) if row["summary"] else {}
     allocate = summary.get("allocate", summary)
     scenario = summary.get("scenario", {})
     if commitments is None:
-        commitments = query(con, "compare_commitments", run_id=run_id)
+        commitments = query(con, "plan_commitments_for_run", run_id=run_id)
     investments = query(con, "plan_investments_for_run", run_id=run_id)
     chosen = investments.filter(pl.col("chosen"))
     investment_cost = float(chosen.get_column("cost_usd").sum())
@@ -165,11 +166,22 @@ def compare_pools(oa: pl.DataFrame, ob: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _capacity(con: Connection, a: str, b: str) -> list[dict[str, Any]]:
-    va = query(con, "compare_capacity_value", run_id=a)
-    vb = query(con, "compare_capacity_value", run_id=b)
-    both = va.join(vb, on=["source_id", "item_id"], how="full", suffix="_b", coalesce=True)
+    """Each line's summed capacity value and rank in ``a`` and ``b`` (store.facts'
+    ranking), in B's ranking order, then A's for lines only in A."""
+
+    def ranked(run_id: str) -> pl.DataFrame:
+        values = query(con, "capacity_value_for_run", run_id=run_id)
+        return (
+            rank_capacity_value(values)
+            .with_row_index("order")
+            .select("source_id", "item_id", "value", "rank", "order")
+        )
+
+    both = ranked(a).join(
+        ranked(b), on=["source_id", "item_id"], how="full", suffix="_b", coalesce=True
+    )
     both = both.sort(
-        pl.coalesce("rank_b", "rank"), pl.coalesce("rank", "rank_b"), "source_id", "item_id"
+        pl.coalesce("order_b", "order"), pl.coalesce("order", "order_b"), "source_id", "item_id"
     )
     return [
         {
@@ -187,8 +199,8 @@ def _capacity(con: Connection, a: str, b: str) -> list[dict[str, Any]]:
 def compare_runs(con: Connection, a: str, b: str) -> dict[str, Any]:
     """The ``arsenal compare --json`` object for runs (or scenario names) ``a`` and ``b``."""
     a, b = resolve_run(con, a), resolve_run(con, b)
-    ca = query(con, "compare_commitments", run_id=a)
-    cb = query(con, "compare_commitments", run_id=b)
+    ca = query(con, "plan_commitments_for_run", run_id=a)
+    cb = query(con, "plan_commitments_for_run", run_id=b)
     ia, ib = run_info(con, a, ca), run_info(con, b, cb)
     wa, wb = ia["weighted_late_unit_months"], ib["weighted_late_unit_months"]
     commitments, promises = compare_commitments(ca, cb)
@@ -212,7 +224,8 @@ def compare_runs(con: Connection, a: str, b: str) -> dict[str, Any]:
         "promises": promises,
         "commitments": commitments,
         "pools": compare_pools(
-            query(con, "compare_outlook", run_id=a), query(con, "compare_outlook", run_id=b)
+            query(con, "stock_outlook_for_run", run_id=a),
+            query(con, "stock_outlook_for_run", run_id=b),
         ),
         "capacity_value": _capacity(con, a, b),
         "investments": {

@@ -149,7 +149,7 @@ def _committed(con: Connection, folder: Path) -> bool:
         runs = json.loads(summary.read_text()).get("runs", [])
     except json.JSONDecodeError:
         return False
-    found = [query(con, "compare_run", run_id=r.get("run_id", "")) for r in runs]
+    found = [query(con, "run_by_id", run_id=r.get("run_id", "")) for r in runs]
     return bool(runs) and all(f.height and f.item(0, "status") == "ok" for f in found)
 
 

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 def read_demand(con: Connection, run_id: str) -> DemandResult:
     """A stored forecast run's results as a DemandResult."""
     return DemandResult(
-        query(con, "forecast_models_for_run", run_id=run_id),
+        query(con, "demand_models_for_run", run_id=run_id, holder_id=None, item_id=None),
         query(con, "demand_forecast_for_run", run_id=run_id),
     )
 

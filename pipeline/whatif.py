@@ -90,14 +90,12 @@ def read_baseline_inputs(db: str) -> BaselineInputs:
         demand = read_demand(con, forecast_run["run_id"]) if forecast_run else None
         allocate_id = allocate_run["run_id"] if allocate_run else None
         if allocate_run is not None:
-            allocate_run = query(con, "dashboard_run_summary", run_id=allocate_id).row(
-                0, named=True
-            )
-        commitments = query(con, "dashboard_commitments", run_id=allocate_id)
+            allocate_run = query(con, "run_by_id", run_id=allocate_id).row(0, named=True)
+        commitments = query(con, "commitments_with_plan", run_id=allocate_id)
         outlook = query(
-            con, "dashboard_outlook", run_id=project_run["run_id"] if project_run else None
+            con, "stock_outlook_for_run", run_id=project_run["run_id"] if project_run else None
         )
-        investments = query(con, "dashboard_investments", run_id=allocate_id)
+        investments = query(con, "expansion_options_with_choice", run_id=allocate_id)
     finally:
         con.close()
     if allocate_run is not None:

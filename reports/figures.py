@@ -15,6 +15,8 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
+from store.facts import capacity_lines_worth_most
+
 __all__ = [
     "allocation_sankey",
     "backlog_timeline",
@@ -224,13 +226,7 @@ def capacity_ranking(values: pl.DataFrame, top: int = 15) -> go.Figure:
     title = "Value of one more unit of capacity"
     if values.height == 0:
         return empty_figure("No capacity values in this run", title)
-    ranked = (
-        values.group_by("source_id", "item_id")
-        .agg(pl.col("value").sum())
-        .filter(pl.col("value") > 0)
-        .sort(["value", "source_id", "item_id"], descending=[True, False, False])
-        .head(top)
-    )
+    ranked = capacity_lines_worth_most(values, top)
     if ranked.height == 0:
         return empty_figure("No extra capacity would reduce lateness", title)
     labels = [f"{s} {i}" for s, i in ranked.select("source_id", "item_id").iter_rows()]

@@ -58,7 +58,7 @@ def write_extracts(con: Connection, folder: Path, run_ids: list[str]) -> dict[st
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
     for name in EXTRACT_TABLES:
-        frame = query(con, f"export_{name}", run_ids=run_ids)
+        frame = query(con, "result_rows_for_runs", table=name, run_ids=run_ids)
         frame = frame.with_columns(pl.col(pl.Object).cast(pl.String)) if frame.width else frame
         frame.write_parquet(folder / f"{name}.parquet")
         write_csv(frame, folder / f"{name}.csv")
@@ -402,10 +402,10 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
     base = night.results[0]
     base_id = night.run_ids[base.scenario]
     start, horizon = base.start, base.horizon
-    commitments = query(con, "compare_commitments", run_id=base_id)
-    outlook = query(con, "compare_outlook", run_id=base_id)
+    commitments = query(con, "plan_commitments_for_run", run_id=base_id)
+    outlook = query(con, "stock_outlook_for_run", run_id=base_id)
     comparisons = [compare_runs(con, base_id, night.run_ids[r.scenario]) for r in night.results[1:]]
-    forecast = query(con, "report_demand_forecast", run_id=base_id)
+    forecast = query(con, "demand_forecast_for_run", run_id=base_id)
     state = {
         "baseline": baseline_state(commitments, outlook),
         "fingerprints": fingerprints(night.dataset, forecast, start),
@@ -422,8 +422,8 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
     quality = read_reconciliation(con)
     stocks, fans = _stocks_section(
         outlook,
-        query(con, "report_projection", run_id=base_id),
-        query(con, "report_stock_history"),
+        query(con, "stock_projection_for_run", run_id=base_id, holder_id=None, item_id=None),
+        query(con, "stock_counts", holder_id=None, item_id=None),
         start,
     )
     sections = [
@@ -433,7 +433,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         stocks,
         _backlog_section(commitments, add_months(start, horizon - 1)),
         _allocation_section(query(con, "plan_shipments_for_run", run_id=base_id)),
-        _capacity_section(query(con, "report_capacity_value", run_id=base_id)),
+        _capacity_section(query(con, "capacity_value_for_run", run_id=base_id)),
         _data_quality_section(quality),
         _stamp_section(runs, night.inputs_key, night.data_hash),
     ]

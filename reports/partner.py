@@ -28,6 +28,7 @@ from reports.releasability import releasable_commitments, releasable_expr
 from reports.spreadsheet import write_csv
 from store.db import Connection, connect
 from store.errors import InputRejected, Problem
+from store.facts import line_holders
 from store.months import month_text
 from store.runs import latest_run
 from store.sql import query
@@ -46,8 +47,8 @@ def _visible_pools(stockpiles: pl.DataFrame, partner: str) -> set[tuple[str, str
 
 def partner_view(con: Connection, run_id: str, partner: str) -> dict[str, pl.DataFrame]:
     """The frames of ``partner``'s extract for ``run_id`` (see the module doc for the rules)."""
-    plan = query(con, "export_partner_commitments", run_id=run_id)
-    known = query(con, "export_all_commitment_ids")
+    plan = query(con, "plan_commitments_for_run", run_id=run_id)
+    known = query(con, "commitment_ids_known")
     visible_ids = set(
         releasable_commitments(known.filter(pl.col("partner_id") == partner), partner).get_column(
             "commitment_id"
@@ -58,10 +59,10 @@ def partner_view(con: Connection, run_id: str, partner: str) -> dict[str, pl.Dat
     shipments = query(con, "plan_shipments_for_run", run_id=run_id)
     mine = shipments.filter(pl.col("commitment_id").is_in(list(visible_ids)))
 
-    stockpiles = query(con, "report_stock_history")
+    stockpiles = query(con, "stock_counts", holder_id=None, item_id=None)
     pools = _visible_pools(stockpiles, partner)
-    outlook = query(con, "compare_outlook", run_id=run_id)
-    projection = query(con, "report_projection", run_id=run_id)
+    outlook = query(con, "stock_outlook_for_run", run_id=run_id)
+    projection = query(con, "stock_projection_for_run", run_id=run_id, holder_id=None, item_id=None)
     pool_of_source = _source_pools(con)
     clean: set[tuple[str, str]] = set()
     for holder, item in pools:
@@ -115,11 +116,9 @@ def partner_view(con: Connection, run_id: str, partner: str) -> dict[str, pl.Dat
 
 
 def _source_pools(con: Connection) -> dict[str, str]:
-    """Which pool a source ships from: its stock holder, else itself."""
-    sources = query(con, "dataset_sources")
-    return {
-        r["source_id"]: r["stock_holder"] or r["source_id"] for r in sources.iter_rows(named=True)
-    }
+    """Which pool a production line ships from (``store.facts.line_holders``); any other
+    source ships from its own pool."""
+    return dict(line_holders(query(con, "dataset_sources")).iter_rows())
 
 
 def write_partner_extract(
@@ -175,7 +174,7 @@ def export_partner(
         if partner not in partners:
             raise InputRejected([Problem("arguments", None, "--for", partner, "unknown partner")])
         if run:
-            found = query(con, "compare_run", run_id=run)
+            found = query(con, "run_by_id", run_id=run)
             if not found.height:
                 raise InputRejected([Problem("arguments", None, "--run", run, "no such run")])
             chosen = found.row(0, named=True)

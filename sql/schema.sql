@@ -230,3 +230,43 @@ CREATE TABLE IF NOT EXISTS stock_outlook (
     breach_probability_6 DOUBLE NOT NULL,
     breach_probability_12 DOUBLE NOT NULL
 );
+
+-- Staging views ------------------------------------------------------------------
+-- The facts every query builds on, written once (dbt-style staging); the Python side of the
+-- same facts is store/facts.py, and tests/store/test_facts.py checks that both agree.
+
+-- The backlog of each commitment: quantity minus deliveries so far (never below 0), and the
+-- weight of its late unit-months, 2^(5 - priority).
+-- one row per commitment
+CREATE OR REPLACE VIEW backlog AS
+WITH delivered AS (
+    SELECT commitment_id, sum(units) AS delivered_units
+    FROM deliveries
+    GROUP BY commitment_id
+),
+
+final AS (
+    SELECT
+        c.commitment_id,
+        c.partner_id,
+        c.item_id,
+        c.quantity,
+        coalesce(d.delivered_units, 0) AS delivered_units,
+        greatest(c.quantity - coalesce(d.delivered_units, 0), 0) AS backlog_units,
+        c.promised_month,
+        c.priority,
+        pow(2, 5 - c.priority) AS weight,
+        c.announced,
+        c.releasable_to
+    FROM commitments AS c
+    LEFT JOIN delivered AS d USING (commitment_id)
+)
+
+SELECT * FROM final;
+
+-- Each holder's latest stock count (the stock on hand now, whatever the plan's start).
+-- one row per holder, item
+CREATE OR REPLACE VIEW latest_stocks AS
+SELECT *
+FROM stockpiles
+QUALIFY row_number() OVER (PARTITION BY holder_id, item_id ORDER BY as_of DESC) = 1;

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["add_months", "month_index", "month_range", "month_text", "parse_month"]
+import polars as pl
+
+__all__ = [
+    "add_months",
+    "month_index",
+    "month_index_expr",
+    "month_range",
+    "month_text",
+    "parse_month",
+]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -30,6 +39,12 @@ def add_months(month: date, n: int) -> date:
 def month_index(month: date, start: date) -> int:
     """Months from ``start`` to ``month`` (0 when equal)."""
     return (month.year - start.year) * 12 + (month.month - start.month)
+
+
+def month_index_expr(column: str, start: date) -> pl.Expr:
+    """``month_index`` over a date column: months from ``start`` to each row's month."""
+    col = pl.col(column)
+    return (col.dt.year() - start.year) * 12 + (col.dt.month() - start.month)
 
 
 def month_range(start: date, n: int) -> list[date]:

@@ -13,13 +13,13 @@ __all__ = ["last_content_hash", "read_status"]
 
 def last_content_hash(con: Connection) -> str | None:
     """The content hash of the data set last loaded (None when nothing was loaded)."""
-    rows = query(con, "status_last_load")
+    rows = query(con, "last_load")
     return rows.item(0, "content_hash") if rows.height else None
 
 
 def read_status(con: Connection) -> dict[str, Any]:
     """The status summary as plain data (the shape of ``arsenal status --json``)."""
-    last = query(con, "status_last_load")
+    last = query(con, "last_load")
     load: dict[str, Any] | None = None
     if last.height:
         row = last.row(0, named=True)
@@ -37,7 +37,7 @@ def read_status(con: Connection) -> dict[str, Any]:
             "backlog_units": float(r["backlog_units"]),
             "backlog_usd": float(r["backlog_usd"]),
         }
-        for r in query(con, "status_backlog").iter_rows(named=True)
+        for r in query(con, "backlog_by_partner_item").iter_rows(named=True)
     ]
     stocks = [
         {
@@ -50,7 +50,7 @@ def read_status(con: Connection) -> dict[str, Any]:
             "above_floor_units": r["above_floor_units"],
             "status": r["status"],
         }
-        for r in query(con, "status_stocks").iter_rows(named=True)
+        for r in query(con, "latest_stocks_against_floors").iter_rows(named=True)
     ]
     return {
         "load": load,

@@ -11,6 +11,7 @@ from arsenal.cli import add_window_arguments, number_arg, print_json
 from optimize import SOLVERS, Plan, SolveError, plan_to_json
 from pipeline.stages import run_allocate
 from store.db import DEFAULT_DB
+from store.facts import capacity_lines_worth_most
 from store.months import month_text
 
 NAME = "allocate"
@@ -73,19 +74,14 @@ def render_summary(plan: Plan, run_id: str) -> str:
         lines.extend(f"      - {why}" for why in r["reasons"])
     on_time = plan.commitments.height - late.height
     lines.append(f"\nOn time: {on_time} promise(s).")
-    ranking = (
-        plan.capacity_value.group_by("source_id", "item_id")
-        .agg(pl.col("value").sum().alias("total"), pl.col("value").max().alias("best"))
-        .filter(pl.col("total") > 0)
-        .sort("total", descending=True)
-    )
+    ranking = capacity_lines_worth_most(plan.capacity_value, top=10)
     if ranking.height:
         lines.append(
             "\nCapacity worth most (weighted late unit-months saved per extra unit, summed over months):"
         )
         lines.extend(
-            f"  {r['source_id']} {r['item_id']}: {r['total']:,.1f} (best month {r['best']:,.1f})"
-            for r in ranking.head(10).iter_rows(named=True)
+            f"  {r['source_id']} {r['item_id']}: {r['value']:,.1f} (best month {r['best']:,.1f})"
+            for r in ranking.iter_rows(named=True)
         )
     if plan.weighted_late_before_investment is not None:
         chosen = plan.investments.filter(pl.col("chosen"))

@@ -12,6 +12,7 @@ from dashboards.data import db_path, open_reader
 from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note, simple_table
 from pipeline.whatif import investment_under_budget
 from reports.figures import capacity_ranking, empty_figure
+from store.facts import capacity_lines_worth_most
 
 ROLES = ("viewer", "planner")
 dash.register_page(
@@ -20,31 +21,19 @@ dash.register_page(
 
 
 def ranking_rows(values: pl.DataFrame, top: int = 15) -> list[list[str]]:
-    """Per line: months where one more unit helps, total and best-month value."""
+    """Per line: months where one more unit helps, total and best-month value; the same lines
+    in the same order as the chart (``capacity_lines_worth_most``)."""
     if values.height == 0:
         return []
-    ranked = (
-        values.filter(pl.col("value") > 1e-9)
-        .group_by("source_id", "item_id")
-        .agg(
-            total=pl.col("value").sum(),
-            best=pl.col("value").max(),
-            first=pl.col("month").min(),
-            last=pl.col("month").max(),
-            months=pl.len(),
-        )
-        .sort("total", descending=True)
-        .head(top)
-    )
     return [
         [
             r["source_id"],
             r["item_id"],
-            f"{fmt_month(r['first'])} to {fmt_month(r['last'])} ({r['months']} months)",
+            f"{fmt_month(r['first_month'])} to {fmt_month(r['last_month'])} ({r['months']} months)",
             fmt_number(r["best"], 1),
-            fmt_number(r["total"], 1),
+            fmt_number(r["value"], 1),
         ]
-        for r in ranked.iter_rows(named=True)
+        for r in capacity_lines_worth_most(values, top).iter_rows(named=True)
     ]
 
 

@@ -17,6 +17,7 @@ import polars as pl
 from pipeline.scenarios.fields import Override, Scenario
 from store.dataset import Dataset
 from store.errors import Problem
+from store.facts import capacity_grid
 from store.months import add_months
 
 __all__ = [
@@ -182,22 +183,13 @@ def edit_capacity(
     keep their rate; then every breakpoint inside the window gets ``op`` applied.
     """
     mine = (pl.col("source_id") == source) & (pl.col("item_id") == item)
-    rows = capacity.filter(mine).sort("month")
-    months, rates = rows.get_column("month").to_list(), rows.get_column("units").to_list()
-
-    def rate_at(m: date) -> float:
-        rate = 0.0
-        for month, units in zip(months, rates, strict=True):
-            if month <= m:
-                rate = units
-        return rate
-
-    points = set(months) | {start}
+    points = set(capacity.filter(mine).get_column("month").to_list()) | {start}
     if until is not None:
         points.add(add_months(until, 1))
+    line = pl.DataFrame({"source_id": [source], "item_id": [item]})
+    grid = capacity_grid(capacity.filter(mine), sorted(points), keys=line)
     out = []
-    for m in sorted(points):
-        rate = rate_at(m)
+    for m, rate in grid.select("month", "units").iter_rows():
         if m >= start and (until is None or m <= until):
             rate = {"multiply": rate * value, "add": max(rate + value, 0.0), "set": value}[op]
         out.append((source, item, m, rate))

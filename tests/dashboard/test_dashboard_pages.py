@@ -76,6 +76,7 @@ def test_every_page_loads_without_console_errors(login, user):
 def test_overview_figures_match_the_database(login, dash_env):
     con = connect(dash_env["db"], read_only=True)
     try:
+        # pow(2, 5 - priority): an independent copy of the weight, on purpose
         late, wlum, units = con.execute(
             """
             SELECT count(*) FILTER (WHERE p.late_unit_months > 1e-9),

@@ -277,3 +277,32 @@ def test_projection_is_reproducible_with_a_seed(make_dataset, monthly) -> None:
     assert o["floor_breach_p50"] is None or (
         o["floor_breach_p10"] is not None and o["floor_breach_p10"] <= o["floor_breach_p50"]
     )
+
+
+def test_a_pool_counted_only_after_the_start_is_projected_from_its_first_count(
+    make_dataset,
+) -> None:
+    """DEPOT's only count is dated after the start: the plan and the projection both start it
+    from that count (store.facts.starting_stocks), so it is never silently left out."""
+    from optimize.sets import build_model_data
+
+    ds = make_dataset(
+        sources=SOURCES,
+        stockpiles=[
+            {
+                "holder_id": "DEPOT",
+                "item_id": "SHELL",
+                "as_of": date(2026, 12, 15),
+                "units": 5_000,
+                "floor_units": 1_000,
+            }
+        ],
+    )
+    result = project_stocks(ds, (pl.DataFrame(), pl.DataFrame()), None, START, 6, paths=10)
+    path = result.projection.filter(pl.col("holder_id") == "DEPOT").get_column("p50").to_list()
+    assert path == [5_000.0] * 6
+    assert _outlook(result, "DEPOT")["floor_units"] == 1_000
+    pools = build_model_data(ds, None, START, 6).pools
+    assert pools.select("holder_id", "start_units", "floor_units").rows() == [
+        ("DEPOT", 5_000.0, 1_000.0)
+    ]

@@ -25,7 +25,8 @@ START = date(2026, 1, 1)
 
 
 def month(k: int) -> date:
-    """Plan month k (1-based) from START."""
+    """Plan month k (1-based) from START (an independent copy of store.months' arithmetic,
+    kept on purpose so the tests do not check the code with itself)."""
     n = START.year * 12 + START.month - 1 + k - 1
     return date(n // 12, n % 12 + 1, 1)
 

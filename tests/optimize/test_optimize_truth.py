@@ -221,6 +221,7 @@ def second_formulation(inst: dict[str, Any]) -> tuple[float, float]:
             cost[col[("breach", p, t)]] = big
     for c, com in enumerate(coms):
         for t in range(due[c], H):
+            # independent copy of store.facts.priority_weight, on purpose
             cost[col[("late", c, t)]] = 2.0 ** (5 - com["priority"])
 
     A_eq, b_eq, A_ub, b_ub = [], [], [], []

@@ -166,7 +166,8 @@ def _dicts(folder: Path, name: str) -> list[dict[str, str]]:
 def expected_status(folder: Path) -> dict[str, object]:
     """Backlog per partner and item and latest stocks, from the CSV files with the csv module.
 
-    A second formulation of ``sql/status_backlog.sql`` and ``sql/status_stocks.sql``.
+    A second formulation of ``sql/backlog_by_partner_item.sql`` and
+    ``sql/latest_stocks_against_floors.sql`` (and the staging views they read).
     """
     cost = {r["item_id"]: float(r["unit_cost_usd"]) for r in _dicts(folder, "items")}
     delivered: dict[str, float] = defaultdict(float)

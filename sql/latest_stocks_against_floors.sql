@@ -1,12 +1,6 @@
 -- Each holder's latest stock count against its floor and target.
 -- one row per holder, item
-WITH latest AS (
-    SELECT *
-    FROM stockpiles
-    QUALIFY row_number() OVER (PARTITION BY holder_id, item_id ORDER BY as_of DESC) = 1
-),
-
-final AS (
+WITH final AS (
     SELECT
         holder_id,
         item_id,
@@ -20,7 +14,7 @@ final AS (
             WHEN target_units IS NOT NULL AND units < target_units THEN 'below target'
             ELSE 'ok'
         END AS status
-    FROM latest
+    FROM latest_stocks
 )
 
 SELECT * FROM final

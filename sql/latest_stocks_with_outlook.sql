@@ -1,12 +1,6 @@
 -- Each stock pool's latest count, floor and target, with the projection's outlook for a run.
 -- one row per holder, item; outlook columns are NULL when the run has none for the pool
-WITH latest AS (
-    SELECT *
-    FROM stockpiles
-    QUALIFY row_number() OVER (PARTITION BY holder_id, item_id ORDER BY as_of DESC) = 1
-),
-
-outlook AS (
+WITH outlook AS (
     SELECT *
     FROM stock_outlook
     WHERE run_id = $run_id
@@ -31,7 +25,7 @@ final AS (
         o.breach_probability_3,
         o.breach_probability_6,
         o.breach_probability_12
-    FROM latest AS l
+    FROM latest_stocks AS l
     LEFT JOIN outlook AS o USING (holder_id, item_id)
 )
 

@@ -1,7 +1,0 @@
--- Extract: plan_commitments rows of the given runs, with each run's scenario.
--- one row per plan_commitments row of a run in $run_ids
-SELECT r.scenario, t.*
-FROM plan_commitments AS t
-JOIN runs AS r USING (run_id)
-WHERE list_contains($run_ids, t.run_id)
-ORDER BY ALL;
