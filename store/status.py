@@ -1,4 +1,5 @@
-"""What is loaded: the last load, backlog per partner and item, stocks against floors."""
+"""What is loaded: the last load, promises overdue on the record, backlog per partner and item,
+stocks against floors."""
 
 from __future__ import annotations
 
@@ -52,8 +53,22 @@ def read_status(con: Connection) -> dict[str, Any]:
         }
         for r in query(con, "latest_stocks_against_floors").iter_rows(named=True)
     ]
+    overdue = [
+        {
+            "commitment_id": r["commitment_id"],
+            "partner_id": r["partner_id"],
+            "item_id": r["item_id"],
+            "priority": int(r["priority"]),
+            "promised_month": r["promised_month"].strftime("%Y-%m"),
+            "backlog_units": float(r["backlog_units"]),
+            "backlog_usd": float(r["backlog_usd"]),
+            "months_overdue": int(r["months_overdue"]),
+        }
+        for r in query(con, "overdue_promises").iter_rows(named=True)
+    ]
     return {
         "load": load,
+        "overdue": overdue,
         "backlog": backlog,
         "backlog_total": {
             "units": sum(b["backlog_units"] for b in backlog),

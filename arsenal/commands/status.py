@@ -42,6 +42,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"Content hash {load['content_hash']}")
     print("Rows: " + ", ".join(f"{k} {v}" for k, v in load["row_counts"].items()))
     print()
+    overdue = status["overdue"]
+    print(f"Overdue on the record ({len(overdue)} promise(s) past their promised month):")
+    for o in overdue:
+        print(
+            f"  {o['commitment_id']:<22} {o['partner_id']:<4} {o['item_id']:<10} "
+            f"{o['backlog_units']:>10,.0f} units {_usd(o['backlog_usd']):>9} "
+            f"promised {o['promised_month']}, {o['months_overdue']} month(s) overdue"
+        )
+    print()
     print(
         f"Backlog: {status['backlog_total']['units']:,.0f} units, {_usd(status['backlog_total']['usd'])}"
     )

@@ -174,10 +174,30 @@ def expected_status(folder: Path) -> dict[str, object]:
     for r in _dicts(folder, "deliveries"):
         delivered[r["commitment_id"]] += float(r["units"])
     groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+    last_month = max(r["month"] for r in _dicts(folder, "consumption"))
+    overdue = []
     for r in _dicts(folder, "commitments"):
         left = max(float(r["quantity"]) - delivered[r["commitment_id"]], 0.0)
         if left > 0:
             groups[r["partner_id"], r["item_id"]].append(left)
+        if left > 0 and r["promised_month"] <= last_month:
+            (py, pm), (ly, lm) = (
+                map(int, r["promised_month"].split("-")),
+                map(int, last_month.split("-")),
+            )
+            overdue.append(
+                {
+                    "commitment_id": r["commitment_id"],
+                    "partner_id": r["partner_id"],
+                    "item_id": r["item_id"],
+                    "priority": int(r["priority"]),
+                    "promised_month": r["promised_month"],
+                    "backlog_units": left,
+                    "backlog_usd": left * cost[r["item_id"]],
+                    "months_overdue": (ly - py) * 12 + (lm - pm),
+                }
+            )
+    overdue.sort(key=lambda o: (-o["months_overdue"], -o["backlog_usd"], o["commitment_id"]))
     backlog = [
         {
             "partner_id": p,
@@ -218,6 +238,7 @@ def expected_status(folder: Path) -> dict[str, object]:
     row_counts = {spec.name: len(_dicts(folder, spec.name)) for spec in FILES}
     return {
         "backlog": backlog,
+        "overdue": overdue,
         "backlog_total": {
             "units": sum(b["backlog_units"] for b in backlog),
             "usd": sum(b["backlog_usd"] for b in backlog),
@@ -241,6 +262,10 @@ def assert_status_matches_csv(status: dict, folder: Path) -> None:
         assert got["backlog_usd"] == pytest.approx(want["backlog_usd"])
     assert status["backlog_total"]["units"] == pytest.approx(expected["backlog_total"]["units"])
     assert status["backlog_total"]["usd"] == pytest.approx(expected["backlog_total"]["usd"])
+    assert status["overdue"] == [
+        {k: pytest.approx(v) if isinstance(v, float) else v for k, v in o.items()}
+        for o in expected["overdue"]
+    ]
     assert status["stocks"] == [
         {k: pytest.approx(v) if isinstance(v, float) else v for k, v in s.items()}
         for s in expected["stocks"]

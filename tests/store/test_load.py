@@ -220,6 +220,7 @@ def test_status_before_any_load(tmp_path: Path, capsys: pytest.CaptureFixture[st
     status = _status_json(db, capsys)
     assert status == {
         "load": None,
+        "overdue": [],
         "backlog": [],
         "backlog_total": {"units": 0, "usd": 0},
         "stocks": [],
