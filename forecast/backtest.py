@@ -1,29 +1,36 @@
-"""Rolling-origin backtest: MASE and 80% interval coverage of a model on one series.
+"""Rolling-origin backtest: each candidate's forecasts from several origins, and their scores.
 
-Windows: with ``n`` months of history and the planners' horizon ``H``, the backtest
-horizon is ``hb = min(H, n // 3)`` (a third of the history at most, so the first origin
-still has two thirds to learn from) and there are up to three origins, ``step = max(1,
-hb // 3)`` apart, the last one ``hb`` months before the end: ``n - hb - 2*step``,
-``n - hb - step``, ``n - hb``. Each origin forecasts the next ``hb`` months (cut at the end
-of the history) from the months before it only. Origins with fewer than ``MIN_TRAIN``
-months before them are dropped.
+Windows: with ``n`` months of history and the planners' horizon ``H``, the first origin
+keeps at least half the history (``n // 2``, and ``MIN_TRAIN`` months) to learn from;
+the backtest horizon is ``hb = min(H, n - n // 2)``; the last origin is ``hb`` months
+before the end, and up to ``N_WINDOWS`` = 8 origins are spread evenly (at least a
+month apart) between the first and the last. Every origin forecasts the ``hb`` months
+after it from the months before it only.
 
-Speed without peeking: a model's parameters are estimated once, at the first origin;
-at the later origins the same parameters are run over the longer history (``refit``, a
-filter pass, no optimisation). Nothing the model sees at an origin comes from after it.
+At every origin the candidate is fitted afresh (a model whose parameters are not
+estimated, like TSB's, may give all origins' forecasts from one pass, ``backtest``): its structure (the ETS form, the ARIMA
+order, whether to adjust for seasons) is the one chosen on the whole history
+(``DemandModel.frozen``), its parameters are estimated from the months before the
+origin. The combination's forecast at an origin is the mean of its members'.
 
-MASE at an origin is the mean absolute error over the test months divided by the mean
-absolute one-step change of the training months (the in-sample naive error); the
-series' score is the mean over origins. When the training months never change, the
-scale is their mean level (or 1 for all zeros) so the score stays finite.
+Scores per candidate (means over origins):
+
+- ``mase``: mean absolute error over the test months divided by the mean absolute
+  one-step change of the training months (when those never change, their mean level,
+  or 1 for all zeros, so the score stays finite);
+- ``cum_error``: the absolute error of the total over the test months, divided by the
+  training months' mean (what a stock planner pays for: the shortfall or the excess
+  over the horizon);
+- ``coverage_80``: the share of test months inside the model's own 80% interval.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
@@ -34,14 +41,18 @@ __all__ = [
     "MIN_TRAIN",
     "N_WINDOWS",
     "Score",
+    "Trial",
     "Windows",
-    "backtest",
+    "combine_trials",
     "guarded",
+    "mase_scale",
     "plan_windows",
+    "run_trial",
+    "score",
 ]
 
 MIN_TRAIN = 6
-N_WINDOWS = 3
+N_WINDOWS = 8
 T = TypeVar("T")
 
 
@@ -52,23 +63,35 @@ class Windows:
 
 
 @dataclass(frozen=True)
+class Trial:
+    """One candidate's backtest forecasts: ``(origins, horizon)`` arrays."""
+
+    alias: str
+    mean: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    sd: np.ndarray | None
+
+
+@dataclass(frozen=True)
 class Score:
     alias: str
     mase: float
     coverage_80: float
     points: int
+    cum_error: float = float("nan")
 
 
 def plan_windows(n: int, horizon: int, n_windows: int = N_WINDOWS) -> Windows | None:
     """The backtest origins for a series of ``n`` months, or None when it is too short."""
-    hb = min(horizon, n // 3)
+    first = max(MIN_TRAIN, n // 2)
+    hb = min(horizon, n - first)
     if hb < 1:
         return None
-    step = max(1, hb // 3)
-    origins = tuple(
-        o for o in (n - hb - step * k for k in range(n_windows - 1, -1, -1)) if o >= MIN_TRAIN
-    )
-    return Windows(hb, origins) if origins else None
+    last = n - hb
+    step = max(1, math.ceil((last - first) / max(n_windows - 1, 1)))
+    origins = tuple(sorted(range(last, first - 1, -step))[-n_windows:])
+    return Windows(hb, origins)
 
 
 def mase_scale(train: np.ndarray) -> float:
@@ -76,6 +99,11 @@ def mase_scale(train: np.ndarray) -> float:
         scale = float(np.mean(np.abs(np.diff(train))))
         if scale > 0:
             return scale
+    level = float(np.mean(np.abs(train))) if train.size else 0.0
+    return level if level > 0 else 1.0
+
+
+def level_scale(train: np.ndarray) -> float:
     level = float(np.mean(np.abs(train))) if train.size else 0.0
     return level if level > 0 else 1.0
 
@@ -115,24 +143,54 @@ def _check(f: Forecast) -> Forecast:
     return f
 
 
-def backtest(
-    model: DemandModel,
-    y: np.ndarray,
-    windows: Windows,
-    start_params: dict[str, Any] | None = None,
-) -> Score:
-    """Score ``model`` on ``y`` over the windows (raises when a fit fails)."""
-    mases: list[float] = []
-    covered = points = 0
-    for k, origin in enumerate(windows.origins):
+def run_trial(alias: str, make: Callable[[], DemandModel], y: np.ndarray, w: Windows) -> Trial:
+    """Fit ``make()`` at every origin and forecast the next ``w.horizon`` months (raises
+    when a fit fails)."""
+    k = len(w.origins)
+    mean, lo, hi = (np.full((k, w.horizon), np.nan) for _ in range(3))
+    sd: np.ndarray | None = np.full((k, w.horizon), np.nan)
+    quick = getattr(make(), "backtest", None)
+    at = quick(y, w.origins, w.horizon) if quick is not None else None
+    for i, origin in enumerate(w.origins):
+        f = _check(at[i] if at is not None else make().fit(y[:origin]).predict(w.horizon))
+        mean[i], lo[i], hi[i] = f.mean, f.lo, f.hi
+        if f.sd is None:
+            sd = None
+        elif sd is not None:
+            sd[i] = f.sd
+    return Trial(alias, mean, lo, hi, sd)
+
+
+def combine_trials(alias: str, trials: Sequence[Trial]) -> Trial:
+    """The combination's backtest: the mean of its members' forecasts at each origin."""
+    mean = np.mean([t.mean for t in trials], axis=0)
+    if any(t.sd is None for t in trials):
+        lo = np.min([t.lo for t in trials], axis=0)
+        hi = np.max([t.hi for t in trials], axis=0)
+        return Trial(alias, mean, lo, hi, None)
+    sd = np.mean([t.sd for t in trials], axis=0)
+    f = Forecast.normal(mean, sd)
+    return Trial(alias, mean, f.lo, f.hi, sd)
+
+
+def actuals(y: np.ndarray, w: Windows) -> np.ndarray:
+    """``(origins, horizon)``: the months each origin forecasts."""
+    return np.vstack([y[o : o + w.horizon] for o in w.origins])
+
+
+def score(trial: Trial, y: np.ndarray, w: Windows) -> Score:
+    test = actuals(y, w)
+    mases, cums = [], []
+    for i, origin in enumerate(w.origins):
         train = y[:origin]
-        test = y[origin : origin + windows.horizon]
-        if k == 0:
-            model.fit(train, start_params=start_params)
-        else:
-            model.refit(train)
-        f = _check(model.predict(test.size))
-        mases.append(float(np.mean(np.abs(test - f.mean))) / mase_scale(train))
-        covered += int(np.sum((test >= f.lo - 1e-9) & (test <= f.hi + 1e-9)))
-        points += test.size
-    return Score(model.alias, float(np.mean(mases)), covered / points, points)
+        err = test[i] - np.maximum(trial.mean[i], 0.0)
+        mases.append(float(np.mean(np.abs(err))) / mase_scale(train))
+        cums.append(abs(float(np.sum(err))) / level_scale(train))
+    inside = (test >= trial.lo - 1e-9) & (test <= trial.hi + 1e-9)
+    return Score(
+        trial.alias,
+        float(np.mean(mases)),
+        float(np.mean(inside)),
+        int(test.size),
+        float(np.mean(cums)),
+    )

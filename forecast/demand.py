@@ -13,6 +13,12 @@ horizon and ``MODEL_VERSION``. Given the previous run's result, a series whose h
 unchanged keeps its previous model row and forecast rows without any fitting; a changed
 series is refitted, its previous parameters warm-starting the same model.
 
+Intervals: each series' chosen model is backtested (``forecast.selection``); the
+standardised errors of all series fitted in the run are pooled by group and step
+(``forecast.calibration``), and every series' P10/P50/P90 come from its group's table,
+which is stored with its parameters (``params.calibration``) for the projection's paths.
+In an incremental run, a group with few refitted series uses the previous run's table.
+
 Speed (``bench/forecast.py``): series go to worker processes in chunks; each worker (and
 the in-process path) runs with one BLAS thread, since BLAS threads contending for the
 cores made the small fits about three times slower.
@@ -36,6 +42,8 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from forecast.calibration import MIN_SERIES, Table, build_tables
+from forecast.models.base import Forecast
 from forecast.selection import fit_series
 from store.dataset import Dataset
 from store.defaults import DEFAULT_HORIZON
@@ -53,7 +61,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "demand-2"
+MODEL_VERSION = "demand-3"
 MODELS_SCHEMA = {
     "holder_id": pl.String,
     "item_id": pl.String,
@@ -113,9 +121,40 @@ def history_series(
         yield str(holder), str(item), first, y
 
 
-def _run_task(task: SeriesTask, horizon: int) -> tuple[dict[str, Any], np.ndarray]:
-    fit = fit_series(task.y, horizon, task.warm)
+@dataclass
+class _Fitted:
+    """What a worker sends back for one series (no model objects: they pickle heavily)."""
+
+    row: dict[str, Any]
+    params: dict[str, Any]
+    forecast: Forecast
+    analytic: Forecast | None
+    errors: np.ndarray | None
+    error_kind: str | None
+    groups: tuple[str, ...]
+
+    def finish(self, table: Table | None) -> tuple[dict[str, Any], np.ndarray]:
+        """Calibrate with ``table`` (when there are backtest errors) and give the
+        demand_models row and the ``(4, horizon)`` forecast block."""
+        f = self.forecast
+        if (
+            table is not None
+            and self.analytic is not None
+            and self.errors is not None
+            and table.kind == self.error_kind
+        ):
+            f = table.apply(self.analytic)
+            inside, total = table.covered(self.errors)
+            self.row["coverage_80"] = inside / total if total else None
+            self.params["calibration"] = table.to_json()
+        self.row["params"] = json.dumps(self.params, separators=(",", ":"))
+        return self.row, np.stack([f.mean, f.lo, f.p50, f.hi]).astype(np.float64)
+
+
+def _run_task(task: SeriesTask, horizon: int) -> _Fitted:
+    fit = fit_series(task.y, horizon, task.warm, calibrate=False)
     params = fit.params()
+    params.pop("calibration", None)  # the pooled one is set in the main process
     params["history_start"] = month_text(task.first)
     params["history_months"] = int(task.y.size)
     row = {
@@ -125,12 +164,39 @@ def _run_task(task: SeriesTask, horizon: int) -> tuple[dict[str, Any], np.ndarra
         "mase": fit.mase,
         "coverage_80": fit.coverage_80,
         "data_hash": task.data_hash,
-        "params": json.dumps(params, separators=(",", ":")),
+        "params": None,
         "notes": "; ".join(fit.notes) or None,
     }
-    f = fit.forecast
-    fc = np.stack([f.mean, f.lo, f.p50, f.hi]).astype(np.float64)
-    return row, fc
+    return _Fitted(row, params, fit.forecast, fit.analytic, fit.errors, fit.error_kind, fit.groups)
+
+
+def _tables(
+    fitted: list[_Fitted], previous: dict[tuple[str, str], dict[str, Any]]
+) -> dict[str, Table]:
+    """This run's pooled tables; for a group with fewer than ``MIN_SERIES`` series in this
+    run (an incremental night), the previous run's table of that group when it pooled more."""
+    tables = build_tables(
+        (f.groups, f.error_kind, f.errors)
+        for f in fitted
+        if f.errors is not None and f.error_kind is not None
+    )
+    earlier: dict[str, Table] = {}
+    for row in previous.values():
+        p = json.loads(row["params"]) if row.get("params") else {}
+        if p.get("calibration") and p.get("groups"):
+            t = Table.from_json(p["calibration"])
+            for key in p["groups"]:
+                if key not in earlier or t.series > earlier[key].series:
+                    earlier[key] = t
+    for key, t in earlier.items():
+        mine = tables.get(key)
+        if mine is None or (mine.series < MIN_SERIES and t.series > mine.series):
+            tables[key] = t
+    return tables
+
+
+def _pick(tables: dict[str, Table], groups: tuple[str, ...]) -> Table | None:
+    return next((tables[k] for k in groups if k in tables), None)
 
 
 def _init_worker() -> None:
@@ -139,7 +205,7 @@ def _init_worker() -> None:
     threadpool_limits(1, user_api="blas")
 
 
-def _run_chunk(tasks: list[SeriesTask], horizon: int) -> list[tuple[dict, np.ndarray]]:
+def _run_chunk(tasks: list[SeriesTask], horizon: int) -> list[_Fitted]:
     return [_run_task(t, horizon) for t in tasks]
 
 
@@ -198,7 +264,8 @@ def forecast_demand(
             continue
         warm = None
         if old is not None and old.get("params"):
-            warm = {"alias": old["model"], "fitted": json.loads(old["params"]).get("fitted")}
+            p = json.loads(old["params"])
+            warm = {"candidate": p.get("candidate"), "fitted": p.get("fitted")}
         tasks.append(SeriesTask(holder, item, first, y, data_hash, warm))
     log.info(
         "demand: %d series to fit, %d unchanged since the previous run",
@@ -207,12 +274,12 @@ def forecast_demand(
     )
 
     workers = workers or os.cpu_count() or 1
-    results: list[tuple[dict, np.ndarray]] = []
+    fitted: list[_Fitted] = []
     bar = tqdm(total=len(tasks), desc="forecast", unit="series", disable=not progress or None)
     if workers <= 1 or len(tasks) < 8:
         with threadpool_limits(1, user_api="blas"):
             for t in tasks:
-                results.append(_run_task(t, horizon))
+                fitted.append(_run_task(t, horizon))
                 bar.update()
     else:
         # spawn, not fork: forking a process whose polars/BLAS thread pools are running
@@ -227,9 +294,11 @@ def forecast_demand(
                 pool.map(_run_chunk, chunks, [horizon] * len(chunks)),
                 strict=True,
             ):
-                results.extend(out)
+                fitted.extend(out)
                 bar.update(len(chunk))
     bar.close()
+    tables = _tables(fitted, prev)
+    results = [f.finish(_pick(tables, f.groups)) for f in fitted]
 
     model_rows = [r for r, _ in results] + kept_rows
     models = (

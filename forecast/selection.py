@@ -8,55 +8,51 @@ What each kind of history gets (the README repeats this):
 - **short** (fewer than ``SHORT_MONTHS`` = 12 months): no backtest; ``naive`` for a
   series with demand in most months, ``sba`` for an intermittent one.
 - **intermittent** (average interval between demands ``ADI >= 1.32``, Syntetos & Boylan's
-  cut-off): candidates Croston, SBA, TSB against the baselines. ETS and ARIMA are not
-  tried: they cannot win on series that are mostly zeros.
-- **regular**: ETS(A,N,N), ARIMA(1,0,0); ETS(A,A,N) and ETS(A,Ad,N) when the training
-  months before the first origin show a trend (a least-squares fit of a linear trend
-  plus month-of-year means finds a slope with |t| > 2); seasonal ETS(A,N,A) when the
-  first backtest origin has at least 30 months and those months pass a lag-12
-  autocorrelation test; ETS(A,Ad,A) when both tests pass. The screens skip fits that
-  cannot be expected to win (the trend models on a flat series: on the synthetic suites
-  the damped trend, tried everywhere, won flat series only by a hair over ETS(A,N,N),
-  and leaving it out there did not worsen the held-out MASE).
-- Series under 2 years get no seasonal candidates (the rules above imply it).
+  cut-off) and **regular**: the candidates of ``forecast.candidates.CANDIDATES`` that
+  apply to the kind and the series.
 
-Every candidate is scored by the rolling-origin backtest (``forecast.backtest``). The
-baselines, ``naive`` and ``seasonal_naive`` (the latter with at least 12 months before the
-first origin), are scored the same way; a candidate is chosen only if its MASE is below
-the better baseline's, else that baseline is. A candidate that fails to fit or does not
-converge is recorded in the notes and skipped. The winner is then fitted on the whole
-history (warm-started from its backtest parameters); if that fit fails, its backtest
-parameters are run over the whole history instead (noted).
+Steps for the last two kinds:
+
+1. Every candidate is fitted on the **whole history**, which also fixes its structure:
+   the ETS form with the least AICc, the ARIMA order, whether to adjust for seasons. A
+   candidate that fails or warns of non-convergence is recorded in the notes and
+   dropped. A combination is built from its fitted members.
+2. The **rolling-origin backtest** (``forecast.backtest``) fits each candidate's
+   structure again at every origin, on the months before it only, and scores it.
+3. The **choice** (the table's roles and margins): the default unless another candidate
+   is clearly better; the chosen model's whole-history fit forecasts. A forecast that
+   reaches zero is passed over (the history has demand), for the next in the order.
+4. Its backtest errors, standardised, give the calibrated 80% interval per horizon step
+   (``forecast.calibration``): here from the series' own errors; ``forecast.demand``
+   pools them over similar series.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from forecast.backtest import Score, Windows, backtest, guarded, plan_windows
-from forecast.models import (
-    ARIMA,
-    ETS,
-    SBA,
-    TSB,
-    Croston,
-    DemandModel,
-    Forecast,
-    Naive,
-    SeasonalNaive,
-    Zero,
+from forecast.backtest import (
+    Score,
+    Trial,
+    Windows,
+    combine_trials,
+    guarded,
+    plan_windows,
+    run_trial,
+    score,
 )
-from forecast.models.baseline import SEASON
+from forecast.calibration import RATIO, SCALED, Table, build_table, group_keys, standardised_errors
+from forecast.candidates import CANDIDATES, MARGINS, SCORE_BY, Candidate, SeriesInfo, trend_signal
+from forecast.models import SBA, Combination, DemandModel, Forecast, Naive, Zero
 
 __all__ = ["SHORT_MONTHS", "SeriesFit", "classify", "fit_series"]
 
 SHORT_MONTHS = 12
 ADI_CUTOFF = 1.32
-SEASONAL_MIN_TRAIN = 30
-BASELINES = ("naive", "seasonal_naive")
 
 
 @dataclass
@@ -70,19 +66,45 @@ class SeriesFit:
     coverage_80: float | None = None
     scores: dict[str, Score] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    candidate: str | None = None
+    errors: np.ndarray | None = None
+    """Standardised backtest errors of the chosen model, ``(origins, horizon)``."""
+    error_kind: str | None = None
+    groups: tuple[str, ...] = ()
+    analytic: Forecast | None = None
+    """The chosen model's own forecast and interval, before calibration."""
+    calibration: Table | None = None
 
     @property
     def alias(self) -> str:
         return self.model.alias
 
+    def calibrate(self, table: Table | None) -> None:
+        """Put the interval of ``table`` around the model's own forecast."""
+        if table is None or self.analytic is None or self.errors is None:
+            return
+        if table.kind != self.error_kind:
+            return
+        self.calibration = table
+        self.forecast = table.apply(self.analytic)
+        inside, total = table.covered(self.errors)
+        self.coverage_80 = inside / total if total else None
+
     def params(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
+            "candidate": self.candidate,
             "fitted": self.model.get_params(),
             "scores": {
-                a: [round(s.mase, 6), round(s.coverage_80, 6)] for a, s in self.scores.items()
+                a: [round(s.mase, 6), round(s.coverage_80, 6), round(s.cum_error, 6)]
+                for a, s in self.scores.items()
             },
         }
+        if self.groups:
+            out["groups"] = list(self.groups)
+        if self.calibration is not None:
+            out["calibration"] = self.calibration.to_json()
+        return out
 
 
 def classify(y: np.ndarray) -> str:
@@ -102,78 +124,58 @@ def _adi(y: np.ndarray) -> float:
     return (y.size - nz[0]) / nz.size
 
 
-def _seasonal_signal(train: np.ndarray, m: int = SEASON) -> bool:
-    """Lag-m autocorrelation of the detrended series beyond its 90% bound (Bartlett)."""
-    n = train.size
-    if n < 2 * m + 6:
-        return False
-    t = np.arange(n)
-    x = train - np.polyval(np.polyfit(t, train, 1), t)
-    denom = float(np.dot(x, x))
-    if denom <= 0:
-        return False
-    acf = np.array([np.dot(x[: n - k], x[k:]) / denom for k in range(1, m + 1)])
-    bound = 1.645 * np.sqrt((1 + 2 * np.sum(acf[: m - 1] ** 2)) / n)
-    return bool(acf[m - 1] > bound)
+def describe(y: np.ndarray, kind: str) -> SeriesInfo:
+    return SeriesInfo(
+        n=int(y.size),
+        kind=kind,
+        positive=bool(np.all(y > 0)),
+        trend=kind == "regular" and trend_signal(y),
+        adi=_adi(y),
+    )
 
 
-def _trend_signal(train: np.ndarray, m: int = SEASON) -> bool:
-    """Slope t-statistic above 2 in a least-squares fit of trend plus month-of-year means."""
-    n = train.size
-    t = np.arange(n, dtype=float)
-    x = np.column_stack([t, np.eye(m)[np.arange(n) % m]])
-    coef, *_ = np.linalg.lstsq(x, train, rcond=None)
-    resid = train - x @ coef
-    dof = n - x.shape[1]
-    if dof <= 0:
-        return False
-    sigma2 = float(resid @ resid) / dof
-    cov = sigma2 * np.linalg.pinv(x.T @ x)
-    se = float(np.sqrt(max(cov[0, 0], 0.0)))
-    return bool(se > 0 and abs(coef[0]) / se > 2.0)
+def _warm_starts(
+    warm: dict[str, Any] | None, rows: Sequence[Candidate]
+) -> dict[str, dict[str, Any]]:
+    """The previous run's fitted parameters by candidate: its choice's, or its members'
+    when it chose a combination."""
+    if not warm or not warm.get("candidate") or not warm.get("fitted"):
+        return {}
+    out = {warm["candidate"]: warm["fitted"]}
+    for c in rows:
+        if c.alias == warm["candidate"] and c.members:
+            for alias, spec in zip(c.members, warm["fitted"].get("members", ()), strict=False):
+                out[alias] = spec.get("fitted")
+    return out
 
 
-def _warm_start(warm: dict[str, Any] | None, alias: str) -> dict[str, Any] | None:
-    """The previous run's fitted parameters when it chose the same model, else None."""
-    return warm.get("fitted") if warm and warm.get("alias") == alias else None
+def _choose(scores: dict[str, Score], table: Sequence[Candidate], metric: str) -> list[str]:
+    """Candidates in the order to try: the choice first (see ``forecast.candidates``)."""
+    value = {a: getattr(s, metric) for a, s in scores.items() if np.isfinite(getattr(s, metric))}
+    if not value:
+        return []
+    ranked = sorted(value, key=lambda a: value[a])
+    role = {c.alias: c.role for c in table}
+    default = next((a for a in ranked if role.get(a) == "default"), None)
+    if default is None:
+        return ranked
+    clear = [a for a in ranked if value[a] < (1.0 - MARGINS[role[a]]) * value[default]]
+    return [*clear[:1], default, *(a for a in ranked if a != default and a not in clear[:1])]
 
 
-def _score(
-    model: DemandModel,
+def fit_series(
     y: np.ndarray,
-    windows: Windows,
-    notes: list[str],
-    warm: dict[str, Any] | None,
-) -> Score | None:
-    start = _warm_start(warm, model.alias)
-    return guarded(model.alias, lambda: backtest(model, y, windows, start), notes)
+    horizon: int,
+    warm: dict[str, Any] | None = None,
+    candidates: Sequence[Candidate] = CANDIDATES,
+    calibrate: bool = True,
+) -> SeriesFit:
+    """Classify, fit and backtest the candidates, choose, forecast ``horizon`` months.
 
-
-def _final(
-    model: DemandModel, y: np.ndarray, horizon: int, notes: list[str], warm: dict[str, Any] | None
-) -> Forecast | None:
-    # The backtest parameters, saved before the whole-history fit: a ConvergenceWarning is
-    # seen only after ``fit`` has returned, by when it has overwritten them.
-    saved = model.get_params() if getattr(model, "params", None) is not None else None
-    start = _warm_start(warm, model.alias)
-    if start is None:
-        start = saved
-    if guarded(model.alias, lambda: model.fit(y, start_params=start), notes) is None:
-        if start is None:
-            return None
-        if saved is not None:
-            model.set_params(saved)
-        if guarded(model.alias, lambda: model.refit(y), notes) is None:
-            return None
-        notes.append(f"{model.alias}: whole-history fit failed; kept its backtest parameters")
-    return guarded(model.alias, lambda: model.predict(horizon), notes)
-
-
-def fit_series(y: np.ndarray, horizon: int, warm: dict[str, Any] | None = None) -> SeriesFit:
-    """Classify, backtest the candidates, choose, and forecast ``horizon`` months.
-
-    ``warm``: the previous run's choice for this series, ``{"alias", "fitted"}``; its
-    parameters start the optimiser when the same model is fitted again.
+    ``warm``: the previous run's choice for this series, ``{"candidate", "fitted"}``; its
+    parameters start the optimiser when the same candidate is fitted again.
+    ``calibrate``: put the interval calibrated on the series' own backtest errors on the
+    forecast (``forecast.demand`` calibrates on the run's pooled errors instead).
     """
     y = np.asarray(y, dtype=float)
     kind = classify(y)
@@ -189,45 +191,104 @@ def fit_series(y: np.ndarray, horizon: int, warm: dict[str, Any] | None = None) 
         notes.append(f"short history ({y.size} months): no backtest")
         return SeriesFit(m, "short", m.predict(horizon), notes=notes)
 
-    scores: dict[str, Score] = {}
-    fitted: dict[str, DemandModel] = {}
+    info = describe(y, kind)
+    rows = [c for c in candidates if c.applies(info)]
+    fitted = _fit_whole(y, rows, notes, warm)
+    trials = _backtest(y, windows, rows, fitted, notes)
+    scores = {a: score(t, y, windows) for a, t in trials.items()}
+    order = _choose(scores, rows, SCORE_BY[kind])
+    forecasts: dict[str, Forecast] = {}
+    for alias in order:
+        f = guarded(alias, lambda alias=alias: fitted[alias].predict(horizon), notes)
+        if f is None:
+            continue
+        forecasts[alias] = f
+        if np.min(f.mean) <= 0:  # the history has demand (kind is not "zero")
+            notes.append(f"{alias}: forecast reaches zero; not chosen")
+            continue
+        fit = _chosen(fitted[alias], alias, f, kind, info, scores, trials, y, windows, notes)
+        if calibrate:
+            fit.calibrate(build_table(fit.error_kind, [fit.errors]))
+        return fit
+    if forecasts:  # every forecast reaches zero: the first in the order after all
+        alias = next(a for a in order if a in forecasts)
+        fit = _chosen(
+            fitted[alias], alias, forecasts[alias], kind, info, scores, trials, y, windows, notes
+        )
+        if calibrate:
+            fit.calibrate(build_table(fit.error_kind, [fit.errors]))
+        return fit
+    fallback = SBA().fit(y) if kind == "intermittent" else Naive().fit(y)
+    notes.append(f"every candidate failed: {fallback.alias}")
+    return SeriesFit(fallback, kind, fallback.predict(horizon), notes=notes, scores=scores)
 
-    def run(model: DemandModel) -> Score | None:
-        s = _score(model, y, windows, notes, warm)
-        if s is not None:
-            scores[model.alias] = s
-            fitted[model.alias] = model
-        return s
 
-    run(Naive())
-    if windows.origins[0] >= SEASON:
-        run(SeasonalNaive())
-    if kind == "intermittent":
-        for model in (Croston(), SBA(), TSB()):
-            run(model)
-    else:
-        first = windows.origins[0]
-        trend = _trend_signal(y[:first])
-        run(ETS())
-        if trend:
-            run(ETS("add"))
-            run(ETS("add", damped=True))
-        run(ARIMA())
-        if first >= SEASONAL_MIN_TRAIN and _seasonal_signal(y[:first]):
-            run(ETS(seasonal=True))
-            if trend:
-                run(ETS("add", damped=True, seasonal=True))
-
-    baseline = min((scores[a] for a in BASELINES if a in scores), key=lambda s: s.mase)
-    ranked = sorted(
-        (s for a, s in scores.items() if a not in BASELINES and s.mase < baseline.mase),
-        key=lambda s: s.mase,
+def _chosen(
+    model: DemandModel,
+    alias: str,
+    f: Forecast,
+    kind: str,
+    info: SeriesInfo,
+    scores: dict[str, Score],
+    trials: dict[str, Trial],
+    y: np.ndarray,
+    windows: Windows,
+    notes: list[str],
+) -> SeriesFit:
+    error_kind = SCALED if kind == "regular" and trials[alias].sd is not None else RATIO
+    errors = standardised_errors(trials[alias], y, windows, error_kind)
+    s = scores[alias]
+    fit = SeriesFit(
+        model,
+        kind,
+        f,
+        s.mase,
+        s.coverage_80,
+        scores,
+        notes,
+        candidate=alias,
+        errors=errors,
+        error_kind=error_kind,
+        groups=group_keys(kind, info.adi),
+        analytic=f,
     )
-    for s in [*ranked, baseline]:
-        model = fitted[s.alias]
-        f = _final(model, y, horizon, notes, warm)
-        if f is not None:
-            return SeriesFit(model, kind, f, s.mase, s.coverage_80, scores, notes)
-    m = Naive().fit(y)  # every candidate failed at the final fit: the plain baseline
-    notes.append("all candidates failed the whole-history fit: naive")
-    return SeriesFit(m, kind, m.predict(horizon), notes=notes, scores=scores)
+    return fit
+
+
+def _fit_whole(
+    y: np.ndarray, rows: Sequence[Candidate], notes: list[str], warm: dict[str, Any] | None
+) -> dict[str, DemandModel]:
+    fitted: dict[str, DemandModel] = {}
+    starts = _warm_starts(warm, rows)
+    for c in rows:
+        if c.members:
+            continue
+        start = starts.get(c.alias)
+        m = guarded(c.alias, lambda c=c, start=start: c.make().fit(y, start_params=start), notes)
+        if m is not None:
+            fitted[c.alias] = m
+    for c in rows:
+        if c.members and all(a in fitted for a in c.members):
+            fitted[c.alias] = Combination([fitted[a] for a in c.members])
+    return fitted
+
+
+def _backtest(
+    y: np.ndarray,
+    windows: Windows,
+    rows: Sequence[Candidate],
+    fitted: dict[str, DemandModel],
+    notes: list[str],
+) -> dict[str, Trial]:
+    trials: dict[str, Trial] = {}
+    for c in rows:
+        if c.members or c.alias not in fitted:
+            continue
+        model = fitted[c.alias]
+        t = guarded(c.alias, lambda c=c, m=model: run_trial(c.alias, m.frozen, y, windows), notes)
+        if t is not None:
+            trials[c.alias] = t
+    for c in rows:
+        if c.members and c.alias in fitted and all(a in trials for a in c.members):
+            trials[c.alias] = combine_trials(c.alias, [trials[a] for a in c.members])
+    return trials

@@ -3,9 +3,12 @@
 The forecast stage stores, per series, the chosen model and its fitted parameters
 (``demand_models.params``: ``fitted``, ``history_start``, ``history_months``). Here the
 model is rebuilt from those parameters over the same history (read from the data set),
-without estimating anything, and simulated: ETS and ARIMA through statsmodels' own
-``simulate``; the baselines and Croston-type models by bootstrapping their one-step
-errors. Paths are never negative. Each series draws from its own generator seeded by
+without estimating anything, and simulated. A series with a calibrated interval
+(``params.calibration``, ``forecast.calibration``) gets paths drawn from it around the
+model's forecast, so each month's P10/P50/P90 over the paths are the forecast's; the
+others (short histories) through the model's own ``simulate`` (statsmodels' for ETS and
+ARIMA; bootstrapped one-step errors for the baselines and Croston-type models). Paths are
+never negative. Each series draws from its own generator seeded by
 ``(seed, holder_id, item_id)``, so a path does not depend on which other series exist.
 """
 
@@ -18,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from forecast.calibration import Table
 from forecast.models import model_from_alias
 from store.months import month_index, parse_month
 
@@ -65,5 +69,9 @@ def simulate_series(
         m.refit(y)
     else:
         m.fit(y)
-    out = m.simulate(lead + horizon, paths, rng)
+    if p.get("calibration"):
+        table = Table.from_json(p["calibration"])
+        out = table.paths(m.predict(lead + horizon), paths, rng)
+    else:
+        out = m.simulate(lead + horizon, paths, rng)
     return np.maximum(out[:, lead:], 0.0)

@@ -5,8 +5,10 @@ A model works on one series ``y`` (a float array of monthly consumption, oldest 
 - ``fit(y, start_params=None)`` estimates its parameters (``start_params``: a warm start);
 - ``refit(y)`` keeps the estimated parameters and only runs the filter over new data
   (the cheap step the backtest uses at its later origins);
-- ``predict(h)`` gives a :class:`Forecast` (mean and the 80% interval, never negative);
+- ``predict(h)`` gives a :class:`Forecast` (mean and the model's own 80% interval, never
+  negative; the interval the product reports is calibrated later, ``forecast.calibration``);
 - ``simulate(h, n, rng)`` gives ``n`` sample paths (an ``(n, h)`` array, never negative);
+- ``frozen()`` gives an unfitted copy keeping the structure chosen on the whole history;
 - ``get_params()`` returns plain JSON-able parameters, and ``set_params(params)`` followed
   by ``refit(y)`` rebuilds the fitted model from them (the projection stage simulates
   from these).
@@ -37,6 +39,10 @@ class Forecast:
     hi: np.ndarray
     median: np.ndarray | None = None
     """P50; the mean when the predictive distribution is symmetric (None)."""
+    sd: np.ndarray | None = None
+    """The model's own (analytic) forecast standard deviation per step, before any cut at
+    zero; None for the models whose interval is empirical (the intermittent ones). The
+    calibration scales its per-step error quantiles by it."""
 
     @property
     def p50(self) -> np.ndarray:
@@ -46,11 +52,18 @@ class Forecast:
         """Cut at zero (consumption is never negative) and keep lo <= p50 <= hi."""
 
         def cut(a: np.ndarray) -> np.ndarray:
-            return np.maximum(np.nan_to_num(np.asarray(a, dtype=float), nan=0.0), 0.0)
+            return np.fmax(np.asarray(a, dtype=float), 0.0)  # NaN -> 0 too
 
         mean, lo, hi = cut(self.mean), cut(self.lo), cut(self.hi)
         median = None if self.median is None else np.clip(cut(self.median), lo, hi)
-        return Forecast(mean, lo, hi, median)
+        return Forecast(mean, lo, hi, median, self.sd)
+
+    @classmethod
+    def normal(cls, mean: np.ndarray, sd: np.ndarray) -> Forecast:
+        """Mean and the normal 80% interval ``mean +- Z80 * sd``, cut at zero."""
+        mean = np.asarray(mean, dtype=float)
+        sd = np.asarray(sd, dtype=float)
+        return cls(mean, mean - Z80 * sd, mean + Z80 * sd, sd=sd).clipped()
 
 
 class DemandModel(ABC):
@@ -74,6 +87,12 @@ class DemandModel(ABC):
 
     def set_params(self, params: dict[str, Any]) -> None:  # noqa: B027 - optional hook
         """Adopt stored parameters before ``refit`` (models without parameters ignore them)."""
+
+    def frozen(self) -> DemandModel:
+        """An unfitted model with the structure this one chose at ``fit`` (an ETS form, an
+        ARIMA order, whether to adjust for seasons), whose parameters the backtest
+        estimates again at each origin. By default a fresh instance."""
+        return type(self)()
 
 
 def empirical_quantiles(errors: np.ndarray) -> tuple[float, float]:

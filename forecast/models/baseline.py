@@ -12,7 +12,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from forecast.models.base import Z80, DemandModel, Forecast
+from forecast.models.base import DemandModel, Forecast
 
 __all__ = ["SEASON", "Naive", "SeasonalNaive", "Zero"]
 
@@ -31,8 +31,7 @@ class Naive(DemandModel):
 
     def predict(self, h: int) -> Forecast:
         mean = np.full(h, self.last)
-        spread = Z80 * self.sigma * np.sqrt(np.arange(1, h + 1))
-        return Forecast(mean, mean - spread, mean + spread).clipped()
+        return Forecast.normal(mean, self.sigma * np.sqrt(np.arange(1, h + 1)))
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
         steps = rng.choice(self.diffs, size=(n, h))
@@ -62,8 +61,7 @@ class SeasonalNaive(DemandModel):
         m = self.season
         k = np.arange(h)
         mean = self.tail[k % m]
-        spread = Z80 * self.sigma * np.sqrt(k // m + 1)
-        return Forecast(mean, mean - spread, mean + spread).clipped()
+        return Forecast.normal(mean, self.sigma * np.sqrt(k // m + 1))
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
         m = self.season
@@ -79,6 +77,9 @@ class SeasonalNaive(DemandModel):
 
     def set_params(self, params: dict[str, Any]) -> None:
         self.season = int(params.get("season", SEASON))
+
+    def frozen(self) -> DemandModel:
+        return SeasonalNaive(self.season)
 
 
 class Zero(DemandModel):
