@@ -168,10 +168,13 @@ def render_diff(diff: LoadDiff) -> str:
     return "\n".join(lines)
 
 
-def load_for_hash(loads: Iterable[LoadInfo], content_hash: str | None) -> LoadInfo | None:
-    """The newest kept load of the data with ``content_hash`` (the load a night read)."""
+def load_for_hash(
+    loads: Iterable[LoadInfo], content_hash: str | None, *, kept: bool = True
+) -> LoadInfo | None:
+    """The newest load of the data with ``content_hash`` (the load a night read); with
+    ``kept``, only a load whose tables are kept (one that can be compared)."""
     for info in loads:  # newest first
-        if info.content_hash == content_hash and info.tables_kept:
+        if info.content_hash == content_hash and (info.tables_kept or not kept):
             return info
     return None
 
