@@ -12,8 +12,9 @@ Safe under cron:
   complete does the transaction commit and the folder get renamed into place. A run killed
   at any point before the commit leaves the database and the previous report as they were.
 - a rerun of the same night with the same inputs (data hash, code version, scenario files,
-  start, horizon, paths, seed) does nothing; with changed inputs it replaces the night's
-  folder (and compares with the night before, not with the earlier attempt).
+  start, horizon, paths, seed) does nothing; with changed inputs (or ``--force``) it writes a
+  new report, keeping the earlier one as ``YYYY-MM-DD.vN``, and compares with the night
+  before (with the earlier version when there is no night before).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from pipeline.scenarios import (
     resolve_chain,
 )
 from pipeline.stages import previous_baseline_forecast
+from pipeline.summary import budget_curves
 from pipeline.version import code_version
 from store.dataset import Dataset, default_start, read_dataset
 from store.db import Connection, connect, transaction
@@ -86,6 +88,7 @@ class Night:
     previous: dict[str, Any] | None
     elapsed: float
     failures: tuple[Failure, ...] = ()
+    budget_curves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,18 +128,20 @@ def _inputs_key(parts: dict[str, Any]) -> str:
 
 
 def _previous_summary(out: Path, night: date) -> dict[str, Any] | None:
-    """The summary of the latest complete report before ``night``."""
+    """The summary of the latest complete report before ``night``; with none, that of an
+    earlier run of the same night (a rebuild compares with what it replaces)."""
     found = []
     for folder in out.iterdir() if out.exists() else []:
         try:
             day = date.fromisoformat(folder.name)
         except ValueError:
             continue
-        if day < night and (folder / "summary.json").is_file():
+        if day <= night and (folder / "summary.json").is_file():
             found.append(day)
-    if not found:
+    earlier = [d for d in found if d < night] or found
+    if not earlier:
         return None
-    return json.loads((out / max(found).isoformat() / "summary.json").read_text())
+    return json.loads((out / max(earlier).isoformat() / "summary.json").read_text())
 
 
 def _committed(con: Connection, folder: Path) -> bool:
@@ -275,6 +280,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
         )
 
         results = _compute_all(con, applied, start, opts, file_hashes, failures)
+        curves = budget_curves(results)
         for f in failures:
             log.error("scenario %s failed: %s", f.scenario, f.reason)
         checkpoint("nightly:computed")
@@ -295,6 +301,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
                     previous=_previous_summary(out, opts.night),
                     elapsed=time.perf_counter() - t_start,
                     failures=tuple(failures),
+                    budget_curves=curves,
                 )
                 summary = report.write(night, partial)
                 checkpoint("nightly:report")

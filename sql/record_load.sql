@@ -1,3 +1,3 @@
--- Record a successful load.
-INSERT INTO loads (loaded_at, path, content_hash, row_counts)
-VALUES ($loaded_at, $path, $content_hash, $row_counts);
+-- Record a successful load whose rows the history tables keep.
+INSERT INTO loads (loaded_at, path, content_hash, row_counts, loaded_by, tables_kept)
+VALUES ($loaded_at, $path, $content_hash, $row_counts, $loaded_by, true);

@@ -102,8 +102,13 @@ CREATE TABLE IF NOT EXISTS loads (
     loaded_at TIMESTAMP NOT NULL,
     path VARCHAR NOT NULL,
     content_hash VARCHAR NOT NULL,
-    row_counts JSON NOT NULL
+    row_counts JSON NOT NULL,
+    loaded_by VARCHAR,              -- who ran the load (--by, default the OS user)
+    tables_kept BOOLEAN NOT NULL DEFAULT false  -- its rows are in the <table>_history tables
 );
+-- files made before the load history: the same columns, added
+ALTER TABLE loads ADD COLUMN IF NOT EXISTS loaded_by VARCHAR;
+ALTER TABLE loads ADD COLUMN IF NOT EXISTS tables_kept BOOLEAN DEFAULT false;
 
 -- one row per run of a stage or of the pipeline; results carry its run_id
 CREATE TABLE IF NOT EXISTS runs (

@@ -46,6 +46,7 @@ def connect(
         return _open(path, True, wait_seconds)
     con = _open(path, False, wait_seconds)
     execute(con, "schema")
+    execute(con, "dataset_history_schema")
     return con
 
 

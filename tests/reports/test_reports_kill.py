@@ -184,5 +184,10 @@ def test_a_forced_rerun_keeps_the_earlier_report_beside_the_new_one(night_copy: 
     assert done.returncode == 0, done.stderr[-2000:]
     kept = night_copy.out / f"{night_copy.folder.name}.v1"
     assert tree(kept) == before
+    assert (kept / "report.pdf").is_file()  # a rebuild without a PDF keeps the earlier PDF
     assert (night_copy.folder / "report.html").is_file()
     assert tree(night_copy.folder) != before
+    # with no earlier night, the rebuild says what changed against the report it replaces
+    rebuilt = json.loads((night_copy.folder / "summary.json").read_text())
+    assert rebuilt["changes"] is not None
+    assert rebuilt["changes_note"].startswith("Against the report of 2026-01-15")

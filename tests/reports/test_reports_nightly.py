@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import html
 import json
 import re
 import shutil
@@ -9,7 +11,7 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
-from reports_helpers import NIGHT_ARGS, Night, make_db, write_scenarios
+from reports_helpers import NIGHT_ARGS, TINY, Night, make_db, write_scenarios
 
 from arsenal.cli import main
 
@@ -149,30 +151,15 @@ def test_the_next_night_says_what_changed_and_why(night_copy: Night, tmp_path):
     shutil.copytree(make_db.__defaults__[0], data)
     pledges = data / "commitments.csv"
     pledges.write_text(pledges.read_text().replace("TWN-1,TWN,GMLRS,200,", "TWN-1,TWN,GMLRS,9000,"))
-    make_db(night_copy.db, data)
-    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            "--no-pdf",
-            *args,
-        ]
-    )
-    assert code == 0
-    summary = json.loads((night_copy.out / "2026-01-16" / "summary.json").read_text())
+    summary = _next_night(night_copy, data)
     changes = summary["changes"]
     assert any(c["kind"] == "promise became late" and c["subject"] == "TWN-1" for c in changes)
     assert all(c["item_id"] == "GMLRS" for c in changes)
     assert all("changed capacity or commitments" in c["causes"] for c in changes)
     assert all("changed forecast" not in c["causes"] for c in changes)
+    assert all("promise TWN-1: quantity 200 -> 9,000" in c["explained_by"] for c in changes)
     page = (night_copy.out / "2026-01-16" / "report.html").read_text()
-    assert "What changed since the last run" in page
+    assert "What changed since last night" in page
     assert changes[0]["subject"] in page
     assert (night_copy.folder / "summary.json").is_file()
 
@@ -269,3 +256,85 @@ def test_the_data_quality_section_is_the_reconciliation_of_the_loaded_data(night
     assert f"{check['periods_checked']} periods between successive stock counts" in page
     for gap in check["gaps"]:
         assert f"<td>{gap['holder_id']}</td><td>{gap['item_id']}</td>" in page
+
+
+def _next_night(night_copy: Night, data) -> dict:
+    make_db(night_copy.db, data)
+    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
+    code = main(
+        [
+            "nightly",
+            "--db",
+            str(night_copy.db),
+            "--out",
+            str(night_copy.out),
+            "--scenarios",
+            str(night_copy.scenarios),
+            "--no-pdf",
+            *args,
+        ]
+    )
+    assert code == 0
+    return json.loads((night_copy.out / "2026-01-16" / "summary.json").read_text())
+
+
+def test_a_second_night_after_a_capacity_change_names_that_change(night_copy: Night, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    capacity = data / "capacity.csv"
+    capacity.write_text(
+        capacity.read_text().replace(
+            "US_PLANT,155MM,2026-01,40000", "US_PLANT,155MM,2026-01,200000"
+        )
+    )
+    summary = _next_night(night_copy, data)
+    named = "US_PLANT capacity of 155MM from 2026-01: 40,000 -> 200,000"
+    changes = summary["changes"]
+    assert any(c["item_id"] == "155MM" for c in changes)
+    for c in changes:
+        if c["item_id"] == "155MM":
+            assert named in c["explained_by"], c
+        else:
+            assert c["explained_by"] == ["re-plan"], c
+    assert summary["previous_load"]["load_id"] < summary["load"]["load_id"]
+    page = (night_copy.out / "2026-01-16" / "report.html").read_text()
+    first_page = page[: page.index('id="contents"')]
+    assert html.escape(named) in first_page
+    inputs = pl.read_csv(night_copy.out / "2026-01-16" / "extracts" / "input_changes.csv")
+    assert inputs.rows() == [("capacity", "changed", named)]
+
+
+def test_the_same_data_again_names_no_input_change(night_copy: Night):
+    summary = _next_night(night_copy, TINY)
+    assert all(c["explained_by"] == ["re-plan"] for c in summary["changes"])
+    assert "on the same data" in summary["changes_note"] or "0 input row" in summary["changes_note"]
+
+
+def _cell_equal(book_value, text: str) -> bool:
+    if book_value == "" or book_value is None:
+        return text == ""
+    if isinstance(book_value, bool):
+        return text == str(book_value).lower()
+    if isinstance(book_value, int | float):
+        return text != "" and float(text) == pytest.approx(float(book_value), rel=1e-12, abs=1e-12)
+    return str(book_value) == text
+
+
+def test_the_workbook_opens_and_equals_the_csv_extracts(night: Night):
+    from python_calamine import CalamineWorkbook
+
+    from reports.nightly import WORKBOOK, WORKBOOK_TABLES
+
+    extracts = night.folder / "extracts"
+    book = CalamineWorkbook.from_path(str(extracts / WORKBOOK))
+    assert book.sheet_names == list(WORKBOOK_TABLES)
+    for name in book.sheet_names:
+        sheet = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        with open(extracts / f"{name}.csv", newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        assert sheet[0] == rows[0], name
+        body = [r for r in sheet[1:]]
+        assert len(body) == len(rows) - 1, name
+        for got, want in zip(body, rows[1:], strict=True):
+            got = list(got) + [""] * (len(want) - len(got))
+            assert all(_cell_equal(g, w) for g, w in zip(got, want, strict=True)), (name, got, want)
