@@ -12,6 +12,7 @@ import dash
 from dash import Dash, Input, Output, dcc, html
 
 from dashboards.auth import ROLES, current_user, install_login
+from dashboards.liaison import install_liaison_gate, liaison_safe
 from store.state import DEFAULT_SESSION_IDLE, open_state
 
 __all__ = ["create_app"]
@@ -96,6 +97,7 @@ def create_app(
         Output("app-nav-links", "children"),
         Output("app-user", "children"),
         Input("app-location", "pathname"),
-    )(_nav)
+    )(liaison_safe(_nav))
+    install_liaison_gate(app)
     app.layout = _layout
     return app

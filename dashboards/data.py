@@ -2,7 +2,9 @@
 
 Every function opens the database read-only for the one request and closes it again, so the
 dashboard never holds the file while the nightly run wants to write it. A partner liaison gets
-only rows releasable to its partner, and aggregates computed from those rows alone.
+exactly what its partner's extract (``arsenal export --for``) holds: the one releasability
+filter (``reports/releasability.py``) chooses the rows, the pools whose projection may be
+shown and the reasons, and aggregates are computed from those rows alone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import flask
 import polars as pl
 
 from dashboards.auth import User
-from reports.releasability import releasable_commitments, releasable_pools
+from reports.releasability import PartnerScope, partner_scope
 from store.db import Connection, connect
 from store.months import add_months
 from store.runs import latest_run
@@ -28,6 +30,17 @@ from store.sql import query
 __all__ = ["Reader", "db_path", "open_reader", "reasons_list", "scenarios_folder"]
 
 RISK_COUNT = 5
+_PROJECTED = [
+    "floor_breach_p10",
+    "floor_breach_p50",
+    "floor_breach_p90",
+    "target_reached_p10",
+    "target_reached_p50",
+    "target_reached_p90",
+    "breach_probability_3",
+    "breach_probability_6",
+    "breach_probability_12",
+]
 
 
 def db_path() -> str:
@@ -85,16 +98,14 @@ class Reader:
             allocate=latest_run(con, "allocate", scenario),
             project=latest_run(con, "project", scenario),
         )
+        self.scope: PartnerScope | None = None
+        if self.partner is not None:
+            runs = [self.runs.run_id("allocate"), self.runs.run_id("project")]
+            self.scope = partner_scope(con, self.partner, runs)
 
     @property
     def partner(self) -> str | None:
         return self.user.partner if self.user is not None and self.user.is_liaison else None
-
-    def _commitment_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return frame if self.partner is None else releasable_commitments(frame, self.partner)
-
-    def _pool_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return frame if self.partner is None else releasable_pools(frame, self.partner)
 
     def names(self) -> dict[tuple[str, str], str]:
         return {
@@ -105,6 +116,8 @@ class Reader:
     def form_options(self) -> dict[str, list[str]]:
         """Ids by role (production_source, source, item, partner, holder) for the what-if form."""
         options: dict[str, list[str]] = {}
+        if self.scope is not None:  # the form is not for liaisons
+            return options
         for role, id_ in query(self.con, "ids_by_role").iter_rows():
             options.setdefault(role, [])
             if id_ not in options[role]:
@@ -112,23 +125,44 @@ class Reader:
         return options
 
     def last_load(self) -> dict[str, Any] | None:
+        """The last load; a liaison does not get the content hash (it covers every row)."""
         rows = query(self.con, "last_load")
-        return rows.row(0, named=True) if rows.height else None
+        if not rows.height:
+            return None
+        load = rows.row(0, named=True)
+        return load if self.scope is None else {**load, "content_hash": ""}
 
     def commitments(self) -> pl.DataFrame:
-        """Commitments with backlog and the baseline plan (``late`` true when late)."""
+        """Commitments with backlog and the baseline plan (``late`` true when late); for a
+        liaison, its partner's releasable ones, with the reasons it may see."""
         frame = query(self.con, "commitments_with_plan", run_id=self.runs.run_id("allocate"))
         frame = frame.with_columns(late=pl.col("late_unit_months").fill_null(0) > 1e-9)
-        return self._commitment_rows(frame)
+        if self.scope is None:
+            return frame
+        return self.scope.reasons_column(self.scope.commitment_rows(frame))
 
     def pools(self) -> pl.DataFrame:
+        """Each pool's latest count and outlook; ``projected`` is false where the projection
+        is withheld (its outlook columns are then empty)."""
         frame = query(self.con, "latest_stocks_with_outlook", run_id=self.runs.run_id("project"))
-        return self._pool_rows(frame)
+        if self.scope is None:
+            return frame.with_columns(projected=pl.lit(True))
+        frame = self.scope.pool_rows(frame)
+        keys = self.scope.projected_rows(frame.select("holder_id", "item_id"))
+        projected = frame.join(
+            keys.with_columns(projected=pl.lit(True)), on=["holder_id", "item_id"], how="left"
+        )
+        projected = projected.with_columns(pl.col("projected").fill_null(False))
+        return projected.with_columns(
+            pl.when(pl.col("projected")).then(pl.col(c)).otherwise(None).alias(c)
+            for c in _PROJECTED
+        )
 
     def stock(
         self, holder_id: str, item_id: str, pools: pl.DataFrame | None = None
     ) -> dict[str, Any] | None:
-        """History, projection, outlook and demand model of one pool (None if not visible).
+        """History, projection, outlook and demand model of one pool (None if not visible; no
+        projection rows and no model where the projection is withheld).
 
         ``pools`` is this reader's :meth:`pools` when the caller has already read it.
         """
@@ -137,16 +171,16 @@ class Reader:
         pools = pools.filter((pl.col("holder_id") == holder_id) & (pl.col("item_id") == item_id))
         if pools.height == 0:
             return None
+        pool = pools.row(0, named=True)
         params = {"holder_id": holder_id, "item_id": item_id}
-        model = query(
-            self.con, "demand_models_for_run", run_id=self.runs.run_id("forecast"), **params
-        )
+        shown = pool["projected"]
+        forecast_run = self.runs.run_id("forecast") if shown else None
+        project_run = self.runs.run_id("project") if shown else None
+        model = query(self.con, "demand_models_for_run", run_id=forecast_run, **params)
         return {
-            "pool": pools.row(0, named=True),
+            "pool": pool,
             "history": query(self.con, "stock_counts", **params),
-            "projection": query(
-                self.con, "stock_projection_for_run", run_id=self.runs.run_id("project"), **params
-            ),
+            "projection": query(self.con, "stock_projection_for_run", run_id=project_run, **params),
             "model": model.row(0, named=True) if model.height else None,
         }
 
@@ -154,18 +188,18 @@ class Reader:
         frame = query(
             self.con, "plan_shipments_with_releasability", run_id=self.runs.run_id("allocate")
         )
-        return self._commitment_rows(frame)
+        return frame if self.scope is None else self.scope.commitment_rows(frame)
 
     def capacity_value(self) -> pl.DataFrame:
         """Capacity values come from every partner's lateness: none for a liaison."""
         frame = query(self.con, "capacity_value_for_run", run_id=self.runs.run_id("allocate"))
-        return frame.clear() if self.partner is not None else frame
+        return frame.clear() if self.scope is not None else frame
 
     def investments(self) -> pl.DataFrame:
         frame = query(
             self.con, "expansion_options_with_choice", run_id=self.runs.run_id("allocate")
         )
-        return frame.clear() if self.partner is not None else frame
+        return frame.clear() if self.scope is not None else frame
 
     def overview(self) -> dict[str, Any]:
         """The Overview page's figures, from the rows this user may see."""

@@ -9,6 +9,7 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import open_reader
+from dashboards.liaison import liaison_safe
 from dashboards.page_figures import shipments_by_month
 from dashboards.ui import frame_table, page_user, role_note
 from reports.figures import allocation_sankey, empty_figure
@@ -112,6 +113,7 @@ def _shipments() -> pl.DataFrame | None:
     Input("allocation-item-dropdown", "value"),
     prevent_initial_call=True,
 )
+@liaison_safe
 def _show(item: str | None) -> tuple[Any, Any, Any]:
     return _views(_shipments(), item)
 
@@ -122,6 +124,7 @@ def _show(item: str | None) -> tuple[Any, Any, Any]:
     dash.State("allocation-item-dropdown", "value"),
     prevent_initial_call=True,
 )
+@liaison_safe
 def _download(_clicks: int | None, item: str | None) -> Any:
     frame = _shipments()
     if frame is None:

@@ -9,6 +9,7 @@ import polars as pl
 from dash import ALL, Input, Output, callback, dcc, html
 
 from dashboards.data import open_reader, reasons_list
+from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, frame_table, page_user, role_note
 from reports.figures import backlog_timeline, empty_figure
 from store.months import add_months
@@ -145,6 +146,7 @@ def _views(
     Input("backlog-late-filter", "value"),
     prevent_initial_call=True,
 )
+@liaison_safe
 def _show(partners: Any, items: Any, priorities: Any, late_only: Any) -> tuple[Any, Any, str]:
     user, allowed = page_user()
     if not allowed:
@@ -161,6 +163,7 @@ def _show(partners: Any, items: Any, priorities: Any, late_only: Any) -> tuple[A
     Input({"type": "backlog-row", "index": ALL}, "n_clicks"),
     prevent_initial_call=True,
 )
+@liaison_safe
 def _reasons(click: Any, row_clicks: Any) -> Any:
     commitment_id = None
     trigger = dash.ctx.triggered_id
@@ -179,7 +182,7 @@ def _reasons(click: Any, row_clicks: Any) -> Any:
     with open_reader(user) as reader:
         row = reader.commitments().filter(pl.col("commitment_id") == commitment_id)
     if row.height == 0:
-        return html.P(f"No promise {commitment_id}.", className="note")
+        return html.P("No such promise among those you may see.", className="note")
     c = row.row(0, named=True)
     head = (
         f"{c['commitment_id']}: {c['backlog_units']:,.0f} {c['item_id']} for {c['partner_id']}, "

@@ -17,8 +17,8 @@ def _body(view: dict[str, Any]) -> list[Any]:
     runs = view["runs"]
     load = view["load"]
     load_text = (
-        f"Data loaded {load['loaded_at']:%Y-%m-%d %H:%M} UTC from {load['path']}; "
-        f"content hash {load['content_hash'][:16]}"
+        f"Data loaded {load['loaded_at']:%Y-%m-%d %H:%M} UTC from {load['path']}"
+        + (f"; content hash {load['content_hash'][:16]}" if load["content_hash"] else "")
         if load
         else "No data loaded yet."
     )

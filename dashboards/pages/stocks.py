@@ -9,6 +9,7 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import Reader, open_reader
+from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, fmt_number, page_user, role_note, simple_table
 from reports.figures import empty_figure, stock_fan
 
@@ -91,6 +92,7 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
     dash.State("stocks-item-dropdown", "value"),
     prevent_initial_call=True,
 )
+@liaison_safe
 def _items_of_holder(holder: str | None, item: str | None) -> tuple[list[str], str | None]:
     user, allowed = page_user()
     if not allowed or not holder:
@@ -122,6 +124,9 @@ def _outlook(pool: dict[str, Any]) -> html.Div:
             else ""
         )
     )
+    if not pool.get("projected", True):
+        withheld = "No projection: shipments through this stock are not releasable to you."
+        return html.Div([html.P(counted), html.P(withheld, className="note")])
     return html.Div(
         [
             html.P(counted),
@@ -150,6 +155,7 @@ def _model(model: dict[str, Any] | None) -> html.P:
     Input("stocks-item-dropdown", "value"),
     prevent_initial_call=True,
 )
+@liaison_safe
 def _show_pool(holder: str | None, item: str | None) -> tuple[Any, Any, Any]:
     user, allowed = page_user()
     if not allowed:
@@ -167,7 +173,7 @@ def _pool_views(
         return empty_figure("Choose a holder and an item"), "", ""
     stock = reader.stock(holder, item, pools)
     if stock is None:
-        return empty_figure(f"No pool {holder} {item}"), "", ""
+        return empty_figure("No such stock among those you may see"), "", ""
     pool = stock["pool"]
     fig = stock_fan(
         stock["history"],

@@ -15,6 +15,7 @@ from dash import ALL, Input, Output, State, callback, dcc, html
 
 from dashboards import whatif_ids as ids
 from dashboards.data import db_path, open_reader, scenarios_folder
+from dashboards.liaison import liaison_safe
 from dashboards.scenario_form import (
     CELLS,
     FORM,
@@ -217,6 +218,7 @@ def _run(
 
 
 @callback(Output(ids.RESULTS, "children"), Input(ids.RESULT_STORE, "data"))
+@liaison_safe  # reads no data: draws the result the browser holds (none for a liaison)
 def _show(result: dict[str, Any] | None) -> Any:
     return render_result(result)
 
@@ -272,7 +274,8 @@ def _save(
 )
 def _open(_clicks: int | None, name: str | None) -> list[Any]:
     _user, allowed = page_user(ROLES)
-    keep = [dash.no_update] * (len(ids.HEAD) + len(CELLS))
+    # a pattern-matching output takes one value per row: no_update for each
+    keep = [dash.no_update] * len(ids.HEAD) + [[dash.no_update] * FORM[k][0] for k, _ in CELLS]
     if not allowed or not name:
         return [*keep, "Choose a saved scenario first."]
     try:

@@ -3,14 +3,12 @@ Chromium through playwright. One database, one app and one browser per test sess
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import PASSWORD
+from dashboard_helpers import PASSWORD, served
 
 from arsenal.cli import main as arsenal_main
 from dashboards.auth import add_user
@@ -47,22 +45,11 @@ def dash_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def dash_url(dash_env: dict[str, Path]) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
     from dashboards.app import create_app
 
     app = create_app(dash_env["db"], dash_env["users"], dash_env["scenarios"], secret_key="test")
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @dataclass

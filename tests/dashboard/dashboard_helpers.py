@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import logging
+import threading
+import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -51,8 +57,122 @@ class HttpSession:
         with self.opener.open(request, timeout=120) as reply:
             return json.loads(reply.read())
 
+    def post(self, path: str, body: str) -> tuple[int, str]:
+        """POST a JSON ``body`` to ``path``: the status and the text, whatever the status."""
+        request = urllib.request.Request(
+            self.base + path,
+            data=body.encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with self.opener.open(request, timeout=120) as reply:
+                return reply.status, reply.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=60) as reply:
+                return reply.status, reply.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
 
 def run_result(reply: dict) -> dict | None:
     """The what-if result a run callback reply carries (None when it carried errors)."""
     store = reply.get("response", {}).get("whatif-result-store")
     return None if store is None else store["data"]
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """The Dash ``app`` served on a free local port by a threaded werkzeug server: its URL."""
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+# -- calling a callback the way the browser does (POST /_dash-update-component) ---------------
+
+UPDATE = "/_dash-update-component"
+
+
+def _id_key(component: Any) -> str:
+    """A component id as Dash writes it in ``changedPropIds`` (dicts as sorted compact JSON)."""
+    if isinstance(component, dict):
+        return json.dumps(component, sort_keys=True, separators=(",", ":"))
+    return str(component)
+
+
+def parse_id(text: str) -> Any:
+    """A component id from ``/_dash-dependencies`` (a pattern-matching id is JSON text)."""
+    return json.loads(text) if text.startswith("{") else text
+
+
+def is_pattern(component: Any) -> bool:
+    return isinstance(component, dict) and any(v == ["ALL"] for v in component.values())
+
+
+def output_specs(output: str) -> list[tuple[Any, str]]:
+    """The (id, property) of each output of a callback's output key."""
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    return [(parse_id(p.rsplit(".", 1)[0]), p.rsplit(".", 1)[1]) for p in parts]
+
+
+def callback_body(
+    dependency: dict,
+    values: dict[str, Any],
+    indices: dict[str, list[Any]],
+    triggered: str | None = None,
+) -> str:
+    """The JSON body of one call of the callback ``dependency`` (an entry of
+    ``/_dash-dependencies``). ``values`` maps ``"id.property"`` (a pattern's type for a
+    pattern-matching id) to the value sent; ``indices`` maps a pattern's type to the indices
+    of its components on the page (a pattern's value is then one value per index, or a single
+    value for every index); ``triggered`` is the ``"id.property"`` of the input that changed
+    (default: the first)."""
+
+    def concrete(component: Any) -> list[dict]:
+        return [{**component, "index": i} for i in indices.get(component["type"], [])]
+
+    def entry(spec: dict) -> Any:
+        component, prop = parse_id(spec["id"]), spec["property"]
+        if is_pattern(component):
+            value = values.get(f"{component['type']}.{prop}")
+            members = concrete(component)
+            if not isinstance(value, list) or len(value) != len(members):
+                value = [value] * len(members)
+            return [
+                {"id": m, "property": prop, "value": v} for m, v in zip(members, value, strict=True)
+            ]
+        return {"id": component, "property": prop, "value": values.get(f"{component}.{prop}")}
+
+    outputs = []
+    for component, prop in output_specs(dependency["output"]):
+        if is_pattern(component):
+            outputs.append([{"id": m, "property": prop} for m in concrete(component)])
+        else:
+            outputs.append({"id": component, "property": prop})
+    inputs = [entry(i) for i in dependency["inputs"]]
+    if triggered is None:
+        first = inputs[0][0] if isinstance(inputs[0], list) and inputs[0] else inputs[0]
+        triggered = f"{_id_key(first['id'])}.{first['property']}" if first else ""
+    return json.dumps(
+        {
+            "output": dependency["output"],
+            "outputs": outputs if dependency["output"].startswith("..") else outputs[0],
+            "inputs": inputs,
+            "state": [entry(s) for s in dependency.get("state", [])],
+            "changedPropIds": [triggered] if triggered else [],
+        }
+    )
