@@ -161,17 +161,21 @@ CREATE TABLE IF NOT EXISTS plan_commitments (
     reasons JSON NOT NULL           -- list of plain-language strings
 );
 
--- one row per run, source, commitment, shipping month
+-- one row per run, source, commitment (or, for sustainment, partner and item), shipping month
 CREATE TABLE IF NOT EXISTS plan_shipments (
     run_id VARCHAR NOT NULL,
     source_id VARCHAR NOT NULL,
-    commitment_id VARCHAR NOT NULL,
+    commitment_id VARCHAR,          -- null for a sustainment proposal
     item_id VARCHAR NOT NULL,
     partner_id VARCHAR NOT NULL,
     month DATE NOT NULL,
     arrival_month DATE NOT NULL,
-    units DOUBLE NOT NULL
+    units DOUBLE NOT NULL,
+    purpose VARCHAR NOT NULL DEFAULT 'promise'  -- promise | sustainment
 );
+-- databases made before sustainment proposals
+ALTER TABLE plan_shipments ADD COLUMN IF NOT EXISTS purpose VARCHAR DEFAULT 'promise';
+ALTER TABLE plan_shipments ALTER COLUMN commitment_id DROP NOT NULL;
 
 -- one row per run, source, item, month: weighted late unit-months saved per extra unit
 CREATE TABLE IF NOT EXISTS capacity_value (

@@ -7,7 +7,7 @@ import sys
 
 import polars as pl
 
-from arsenal.cli import add_window_arguments, number_arg, print_json
+from arsenal.cli import add_plan_arguments, add_window_arguments, number_arg, print_json
 from optimize import SOLVERS, Plan, SolveError, plan_to_json
 from pipeline.stages import run_allocate
 from store.db import DEFAULT_DB
@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=number_arg("seconds", positive=True),
         help="give up after this many seconds (exit 1)",
     )
+    add_plan_arguments(parser)
     parser.add_argument(
         "--json", action="store_true", help="print the plan as one JSON object on stdout"
     )
@@ -46,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
             budget=args.budget,
             solver=args.solver,
             time_limit=args.time_limit,
+            us_target_weight=args.us_target_weight,
+            reference=args.reference,
         )
     except SolveError as exc:
         print(f"arsenal allocate: no new plan: {exc}. The previous plan is kept.", file=sys.stderr)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from arsenal.cli import add_simulation_arguments, add_window_arguments, print_json
+from arsenal.cli import (
+    add_plan_arguments,
+    add_simulation_arguments,
+    add_window_arguments,
+    print_json,
+)
 from pipeline.compute import run_pipeline
 from pipeline.json_shapes import pipeline_json
 from store.months import month_text
@@ -29,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_window_arguments(parser, "first plan month")
     add_simulation_arguments(parser)
+    add_plan_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
 
@@ -41,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         horizon=args.horizon,
         paths=args.paths,
         seed=args.seed,
+        us_target_weight=args.us_target_weight,
+        reference=args.reference,
     )
     if args.json:
         print_json(pipeline_json(run_id, result))

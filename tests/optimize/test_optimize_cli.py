@@ -29,6 +29,8 @@ KEYS = {
         "shipments",
         "capacity_value",
         "investments",
+        "readiness",
+        "stages",
     },
     "commitments": {
         "commitment_id",
@@ -48,9 +50,21 @@ KEYS = {
         "month",
         "arrival_month",
         "units",
+        "purpose",
     },
     "capacity_value": {"source_id", "item_id", "month", "value"},
     "investments": {"option_id", "chosen", "cost_usd"},
+    "readiness": {
+        "holder_id",
+        "item_id",
+        "month",
+        "level",
+        "floor_units",
+        "target_units",
+        "below_floor_units",
+        "below_target_units",
+    },
+    "stages": {"name", "objective"},
 }
 
 
@@ -73,10 +87,26 @@ def test_sample_plan_keeps_the_rules(db: Path, capsys: pytest.CaptureFixture[str
     code, plan, err = _run(db, capsys, "--json")
     assert code == 0, err
     assert set(plan) == KEYS["top"]
-    for part in ("commitments", "shipments", "capacity_value", "investments"):
+    for part in (
+        "commitments",
+        "shipments",
+        "capacity_value",
+        "investments",
+        "readiness",
+        "stages",
+    ):
         for row in plan[part]:
             assert set(row) == KEYS[part]
     assert plan["status"] == "optimal"
+    assert [s["name"] for s in plan["stages"]] == [
+        "lateness",
+        "readiness",
+        "fair_shares",
+        "least_drawn",
+        "reference",
+    ]
+    for row in plan["shipments"]:
+        assert (row["purpose"] == "sustainment") == (row["commitment_id"] is None)
     assert plan["horizon"] == 24
     assert plan["start"] == "2026-11"
 
