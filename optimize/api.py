@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -62,7 +63,8 @@ def allocate(
         model.lp.num_row,
     )
     sol = solve(model, solver, time_limit)
-    return build_plan(model, sol)
+    plan = build_plan(model, sol)
+    return replace(plan, unit_costs=dataset.items.select("item_id", "unit_cost_usd"))
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -74,8 +76,15 @@ def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def plan_to_json(plan: Plan, run_id: str | None, start: date, horizon: int) -> dict[str, Any]:
-    """The ``arsenal allocate --json`` object (a stable contract for budget-office scripts)."""
+def plan_to_json(
+    plan: Plan,
+    run_id: str | None,
+    start: date,
+    horizon: int,
+    outlook: pl.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The ``arsenal allocate --json`` object (a stable contract for budget-office scripts);
+    ``outlook``: a projection's, whose probabilities the metrics then carry (``run``)."""
     return {
         "run_id": run_id,
         "start": month_text(start),
@@ -119,6 +128,7 @@ def plan_to_json(plan: Plan, run_id: str | None, start: date, horizon: int) -> d
             )
         ),
         "stages": [{"name": n, "objective": v} for n, v in plan.stages],
+        "metrics": plan.metrics(outlook),
         "capacity_value": _records(
             plan.capacity_value.select("source_id", "item_id", "month", "value")
         ),

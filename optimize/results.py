@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from optimize.metrics import decision_metrics
 from optimize.model import Model
 from optimize.reasons import late_reasons
 from optimize.solve import Solution
@@ -63,6 +64,19 @@ class Plan:
     stages: tuple[tuple[str, float | None], ...] = ()
     """Each stage of the lexicographic objective and its optimum (None: did not apply)."""
     us_target_weight: float = 1.0
+    unit_costs: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"item_id": pl.String, "unit_cost_usd": pl.Float64}
+        )
+    )
+    """Each item's unit cost (for the value late)."""
+
+    def metrics(self, outlook: pl.DataFrame | None = None) -> dict[str, Any]:
+        """The decision metrics (``optimize.metrics.decision_metrics``); ``outlook``: the
+        projection's, for probabilities and P50 months."""
+        return decision_metrics(
+            self.commitments, self.readiness, self.shipments, self.unit_costs, outlook
+        )
 
     def summary(self) -> dict[str, Any]:
         """The run summary stored with the run."""
@@ -233,13 +247,22 @@ def _readiness_rows(
 def _commitments(
     model: Model, cum: np.ndarray, late_um: np.ndarray, reasons: list[list[str]]
 ) -> pl.DataFrame:
-    """plan_commitments: backlog, planned units, completion month, lateness and reasons."""
-    data = model.data
+    """plan_commitments: backlog, planned units, completion month, lateness and reasons, the
+    due month (the promised month; month 1 when already past) and the units arrived by it
+    (all of the backlog when it is due after the horizon: not late within it)."""
+    data, H = model.data, model.data.horizon
     com = data.commitments
     backlog = com.get_column("backlog").to_numpy()
     done = cum >= backlog[:, None] - TOL
     first_done = np.where(done.any(axis=1), done.argmax(axis=1), -1)
     completion = [data.months[k] if k >= 0 else None for k in first_done]
+    due = com.get_column("due").to_numpy()
+    on_time = np.where(
+        due < H, cum[np.arange(com.height), np.minimum(due, H - 1)] if com.height else 0.0, backlog
+    )
+    due_month = com.select(
+        pl.max_horizontal(pl.col("promised_month"), pl.lit(data.start)).alias("due_month")
+    ).to_series()
     return pl.DataFrame(
         {
             "commitment_id": com.get_column("commitment_id"),
@@ -250,6 +273,8 @@ def _commitments(
             "completion_month": pl.Series(completion, dtype=pl.Date),
             "late_unit_months": _clean(late_um.copy()),
             "reasons": pl.Series(reasons, dtype=pl.List(pl.String)),
+            "due_month": due_month,
+            "on_time_units": _clean(np.asarray(on_time, dtype=np.float64)),
         }
     ).sort(["late_unit_months", "commitment_id"], descending=[True, False])
 

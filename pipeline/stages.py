@@ -120,6 +120,7 @@ def write_plan(con: Connection, run_id: str, plan: Plan) -> None:
     write_results(con, "capacity_value", run_id, plan.capacity_value)
     write_results(con, "plan_investments", run_id, plan.investments)
     write_results(con, "plan_pools", run_id, plan.pools)
+    write_results(con, "plan_readiness", run_id, plan.readiness)
 
 
 def checked_plan(

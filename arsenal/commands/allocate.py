@@ -9,6 +9,7 @@ import polars as pl
 
 from arsenal.cli import add_plan_arguments, add_window_arguments, number_arg, print_json
 from optimize import SOLVERS, Plan, SolveError, plan_to_json
+from pipeline.metrics import render_metrics
 from pipeline.stages import run_allocate
 from store.db import DEFAULT_DB
 from store.facts import capacity_lines_worth_most
@@ -64,7 +65,10 @@ def render_summary(plan: Plan, run_id: str) -> str:
     """A planner's reading of the plan: late promises first, then what capacity is worth."""
     lines = [
         f"Allocation plan {run_id}: {month_text(plan.start)} + {plan.horizon} months, {plan.status}",
-        f"Weighted late unit-months: {plan.weighted_late_unit_months:,.0f}",
+        *render_metrics(plan.metrics()),
+        f"Weighted late unit-months (the optimiser's measure): {plan.weighted_late_unit_months:,.0f}",
+        "Stages: "
+        + ", ".join(f"{n} {'-' if v is None else format(v, ',.6g')}" for n, v in plan.stages),
     ]
     late = plan.commitments.filter(pl.col("late_unit_months") > 0)
     lines.append(f"\nLate promises ({late.height} of {plan.commitments.height}):")

@@ -13,6 +13,7 @@ from arsenal.cli import (
 )
 from pipeline.compute import run_pipeline
 from pipeline.json_shapes import pipeline_json
+from pipeline.metrics import render_metrics
 from store.months import month_text
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -62,4 +63,6 @@ def run(args: argparse.Namespace) -> int:
             f"{s['project']['breach_p50_within_horizon']} stock(s) below floor by P50",
             file=sys.stderr,
         )
+        for line in render_metrics(result.plan.metrics(result.outlook)):
+            print(f"  {line}", file=sys.stderr)
     return 0

@@ -31,6 +31,7 @@ KEYS = {
         "investments",
         "readiness",
         "stages",
+        "metrics",
     },
     "commitments": {
         "commitment_id",
@@ -65,6 +66,18 @@ KEYS = {
         "below_target_units",
     },
     "stages": {"name", "objective"},
+}
+METRICS = {
+    "promises_on_time",
+    "promises_total",
+    "on_time_pct",
+    "backlog_units_on_time_pct",
+    "value_late_usd",
+    "months_late",
+    "partner_stocks_below_floor",
+    "partner_stocks",
+    "us_pools_below_target",
+    "sustainment_units",
 }
 
 
@@ -107,6 +120,13 @@ def test_sample_plan_keeps_the_rules(db: Path, capsys: pytest.CaptureFixture[str
     ]
     for row in plan["shipments"]:
         assert (row["purpose"] == "sustainment") == (row["commitment_id"] is None)
+    m = plan["metrics"]
+    assert set(m) == METRICS
+    assert set(m["partner_stocks_below_floor"]) == {"now", "within_6", "within_12"}
+    assert set(m["months_late"]) == {c["commitment_id"] for c in plan["commitments"]}
+    assert m["promises_total"] == len(plan["commitments"])
+    on_time = sum(1 for c in plan["commitments"] if c["late_unit_months"] == 0)
+    assert m["promises_on_time"] == on_time
     assert plan["horizon"] == 24
     assert plan["start"] == "2026-11"
 
