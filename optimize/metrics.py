@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["decision_metrics", "months_between"]
+__all__ = ["decision_metrics", "months_between", "partner_stocks", "us_pools_below_target"]
 
 TOL = 1e-6
 WINDOWS = {"now": 1, "within_6": 6, "within_12": 12}
@@ -63,7 +63,7 @@ def _promises(commitments: pl.DataFrame, unit_costs: pl.DataFrame) -> dict[str, 
     }
 
 
-def _partner_stocks(readiness: pl.DataFrame, outlook: pl.DataFrame | None) -> dict[str, Any]:
+def partner_stocks(readiness: pl.DataFrame, outlook: pl.DataFrame | None) -> dict[str, Any]:
     rows = readiness.filter((pl.col("holder_kind") == "partner") & (pl.col("floor_units") > 0))
     first = rows["month"].min() if rows.height else None
     counts: dict[str, int] = {}
@@ -101,7 +101,9 @@ def _outlook(outlook: pl.DataFrame | None) -> dict[tuple[str, str], dict[str, An
     return {(r["holder_id"], r["item_id"]): r for r in outlook.iter_rows(named=True)}
 
 
-def _us_pools(readiness: pl.DataFrame, outlook: pl.DataFrame | None) -> list[dict[str, Any]]:
+def us_pools_below_target(
+    readiness: pl.DataFrame, outlook: pl.DataFrame | None
+) -> list[dict[str, Any]]:
     """US stock pools below target at some month of the plan, with their rebuild month (the
     first month back at the target after the first month below it; null: not within the
     horizon)."""
@@ -161,10 +163,10 @@ def decision_metrics(
         .sort("partner_id")
         .iter_rows()
     }
-    us = _us_pools(readiness, outlook)
+    us = us_pools_below_target(readiness, outlook)
     return {
         **_promises(commitments, unit_costs),
-        **_partner_stocks(readiness, outlook),
+        **partner_stocks(readiness, outlook),
         "us_pools_below_target": us,
         "sustainment_units": per_partner,
     }

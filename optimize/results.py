@@ -14,7 +14,7 @@ from optimize.model import Model
 from optimize.reasons import late_reasons
 from optimize.solve import Solution
 
-__all__ = ["READINESS_SCHEMA", "SHIPMENTS_SCHEMA", "Plan", "build_plan"]
+__all__ = ["READINESS_SCHEMA", "SHIPMENTS_SCHEMA", "Plan", "build_plan", "readiness_frame"]
 
 TOL = 1e-6
 SHIPMENTS_SCHEMA = {
@@ -183,7 +183,7 @@ def _shipments(model: Model, x: np.ndarray) -> pl.DataFrame:
     return pl.concat(parts).filter(pl.col("units") > 0)
 
 
-def _readiness(model: Model, x: np.ndarray) -> pl.DataFrame:
+def readiness_frame(model: Model, x: np.ndarray) -> pl.DataFrame:
     """plan_readiness: every stock source's pool and every partner stock, month by month:
     level, floor and target, units below each. A partner stock never shows below zero; the
     consumption it could not cover is ``unmet_units`` (still owed, so it counts below floor
@@ -392,7 +392,7 @@ def build_plan(model: Model, sol: Solution) -> Plan:
         weighted_late_before_investment=None if before is None else round(before, 6),
         solver=sol.solver,
         solve_seconds=sol.seconds,
-        readiness=_readiness(model, x),
+        readiness=readiness_frame(model, x),
         stages=tuple((n, None if v is None else round(v, 9) + 0.0) for n, v in sol.stages),
         us_target_weight=data.us_target_weight,
     )

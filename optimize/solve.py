@@ -26,7 +26,7 @@ import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,7 @@ from optimize.lp import INF
 from optimize.model import Model
 from optimize.objective import stage_cost
 
-__all__ = ["SOLVERS", "Solution", "SolveError", "solve"]
+__all__ = ["SOLVERS", "LatenessFace", "Solution", "SolveError", "lateness_face", "solve"]
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +189,45 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
             )
     log.info("solved with %s in %.2f s (stage-1 objective %.6g)", solver, clock.elapsed, obj1)
     return Solution(x, duals, x_before, solver, clock.elapsed, tuple(optima))
+
+
+@dataclass
+class LatenessFace:
+    """The LP restricted to the plans with least lateness (stage 1), ready for other objectives
+    (the trade-off curve): ``minimise(cost)`` solves over that face under the caps set."""
+
+    model: Model
+    runner: Any
+    clock: Any
+    lateness: float
+    caps: dict[str, int] = field(default_factory=dict)
+
+    def minimise(self, cost: np.ndarray, what: str) -> tuple[np.ndarray, float]:
+        self.runner.set_cost(cost)
+        return self.runner.run(self.clock, what)
+
+    def cap(self, name: str, cost: np.ndarray, upper: float) -> None:
+        """``cost . x <= upper`` (a new row the first time, its bound changed after)."""
+        if name in self.runner.bound_rows:
+            self.runner.set_bound(name, upper)
+        else:
+            self.runner.add_objective_bound(cost, upper, name)
+
+    def uncap(self, name: str) -> None:
+        if name in self.runner.bound_rows:
+            self.runner.set_bound(name, INF)
+
+
+def lateness_face(model: Model, time_limit: float | None = None) -> LatenessFace:
+    """Solve stage 1 (HiGHS) and fix its optimal face (reduced costs and duals, plus the
+    objective-bound guard), as the staged solve does before the readiness stage."""
+    clock = _Clock(time_limit)
+    start, index, value = model.lp.csc()
+    runner = _Highs(model, start, index, value)
+    _, obj1 = runner.run(clock, "stage 1 (lateness)")
+    runner.fix_optimal_face(model)
+    runner.add_objective_bound(model.lp.col_cost, obj1 + STAGE1_REL * abs(obj1) + STAGE1_ABS)
+    return LatenessFace(model, runner, clock, obj1)
 
 
 def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, float]:
@@ -371,6 +410,11 @@ class _Highs:
     def drop_objective_bound(self, name: str) -> None:
         row = self.bound_rows.pop(name)
         self.h.deleteRows(1, np.array([row], dtype=np.int32))
+
+    def set_bound(self, name: str, upper: float) -> None:
+        """A new upper bound on an objective-bound row."""
+        row = np.array([self.bound_rows[name]], dtype=np.int32)
+        self.h.changeRowsBounds(1, row, np.array([-INF]), np.array([upper]))
 
     def set_cost(self, cost: np.ndarray) -> None:
         n = cost.size

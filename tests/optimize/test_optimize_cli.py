@@ -173,7 +173,21 @@ def test_failure_keeps_previous_plan(db: Path, capsys: pytest.CaptureFixture[str
     con.close()
 
 
+def test_tradeoff_on_the_sample(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["tradeoff", "--db", str(db), "--horizon", "24", "--points", "5", "--json"])
+    assert code == 0
+    curve = json.loads(capsys.readouterr().out)
+    us = [p["us_unit_months_below_target"] for p in curve["points"]]
+    partners = [p["partner_weighted_unit_months_below_floor"] for p in curve["points"]]
+    assert len(us) == 5
+    assert us[0] == pytest.approx(curve["us_optimum"], abs=1e-3)
+    assert partners[-1] == pytest.approx(curve["partner_optimum"], abs=1e-3)
+    assert all(x <= y + 1e-6 for x, y in zip(us, us[1:], strict=False))
+    assert all(x >= y - 1e-6 for x, y in zip(partners, partners[1:], strict=False))
+
+
 def test_plan_checker_on_sample(db: Path) -> None:
+
     con = connect(db, read_only=True)
     ds = read_dataset(con)
     con.close()
