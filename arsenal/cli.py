@@ -16,11 +16,17 @@ from typing import Any
 
 import arsenal.commands
 from arsenal import __version__
-from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS, DEFAULT_SEED
+from store.defaults import (
+    DEFAULT_HORIZON,
+    DEFAULT_PATHS,
+    DEFAULT_SEED,
+    DEFAULT_US_TARGET_WEIGHT,
+)
 from store.errors import InputRejected
 from store.months import parse_month
 
 __all__ = [
+    "add_plan_arguments",
     "add_simulation_arguments",
     "add_window_arguments",
     "horizon_arg",
@@ -80,6 +86,35 @@ def add_window_arguments(parser: argparse.ArgumentParser, first: str) -> None:
         type=horizon_arg,
         default=DEFAULT_HORIZON,
         help=f"months, 1 to {MAX_HORIZON} (default {DEFAULT_HORIZON})",
+    )
+
+
+def weight_arg(text: str) -> float:
+    value = number_arg("weight")(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: the weight must be a finite number")
+    return value
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser, *, weight: bool = True) -> None:
+    """``--us-target-weight`` (W of the readiness stage) and ``--reference`` (the plan the last
+    stage keeps close to)."""
+    if weight:
+        parser.add_argument(
+            "--us-target-weight",
+            type=weight_arg,
+            default=DEFAULT_US_TARGET_WEIGHT,
+            metavar="W",
+            help="weight of US stock pools below target against partner stocks below floor "
+            f"(0: partners first; large: US rebuild first; default {DEFAULT_US_TARGET_WEIGHT:g})",
+        )
+    parser.add_argument(
+        "--reference",
+        default=None,
+        metavar="RUN_ID|SCENARIO|none",
+        help="plan to stay close to: a run id, a scenario name (its latest plan) or 'none' "
+        "(default: for a scenario, its base's plan from the same night; for the baseline, the "
+        "previous baseline plan)",
     )
 
 

@@ -25,8 +25,12 @@ def define_absorption(model: Model) -> None:
     )
     a_of_c = com_a.sort("c").get_column("a").fill_null(-1).to_numpy()
     ship_a = a_of_c[model.ship_c] if model.ship_c.size else np.zeros(0, np.int64)
-    has = ship_a >= 0
-    used = np.unique(ship_a[has])
+    pp = data.partner_pools.select("q", pl.col("holder_id").alias("partner_id"), "category").join(
+        limits.select("a", "partner_id", "category"), on=["partner_id", "category"], how="left"
+    )
+    a_of_q = pp.sort("q").get_column("a").fill_null(-1).to_numpy()
+    sus_a = a_of_q[model.sus_q] if model.sus_q.size else np.zeros(0, np.int64)
+    used = np.unique(np.concatenate([ship_a[ship_a >= 0], sus_a[sus_a >= 0]]))
     if used.size == 0:
         return
     compact = np.full(limits.height, -1, dtype=np.int64)
@@ -43,10 +47,13 @@ def define_absorption(model: Model) -> None:
     cap = limits.get_column("units_per_month").to_numpy()[a]
     rows = lp.add_constraints("absorption", keys, upper=cap)
     model.absorption_limit = a
-    ship = lp.col_blocks["ship"]
-    idx = np.nonzero(has)[0]
-    lp.add_terms(
-        rows.start + compact[ship_a[idx]] * H + model.ship_arrival[idx],
-        ship.start + idx,
-        1.0,
-    )
+    for family, limit, arrival in (
+        ("ship", ship_a, model.ship_arrival),
+        ("sustain", sus_a, model.sus_arrival),
+    ):
+        idx = np.nonzero(limit >= 0)[0]
+        if idx.size:
+            block = lp.col_blocks[family]
+            lp.add_terms(
+                rows.start + compact[limit[idx]] * H + arrival[idx], block.start + idx, 1.0
+            )

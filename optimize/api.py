@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,7 @@ from optimize.results import Plan, build_plan
 from optimize.sets import build_model_data
 from optimize.solve import solve
 from store.dataset import Dataset
-from store.defaults import DEFAULT_HORIZON
+from store.defaults import DEFAULT_HORIZON, DEFAULT_US_TARGET_WEIGHT
 from store.months import month_text
 
 __all__ = ["allocate", "plan_to_json"]
@@ -32,15 +33,28 @@ def allocate(
     solver: str = "highs",
     time_limit: float | None = None,
     hook: Hook | None = None,
+    us_target_weight: float = DEFAULT_US_TARGET_WEIGHT,
+    reference: pl.DataFrame | None = None,
 ) -> Plan:
     """Solve the allocation model and return the plan.
 
     ``demand`` is a forecast frame with ``holder_id, item_id, month, mean`` (None: no
-    consumption). ``hook(model, data)`` may add rows before solving. Raises
-    ``SolveError`` when no trustworthy optimal plan is found.
+    consumption). ``hook(model, data)`` may add rows before solving.
+    ``us_target_weight``: W, the weight of US stock pools below target against partner
+    stocks below floor in the readiness stage. ``reference``: a plan's shipments (``source_id,
+    commitment_id, partner_id, item_id, month, units``) the last stage keeps close to (None:
+    no such stage). Raises ``SolveError`` when no trustworthy optimal plan is found.
     """
     t0 = time.perf_counter()
-    data = build_model_data(dataset, demand, start, horizon, budget=budget)
+    data = build_model_data(
+        dataset,
+        demand,
+        start,
+        horizon,
+        budget=budget,
+        us_target_weight=us_target_weight,
+        reference=reference,
+    )
     model = build_model(data, hook)
     log.info(
         "model built in %.2f s: %d columns, %d rows",
@@ -49,7 +63,8 @@ def allocate(
         model.lp.num_row,
     )
     sol = solve(model, solver, time_limit)
-    return build_plan(model, sol)
+    plan = build_plan(model, sol)
+    return replace(plan, unit_costs=dataset.items.select("item_id", "unit_cost_usd"))
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -61,8 +76,15 @@ def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def plan_to_json(plan: Plan, run_id: str | None, start: date, horizon: int) -> dict[str, Any]:
-    """The ``arsenal allocate --json`` object (a stable contract for budget-office scripts)."""
+def plan_to_json(
+    plan: Plan,
+    run_id: str | None,
+    start: date,
+    horizon: int,
+    outlook: pl.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The ``arsenal allocate --json`` object (a stable contract for budget-office scripts);
+    ``outlook``: a projection's, whose probabilities the metrics then carry (``run``)."""
     return {
         "run_id": run_id,
         "start": month_text(start),
@@ -90,8 +112,23 @@ def plan_to_json(plan: Plan, run_id: str | None, start: date, horizon: int) -> d
                 "month",
                 "arrival_month",
                 "units",
+                "purpose",
             )
         ),
+        "readiness": _records(
+            plan.readiness.select(
+                "holder_id",
+                "item_id",
+                "month",
+                "level",
+                "floor_units",
+                "target_units",
+                "below_floor_units",
+                "below_target_units",
+            )
+        ),
+        "stages": [{"name": n, "objective": v} for n, v in plan.stages],
+        "metrics": plan.metrics(outlook),
         "capacity_value": _records(
             plan.capacity_value.select("source_id", "item_id", "month", "value")
         ),

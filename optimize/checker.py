@@ -29,12 +29,19 @@ PRODUCTION = {"us_production", "co_production", "allied_production"}
 STOCK = {"us_stock", "allied_stock"}
 
 
+# independent copy of store.facts.tier_weight
+TIER_WEIGHT = {"frontline": 4.0, "most_capable": 2.0, "other": 1.0}
+
+
 class _PlanLike(Protocol):
     commitments: pl.DataFrame
     shipments: pl.DataFrame
     pools: pl.DataFrame
     investments: pl.DataFrame
     weighted_late_unit_months: float
+    readiness: pl.DataFrame
+    stages: tuple[tuple[str, float | None], ...]
+    us_target_weight: float
 
 
 def _mi(m: date, start: date) -> int:
@@ -86,6 +93,12 @@ class _Rules:
     rules: list[dict[str, Any]]
     start_stock: dict[Key, float] = field(default_factory=dict)
     floor: dict[Key, float] = field(default_factory=dict)
+    target: dict[Key, float | None] = field(default_factory=dict)
+    partner_start: dict[Key, float] = field(default_factory=dict)
+    partner_floor: dict[Key, float] = field(default_factory=dict)
+    partner_target: dict[Key, float | None] = field(default_factory=dict)
+    tier: dict[str, float] = field(default_factory=dict)
+    partner_use: dict[Key, list[float]] = field(default_factory=dict)
     inflow: dict[Key, list[float]] = field(default_factory=dict)
     producers: set[Key] = field(default_factory=set)
     use: dict[Key, list[float]] = field(default_factory=dict)
@@ -105,22 +118,34 @@ class _Flows:
     out: dict[Key, list[float]]
     arrivals: dict[str, list[float]]
     absorbed: dict[tuple[str, str, int], float] = field(default_factory=lambda: defaultdict(float))
+    received: dict[Key, list[float]] = field(default_factory=dict)
+    """Arrivals at each (partner, item), promises and sustainment."""
+    drawn: float = 0.0
+    """Units shipped out of stock sources' pools."""
+    sustained: float = 0.0
+    """Units proposed as sustainment."""
 
 
 def _read_pools(r: _Rules, dataset: Dataset) -> None:
-    """Start stock and floor of each stock pool (independent copy of
-    store.facts.starting_stocks)."""
-    counts: dict[Key, list[tuple[date, float, float]]] = defaultdict(list)
-    for h, i, as_of, units, fl in dataset.stockpiles.select(
-        "holder_id", "item_id", "as_of", "units", "floor_units"
+    """Start stock, floor and target of each stock pool and each partner stock (independent
+    copy of store.facts.starting_stocks)."""
+    partners = dict(dataset.partners.select("partner_id", "tier").iter_rows())
+    r.tier = {p: TIER_WEIGHT.get(t, 1.0) for p, t in partners.items()}
+    counts: dict[Key, list[tuple[date, float, float, float | None]]] = defaultdict(list)
+    for h, i, as_of, units, fl, tg in dataset.stockpiles.select(
+        "holder_id", "item_id", "as_of", "units", "floor_units", "target_units"
     ).iter_rows():
-        if r.kinds.get(h) in STOCK:
-            counts[(h, i)].append((as_of, units, fl))
+        if r.kinds.get(h) in STOCK or h in partners:
+            counts[(h, i)].append((as_of, units, fl, tg))
     for key, rows in counts.items():
-        rows.sort()
+        rows.sort(key=lambda row: row[0])
         before = [row for row in rows if row[0] < r.start]
         chosen = before[-1] if before else rows[0]
-        r.start_stock[key], r.floor[key] = chosen[1], chosen[2]
+        if key[0] in partners:
+            r.partner_start[key], r.partner_floor[key] = chosen[1], chosen[2]
+            r.partner_target[key] = chosen[3]
+        else:
+            r.start_stock[key], r.floor[key], r.target[key] = chosen[1], chosen[2], chosen[3]
 
 
 def _read_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> None:
@@ -156,17 +181,20 @@ def _read_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> None:
     for key in list(inflow):
         r.start_stock.setdefault(key, 0.0)
         r.floor.setdefault(key, 0.0)
+        r.target.setdefault(key, None)
     r.inflow = inflow
 
 
 def _read_use(r: _Rules, demand: pl.DataFrame | None) -> None:
-    use = _zeros(r.H)
+    use, partner_use = _zeros(r.H), _zeros(r.H)
     if demand is not None:
         for h, i, m, mean in demand.select("holder_id", "item_id", "month", "mean").iter_rows():
             t = _mi(m, r.start)
             if 0 <= t < r.H and (h, i) in r.start_stock:
                 use[(h, i)][t] += max(mean, 0.0)
-    r.use = use
+            if 0 <= t < r.H and (h, i) in r.partner_start:
+                partner_use[(h, i)][t] += max(mean, 0.0)
+    r.use, r.partner_use = use, partner_use
 
 
 def _read_commitments(r: _Rules, dataset: Dataset) -> None:
@@ -211,20 +239,31 @@ def check_shipments(r: _Rules, plan: _PlanLike) -> tuple[list[str], _Flows]:
     """Routes, lead times, horizon; and what the shipments move."""
     problems: list[str] = []
     H, start = r.H, r.start
-    flows = _Flows(out=_zeros(H), arrivals=_zeros(H))
+    flows = _Flows(out=_zeros(H), arrivals=_zeros(H), received=_zeros(H))
     for sh in plan.shipments.iter_rows(named=True):
         s, cid, u = sh["source_id"], sh["commitment_id"], sh["units"]
         t, a = _mi(sh["month"], start), _mi(sh["arrival_month"], start)
-        tag = f"shipment {s}->{cid} in {sh['month']:%Y-%m}"
+        purpose = sh.get("purpose", "promise")
+        tag = f"shipment {s}->{cid or sh['partner_id']} in {sh['month']:%Y-%m}"
         if u < -TOL:
             problems.append(f"{tag}: negative units {u}")
-        c = r.com.get(cid)
-        if c is None:
-            problems.append(f"{tag}: no open commitment {cid}")
+        if purpose == "sustainment":
+            if cid is not None:
+                problems.append(f"{tag}: a sustainment proposal names commitment {cid}")
+            item, partner = sh["item_id"], sh["partner_id"]
+            if r.partner_floor.get((partner, item), 0.0) <= 0.0:
+                problems.append(f"{tag}: sustainment for {partner}/{item}, which has no floor")
+        elif purpose == "promise":
+            c = r.com.get(cid)
+            if c is None:
+                problems.append(f"{tag}: no open commitment {cid}")
+                continue
+            if sh["item_id"] != c["item_id"] or sh["partner_id"] != c["partner_id"]:
+                problems.append(f"{tag}: item/partner do not match the commitment")
+            item, partner = c["item_id"], c["partner_id"]
+        else:
+            problems.append(f"{tag}: unknown purpose {purpose!r}")
             continue
-        if sh["item_id"] != c["item_id"] or sh["partner_id"] != c["partner_id"]:
-            problems.append(f"{tag}: item/partner do not match the commitment")
-        item, partner = c["item_id"], c["partner_id"]
         if r.kinds.get(s) in PRODUCTION and (s, item) not in r.producers:
             problems.append(f"{tag}: {s} has no capacity for {item}")
         if r.kinds.get(s) in STOCK and (s, item) not in r.start_stock:
@@ -238,7 +277,13 @@ def check_shipments(r: _Rules, plan: _PlanLike) -> tuple[list[str], _Flows]:
             problems.append(f"{tag}: outside the horizon")
             continue
         flows.out[r.pool_of(s, item)][t] += u
-        flows.arrivals[cid][a] += u
+        if purpose == "promise":
+            flows.arrivals[cid][a] += u
+        else:
+            flows.sustained += u
+        if r.kinds.get(r.pool_of(s, item)[0]) in STOCK:
+            flows.drawn += u
+        flows.received[(partner, item)][a] += u
         flows.absorbed[(partner, r.items.get(item, ""), a)] += u
     return problems, flows
 
@@ -338,14 +383,212 @@ def check_lateness(r: _Rules, plan: _PlanLike, flows: _Flows) -> list[str]:
     return problems
 
 
+def _replay(r: _Rules, key: Key, flows: _Flows) -> list[float]:
+    """A stock source's pool month by month."""
+    inv, out = r.start_stock[key], []
+    for t in range(r.H):
+        inv += r.inflow[key][t] - r.use[key][t] - flows.out[key][t]
+        out.append(inv)
+    return out
+
+
+def _partner_replay(r: _Rules, key: Key, flows: _Flows) -> list[float]:
+    """A partner stock month by month: the count, plus arrivals, minus consumption; below zero
+    it is consumption not covered (still owed)."""
+    level, out = r.partner_start[key], []
+    for t in range(r.H):
+        level += flows.received.get(key, [0.0] * r.H)[t] - r.partner_use[key][t]
+        out.append(level)
+    return out
+
+
+def _gap(goal: float | None, level: float) -> float | None:
+    return None if goal is None else max(goal - level, 0.0)
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return _close(a, b)
+
+
+def check_readiness(r: _Rules, plan: _PlanLike, flows: _Flows) -> list[str]:
+    """The readiness rows: every stock source's pool and every partner stock replayed; level
+    (never below zero for a partner), units below floor and target, unmet consumption."""
+    problems: list[str] = []
+    rows = {
+        (row["holder_id"], row["item_id"], _mi(row["month"], r.start)): row
+        for row in plan.readiness.iter_rows(named=True)
+    }
+    want: dict[tuple[str, str, int], tuple[float, float, float | None, float]] = {}
+    for key in r.start_stock:
+        if r.kinds.get(key[0]) not in STOCK:
+            continue
+        for t, v in enumerate(_replay(r, key, flows)):
+            want[(*key, t)] = (v, max(r.floor[key] - v, 0.0), _gap(r.target[key], v), 0.0)
+    for key in r.partner_start:
+        for t, v in enumerate(_partner_replay(r, key, flows)):
+            want[(*key, t)] = (
+                max(v, 0.0),
+                max(r.partner_floor[key] - v, 0.0),
+                _gap(r.partner_target[key], v),
+                max(-v, 0.0),
+            )
+    for k, (level, below_floor, below_target, unmet) in want.items():
+        got = rows.get(k)
+        tag = f"readiness {k[0]}/{k[1]} month {k[2] + 1}"
+        if got is None:
+            problems.append(f"{tag}: missing from the plan")
+            continue
+        for name, value in (
+            ("level", level),
+            ("below_floor_units", below_floor),
+            ("below_target_units", below_target),
+            ("unmet_units", unmet),
+        ):
+            if not _same(got[name], value):
+                problems.append(f"{tag}: plan says {name} {got[name]}, replay gives {value}")
+                break
+    for k in set(rows) - set(want):
+        problems.append(f"readiness {k[0]}/{k[1]}: not a pool of the plan")
+    return problems
+
+
+def _fair_groups(r: _Rules, dataset: Dataset) -> dict[str, int]:
+    """Promises of one priority and item sharing an eligible source, by union-find (an
+    independent copy of the model's grouping): commitment -> group root, groups of 2+ only."""
+    suppliers: dict[str, set[str]] = defaultdict(set)
+    for s, i in r.producers:
+        suppliers[i].add(s)
+    for h, i in r.start_stock:
+        if r.kinds.get(h) in STOCK:
+            suppliers[i].add(h)
+    parent = {cid: cid for cid in r.com}
+
+    def find(c: str) -> str:
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    owner: dict[tuple[int, str, str], str] = {}
+    for cid in sorted(r.com):
+        c = r.com[cid]
+        for s in sorted(suppliers[c["item_id"]]):
+            ok, lead, _ = _route_rule(r.rules, s, c["partner_id"], c["item_id"])
+            if not ok or lead >= r.H:
+                continue
+            k = (c["priority"], c["item_id"], s)
+            if k in owner:
+                a, b = find(owner[k]), find(cid)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                owner[k] = cid
+    roots = {cid: find(cid) for cid in r.com}
+    size: dict[str, int] = defaultdict(int)
+    for root in roots.values():
+        size[root] += 1
+    return {cid: root for cid, root in roots.items() if size[root] >= 2}
+
+
+def check_stages(
+    r: _Rules,
+    dataset: Dataset,
+    plan: _PlanLike,
+    flows: _Flows,
+    reference: pl.DataFrame | None,
+) -> list[str]:
+    """Each stage's optimum recounted from the plan's rows: lateness (with the floor-breach
+    penalty), readiness, the largest missing fraction in a fair-share group, units drawn and
+    proposed, distance to the reference."""
+    problems: list[str] = []
+    stages = dict(plan.stages)
+    recount: dict[str, float | None] = {}
+    breach = 0.0
+    for key in r.start_stock:
+        for v in _replay(r, key, flows):
+            breach += max(r.floor[key] - v, 0.0)
+    recount["lateness"] = plan.weighted_late_unit_months + (16.0 * r.H + 1.0) * breach
+    ready = 0.0
+    for key in r.partner_start:
+        fl = r.partner_floor[key]
+        if fl > 0:
+            w = r.tier.get(key[0], 1.0)
+            ready += sum(w * max(fl - v, 0.0) / fl for v in _partner_replay(r, key, flows))
+    for key in r.start_stock:
+        tg = r.target[key]
+        if r.kinds.get(key[0]) == "us_stock" and tg and tg > 0:
+            ready += sum(
+                plan.us_target_weight * max(tg - v, 0.0) / tg for v in _replay(r, key, flows)
+            )
+    recount["readiness"] = ready
+    groups = _fair_groups(r, dataset)
+    worst = 0.0
+    for cid in groups:
+        c, cum = r.com[cid], 0.0
+        for t in range(r.H):
+            cum += flows.arrivals[cid][t]
+            if t >= c["due"]:
+                worst = max(worst, 1.0 - cum / c["backlog"])
+    recount["fair_shares"] = (
+        worst if groups and any(r.com[c]["due"] < r.H for c in groups) else None
+    )
+    recount["least_drawn"] = flows.drawn + flows.sustained
+    if reference is not None:
+        recount["reference"] = _distance(plan.shipments, reference)
+    # the plan's rows are rounded to 1e-6 units: each may move a recount by that much
+    slack = 1e-6 * (1 + plan.shipments.height)
+    for name, value in recount.items():
+        if name not in stages:
+            problems.append(f"stage {name}: missing from the plan")
+            continue
+        got = stages[name]
+        if value is None or got is None:
+            if (value is None) != (got is None) and name != "fair_shares":
+                problems.append(f"stage {name}: plan says {got}, recount {value}")
+            continue
+        if abs(got - value) > 1e-6 * max(1.0, abs(got), abs(value)) + slack:
+            problems.append(f"stage {name}: plan says {got}, recount {value:.9g}")
+    return problems
+
+
+def _distance(shipments: pl.DataFrame, reference: pl.DataFrame) -> float:
+    """Sum of absolute differences of units, shipment by shipment."""
+
+    def units(frame: pl.DataFrame) -> dict[tuple, float]:
+        out: dict[tuple, float] = defaultdict(float)
+        for row in frame.iter_rows(named=True):
+            key = (
+                row["source_id"],
+                row["commitment_id"],
+                row["partner_id"],
+                row["item_id"],
+                _mi(row["month"], date(2000, 1, 1)),
+            )
+            out[key] += row["units"]
+        return out
+
+    a, b = units(shipments), units(reference)
+    return sum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in set(a) | set(b))
+
+
 def check_plan(
-    dataset: Dataset, demand: pl.DataFrame | None, start: date, horizon: int, plan: _PlanLike
+    dataset: Dataset,
+    demand: pl.DataFrame | None,
+    start: date,
+    horizon: int,
+    plan: _PlanLike,
+    reference: pl.DataFrame | None = None,
 ) -> list[str]:
     """Every rule the plan breaks, in words (empty when the plan is sound), one rule family
-    at a time: shipments, pools, absorption, lateness."""
+    at a time: shipments (promises and sustainment), pools, absorption, lateness, partner
+    stocks and readiness, and each stage's optimum recounted (the distance to ``reference``
+    only when it is given)."""
     rules = _read_rules(dataset, demand, start, horizon, plan)
     problems, flows = check_shipments(rules, plan)
     problems += check_pools(rules, plan, flows)
     problems += check_absorption(rules, dataset, flows)
     problems += check_lateness(rules, plan, flows)
+    problems += check_readiness(rules, plan, flows)
+    problems += check_stages(rules, dataset, plan, flows, reference)
     return problems

@@ -8,17 +8,38 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optimize.absorption import define_absorption
+from optimize.fairness import define_fair_shares
 from optimize.investment import define_investment
 from optimize.lateness import define_cumulative_arrivals, define_lateness
 from optimize.lp import LinearProblem
-from optimize.objective import define_draw_objective
-from optimize.pools import define_floors, define_source_balance
+from optimize.objective import Stage, define_stages
+from optimize.pools import (
+    define_floors,
+    define_partner_balance,
+    define_readiness_rows,
+    define_source_balance,
+)
+from optimize.reference import define_reference
 from optimize.sets import ModelData
-from optimize.variables import define_arrivals, define_inventory, define_late, define_shipments
+from optimize.variables import (
+    define_arrivals,
+    define_inventory,
+    define_late,
+    define_partner_stocks,
+    define_readiness_gaps,
+    define_shipments,
+    define_sustainment,
+)
 
 __all__ = ["Hook", "Model", "build_model"]
 
-_EMPTY = np.zeros(0, dtype=np.int64)
+
+def _ints() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def _floats() -> np.ndarray:
+    return np.zeros(0)
 
 
 @dataclass
@@ -27,15 +48,31 @@ class Model:
 
     data: ModelData
     lp: LinearProblem = field(default_factory=LinearProblem)
-    ship_route: np.ndarray = field(default_factory=lambda: _EMPTY)
-    ship_t: np.ndarray = field(default_factory=lambda: _EMPTY)
-    ship_pool: np.ndarray = field(default_factory=lambda: _EMPTY)
-    ship_c: np.ndarray = field(default_factory=lambda: _EMPTY)
-    ship_arrival: np.ndarray = field(default_factory=lambda: _EMPTY)
-    late_c: np.ndarray = field(default_factory=lambda: _EMPTY)
-    late_t: np.ndarray = field(default_factory=lambda: _EMPTY)
-    absorption_limit: np.ndarray = field(default_factory=lambda: _EMPTY)
-    draw_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ship_route: np.ndarray = field(default_factory=_ints)
+    ship_t: np.ndarray = field(default_factory=_ints)
+    ship_pool: np.ndarray = field(default_factory=_ints)
+    ship_c: np.ndarray = field(default_factory=_ints)
+    ship_arrival: np.ndarray = field(default_factory=_ints)
+    sus_route: np.ndarray = field(default_factory=_ints)
+    sus_t: np.ndarray = field(default_factory=_ints)
+    sus_pool: np.ndarray = field(default_factory=_ints)
+    sus_q: np.ndarray = field(default_factory=_ints)
+    sus_arrival: np.ndarray = field(default_factory=_ints)
+    late_c: np.ndarray = field(default_factory=_ints)
+    late_t: np.ndarray = field(default_factory=_ints)
+    gap_q: np.ndarray = field(default_factory=_ints)
+    """Partner pools with a floor (their ``below_floor`` columns, H each)."""
+    gap_pool: np.ndarray = field(default_factory=_ints)
+    """US stock pools with a target (their ``below_target`` columns, H each)."""
+    absorption_limit: np.ndarray = field(default_factory=_ints)
+    fair_arrived: np.ndarray = field(default_factory=_ints)
+    """The ``arrived`` column of each ``fair`` row."""
+    fair_backlog: np.ndarray = field(default_factory=_floats)
+    reference_cols: np.ndarray = field(default_factory=_ints)
+    reference_units: np.ndarray = field(default_factory=_floats)
+    reference_constant: float = 0.0
+    stages: list[Stage] = field(default_factory=list)
+    """The stages after the first (``objective.define_stages``)."""
 
 
 Hook = Callable[[Model, ModelData], None]
@@ -45,16 +82,23 @@ Hook = Callable[[Model, ModelData], None]
 def build_model(data: ModelData, extra_functionality: Hook | None = None) -> Model:
     model = Model(data)
     define_shipments(model)
+    define_sustainment(model)
     define_inventory(model)
+    define_partner_stocks(model)
     define_arrivals(model)
     define_late(model)
+    define_readiness_gaps(model)
     define_source_balance(model)
     define_floors(model)
+    define_partner_balance(model)
+    define_readiness_rows(model)
     define_cumulative_arrivals(model)
     define_lateness(model)
     define_absorption(model)
     define_investment(model)
-    define_draw_objective(model)
+    define_fair_shares(model)
+    define_reference(model)
+    define_stages(model)
     if extra_functionality is not None:
         extra_functionality(model, data)
     return model

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from optimize.metrics import decision_metrics
 from optimize.model import Model
 from optimize.reasons import late_reasons
 from optimize.solve import Solution
 
-__all__ = ["Plan", "build_plan"]
+__all__ = ["READINESS_SCHEMA", "SHIPMENTS_SCHEMA", "Plan", "build_plan", "readiness_frame"]
 
 TOL = 1e-6
+SHIPMENTS_SCHEMA = {
+    "source_id": pl.String,
+    "commitment_id": pl.String,
+    "item_id": pl.String,
+    "partner_id": pl.String,
+    "month": pl.Date,
+    "arrival_month": pl.Date,
+    "units": pl.Float64,
+    "purpose": pl.String,
+}
+READINESS_SCHEMA = {
+    "holder_id": pl.String,
+    "item_id": pl.String,
+    "holder_kind": pl.String,
+    "month": pl.Date,
+    "level": pl.Float64,
+    "floor_units": pl.Float64,
+    "target_units": pl.Float64,
+    "below_floor_units": pl.Float64,
+    "below_target_units": pl.Float64,
+    "unmet_units": pl.Float64,
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +59,24 @@ class Plan:
     weighted_late_before_investment: float | None = None
     solver: str = "highs"
     solve_seconds: float = 0.0
+    readiness: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=READINESS_SCHEMA))
+    """Every pool of the plan (partner stocks and stock sources), month by month."""
+    stages: tuple[tuple[str, float | None], ...] = ()
+    """Each stage of the lexicographic objective and its optimum (None: did not apply)."""
+    us_target_weight: float = 1.0
+    unit_costs: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"item_id": pl.String, "unit_cost_usd": pl.Float64}
+        )
+    )
+    """Each item's unit cost (for the value late)."""
+
+    def metrics(self, outlook: pl.DataFrame | None = None) -> dict[str, Any]:
+        """The decision metrics (``optimize.metrics.decision_metrics``); ``outlook``: the
+        projection's, for probabilities and P50 months."""
+        return decision_metrics(
+            self.commitments, self.readiness, self.shipments, self.unit_costs, outlook
+        )
 
     def summary(self) -> dict[str, Any]:
         """The run summary stored with the run."""
@@ -49,6 +90,11 @@ class Plan:
             "stock_drawn_units": self.stock_drawn_units,
             "solver": self.solver,
             "solve_seconds": round(self.solve_seconds, 3),
+            "us_target_weight": self.us_target_weight,
+            "sustainment_units": float(
+                self.shipments.filter(pl.col("purpose") == "sustainment").get_column("units").sum()
+            ),
+            "stages": [{"name": n, "objective": v} for n, v in self.stages],
         }
         if self.weighted_late_before_investment is not None:
             chosen = self.investments.filter(pl.col("chosen"))
@@ -66,45 +112,157 @@ def _clean(a: np.ndarray) -> np.ndarray:
     return a + 0.0
 
 
-def _shipments(model: Model, units: np.ndarray, keep: np.ndarray) -> pl.DataFrame:
-    """plan_shipments: the ship columns with units above the tolerance."""
-    data = model.data
-    months = pl.Series("m", data.months, dtype=pl.Date)
-    com = data.commitments
-    r = model.ship_route[keep]
-    cidx = model.ship_c[keep]
+def _shipment_rows(
+    model: Model,
+    units: np.ndarray,
+    source: pl.Series,
+    commitment: pl.Series,
+    item: pl.Series,
+    partner: pl.Series,
+    t: np.ndarray,
+    arrival: np.ndarray,
+    purpose: str,
+) -> pl.DataFrame:
+    months = pl.Series("m", model.data.months, dtype=pl.Date)
     return pl.DataFrame(
         {
-            "source_id": data.routes.get_column("source_id").gather(r),
-            "commitment_id": com.get_column("commitment_id").gather(cidx),
-            "item_id": com.get_column("item_id").gather(cidx),
-            "partner_id": com.get_column("partner_id").gather(cidx),
-            "month": months.gather(model.ship_t[keep]),
-            "arrival_month": months.gather(model.ship_arrival[keep]),
-            "units": _clean(units[keep]),
+            "source_id": source,
+            "commitment_id": commitment,
+            "item_id": item,
+            "partner_id": partner,
+            "month": months.gather(t),
+            "arrival_month": months.gather(arrival),
+            "units": _clean(units),
+            "purpose": pl.Series([purpose] * units.size, dtype=pl.String),
         },
-        schema={
-            "source_id": pl.String,
-            "commitment_id": pl.String,
-            "item_id": pl.String,
-            "partner_id": pl.String,
-            "month": pl.Date,
-            "arrival_month": pl.Date,
-            "units": pl.Float64,
+        schema=SHIPMENTS_SCHEMA,
+    )
+
+
+def _shipments(model: Model, x: np.ndarray) -> pl.DataFrame:
+    """plan_shipments: promise deliveries (the ship columns) then sustainment proposals (the
+    sustain columns, ``commitment_id`` null), each with units above the tolerance."""
+    data, lp = model.data, model.lp
+    com = data.commitments
+    ship = lp.col_blocks["ship"]
+    units = x[ship.start : ship.stop]
+    keep = np.nonzero(units > TOL)[0]
+    cidx = model.ship_c[keep]
+    parts = [
+        _shipment_rows(
+            model,
+            units[keep],
+            data.routes.get_column("source_id").gather(model.ship_route[keep]),
+            com.get_column("commitment_id").gather(cidx),
+            com.get_column("item_id").gather(cidx),
+            com.get_column("partner_id").gather(cidx),
+            model.ship_t[keep],
+            model.ship_arrival[keep],
+            "promise",
+        )
+    ]
+    sus = lp.col_blocks.get("sustain")
+    if sus is not None:
+        units = x[sus.start : sus.stop]
+        keep = np.nonzero(units > TOL)[0]
+        q = model.sus_q[keep]
+        pp = data.partner_pools
+        parts.append(
+            _shipment_rows(
+                model,
+                units[keep],
+                data.sustain_routes.get_column("source_id").gather(model.sus_route[keep]),
+                pl.Series([None] * keep.size, dtype=pl.String),
+                pp.get_column("item_id").gather(q),
+                pp.get_column("holder_id").gather(q),
+                model.sus_t[keep],
+                model.sus_arrival[keep],
+                "sustainment",
+            )
+        )
+    return pl.concat(parts).filter(pl.col("units") > 0)
+
+
+def readiness_frame(model: Model, x: np.ndarray) -> pl.DataFrame:
+    """plan_readiness: every stock source's pool and every partner stock, month by month:
+    level, floor and target, units below each. A partner stock never shows below zero; the
+    consumption it could not cover is ``unmet_units`` (still owed, so it counts below floor
+    and target until arrivals cover it)."""
+    data, lp, H = model.data, model.lp, model.data.horizon
+    months = pl.Series("m", data.months, dtype=pl.Date)
+    parts = []
+    pools = data.pools.with_row_index("_p").filter(pl.col("is_stock"))
+    if pools.height:
+        inv = lp.col_blocks["inv"]
+        p = pools.get_column("_p").to_numpy().astype(np.int64)
+        at = (p[:, None] * H + np.arange(H)[None, :]).ravel()
+        parts.append(_readiness_rows(pools, x[inv.start + at], np.zeros(at.size), months, H, None))
+    pp = data.partner_pools
+    if pp.height:
+        level = lp.col_blocks["partner_stock"]
+        v = x[level.start : level.stop]
+        parts.append(
+            _readiness_rows(pp, np.maximum(v, 0.0), np.maximum(-v, 0.0), months, H, "partner")
+        )
+    if not parts:
+        return pl.DataFrame(schema=READINESS_SCHEMA)
+    return pl.concat(parts).sort("holder_id", "item_id", "month")
+
+
+def _readiness_rows(
+    pools: pl.DataFrame,
+    level: np.ndarray,
+    unmet: np.ndarray,
+    months: pl.Series,
+    H: int,
+    kind: str | None,
+) -> pl.DataFrame:
+    n = pools.height
+    floor = np.repeat(pools.get_column("floor_units").to_numpy(), H)
+    target = np.repeat(pools.get_column("target_units").fill_null(np.nan).to_numpy(), H)
+    owed = level - unmet
+    below_target = np.where(np.isnan(target), np.nan, np.maximum(target - owed, 0.0))
+    kinds = pl.Series([kind] * n, dtype=pl.String) if kind else pools.get_column("kind")
+    return pl.DataFrame(
+        {
+            "holder_id": np.repeat(pools.get_column("holder_id").to_numpy(), H),
+            "item_id": np.repeat(pools.get_column("item_id").to_numpy(), H),
+            "holder_kind": kinds.gather(np.repeat(np.arange(n), H)),
+            "month": months.gather(np.tile(np.arange(H), n)),
+            "level": _clean(level.copy()),
+            "floor_units": floor,
+            "target_units": pl.Series(target, dtype=pl.Float64, nan_to_null=True),
+            "below_floor_units": _clean(np.maximum(floor - owed, 0.0)),
+            "below_target_units": pl.Series(
+                np.where(np.isnan(below_target), np.nan, _clean(np.nan_to_num(below_target))),
+                dtype=pl.Float64,
+                nan_to_null=True,
+            ),
+            "unmet_units": _clean(unmet.copy()),
         },
-    ).filter(pl.col("units") > 0)
+        schema=READINESS_SCHEMA,
+    )
 
 
 def _commitments(
     model: Model, cum: np.ndarray, late_um: np.ndarray, reasons: list[list[str]]
 ) -> pl.DataFrame:
-    """plan_commitments: backlog, planned units, completion month, lateness and reasons."""
-    data = model.data
+    """plan_commitments: backlog, planned units, completion month, lateness and reasons, the
+    due month (the promised month; month 1 when already past) and the units arrived by it
+    (all of the backlog when it is due after the horizon: not late within it)."""
+    data, H = model.data, model.data.horizon
     com = data.commitments
     backlog = com.get_column("backlog").to_numpy()
     done = cum >= backlog[:, None] - TOL
     first_done = np.where(done.any(axis=1), done.argmax(axis=1), -1)
     completion = [data.months[k] if k >= 0 else None for k in first_done]
+    due = com.get_column("due").to_numpy()
+    on_time = np.where(
+        due < H, cum[np.arange(com.height), np.minimum(due, H - 1)] if com.height else 0.0, backlog
+    )
+    due_month = com.select(
+        pl.max_horizontal(pl.col("promised_month"), pl.lit(data.start)).alias("due_month")
+    ).to_series()
     return pl.DataFrame(
         {
             "commitment_id": com.get_column("commitment_id"),
@@ -115,6 +273,8 @@ def _commitments(
             "completion_month": pl.Series(completion, dtype=pl.Date),
             "late_unit_months": _clean(late_um.copy()),
             "reasons": pl.Series(reasons, dtype=pl.List(pl.String)),
+            "due_month": due_month,
+            "on_time_units": _clean(np.asarray(on_time, dtype=np.float64)),
         }
     ).sort(["late_unit_months", "commitment_id"], descending=[True, False])
 
@@ -128,9 +288,7 @@ POOLS_SCHEMA = {
 }
 
 
-def _pools(
-    model: Model, x: np.ndarray, units: np.ndarray, keep: np.ndarray
-) -> tuple[pl.DataFrame, float, float]:
+def _pools(model: Model, x: np.ndarray) -> tuple[pl.DataFrame, float, float]:
     """plan_pools (each pool's level and floor breach per month), units drawn from stock pools
     and floor-breach unit-months."""
     data, lp, H = model.data, model.lp, model.data.horizon
@@ -151,8 +309,11 @@ def _pools(
             "floor_breach": _clean(breach),
         }
     )
-    drawn_pool = data.pools.get_column("is_stock").to_numpy()[model.ship_pool[keep]]
-    drawn = float(units[keep][drawn_pool].sum())
+    is_stock = data.pools.get_column("is_stock").to_numpy()
+    ship, sus = lp.col_blocks["ship"], lp.col_blocks.get("sustain")
+    drawn = float(x[ship.start : ship.stop][is_stock[model.ship_pool]].sum())
+    if sus is not None:
+        drawn += float(x[sus.start : sus.stop][is_stock[model.sus_pool]].sum())
     return pools, drawn, float(pools.get_column("floor_breach").sum())
 
 
@@ -211,19 +372,16 @@ def _investments(model: Model, sol: Solution) -> tuple[pl.DataFrame, float | Non
 def build_plan(model: Model, sol: Solution) -> Plan:
     """The plan's frames from the solved columns and duals, one function per frame."""
     data, x = model.data, sol.x
-    ship = model.lp.col_blocks["ship"]
-    units = x[ship.start : ship.stop]
-    keep = np.nonzero(units > TOL)[0]
     cum, late_um = _lateness(model, x)
     weighted = float((late_um * data.commitments.get_column("weight").to_numpy()).sum())
     reasons = late_reasons(model, x, sol.row_dual, late_um)
-    pools, drawn, breach_um = _pools(model, x, units, keep)
+    pools, drawn, breach_um = _pools(model, x)
     investments, before = _investments(model, sol)
     return Plan(
         status="optimal",
         weighted_late_unit_months=round(weighted, 6) + 0.0,
         commitments=_commitments(model, cum, late_um, reasons),
-        shipments=_shipments(model, units, keep),
+        shipments=_shipments(model, x),
         capacity_value=_capacity_value(model, sol.row_dual),
         investments=investments,
         pools=pools,
@@ -234,6 +392,9 @@ def build_plan(model: Model, sol: Solution) -> Plan:
         weighted_late_before_investment=None if before is None else round(before, 6),
         solver=sol.solver,
         solve_seconds=sol.seconds,
+        readiness=readiness_frame(model, x),
+        stages=tuple((n, None if v is None else round(v, 9) + 0.0) for n, v in sol.stages),
+        us_target_weight=data.us_target_weight,
     )
 
 

@@ -7,7 +7,7 @@ Everything here is plain data (polars frames and numpy arrays) that the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -22,6 +22,7 @@ from store.facts import (
     line_holders,
     priority_weight,
     starting_stocks,
+    tier_weight,
 )
 from store.months import month_index_expr, month_range, month_text
 
@@ -35,6 +36,33 @@ __all__ = [
 
 WILDCARD = "*"
 MAX_WEIGHT = float(priority_weight(TOP_PRIORITY))
+
+
+_PARTNER_POOLS_SCHEMA = {
+    "q": pl.Int64,
+    "holder_id": pl.String,
+    "item_id": pl.String,
+    "category": pl.String,
+    "start_units": pl.Float64,
+    "floor_units": pl.Float64,
+    "target_units": pl.Float64,
+    "tier_weight": pl.Float64,
+}
+_SUSTAIN_SCHEMA = {
+    "r": pl.Int64,
+    "source_id": pl.String,
+    "q": pl.Int64,
+    "pool": pl.Int64,
+    "lead_time": pl.Int64,
+}
+
+
+def _empty_partner_pools() -> pl.DataFrame:
+    return pl.DataFrame(schema=_PARTNER_POOLS_SCHEMA)
+
+
+def _empty_sustain_routes() -> pl.DataFrame:
+    return pl.DataFrame(schema=_SUSTAIN_SCHEMA)
 
 
 def breach_penalty(horizon: int) -> float:
@@ -68,6 +96,19 @@ class ModelData:
     options: pl.DataFrame
     """option_id, source_id, item_id, pool, added_units_per_month, lead_time_months, cost_usd."""
     budget: float | None
+    partner_pools: pl.DataFrame = field(default_factory=lambda: _empty_partner_pools())
+    """q, holder_id, item_id, category, start_units, floor_units, target_units, tier_weight:
+    partners' own stocks (``stockpiles.csv`` rows held by a partner)."""
+    partner_consumption: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(partner pools, H): the holder's forecast consumption."""
+    sustain_routes: pl.DataFrame = field(default_factory=lambda: _empty_sustain_routes())
+    """r, source_id, q, pool, lead_time: allowed (source, partner pool) routes for sustainment
+    (partner pools with a floor only), arrivals within the horizon."""
+    us_target_weight: float = 1.0
+    """W: the weight of US stock pools' shortfall below target in the readiness stage."""
+    reference: pl.DataFrame | None = None
+    """The reference plan's shipments (``source_id, commitment_id, partner_id, item_id, month,
+    units``), or None: the last stage keeps the plan as close to it as the stages before allow."""
 
     @property
     def num_pools(self) -> int:
@@ -177,11 +218,35 @@ def _pools(
             is_stock=pl.col("holder_id").is_in(stock_ids.implode()),
         )
     )
+    kinds = dataset.sources.select(pl.col("source_id").alias("holder_id"), "kind")
     return (
         pl.concat([stock, fed], how="vertical_relaxed")
+        .join(kinds, on="holder_id", how="left")
         .sort("holder_id", "item_id")
         .with_row_index("pool")
         .with_columns(pl.col("pool").cast(pl.Int64))
+    )
+
+
+def _partner_pools(dataset: Dataset, start: date) -> pl.DataFrame:
+    """Partners' own stocks, numbered ``q`` in (holder, item) order, with their tier weight."""
+    partners = dataset.partners.get_column("partner_id").to_list()
+    counted = starting_stocks(dataset.stockpiles, start, holders=partners)
+    if counted.height == 0:
+        return _empty_partner_pools()
+    tiers = dataset.partners.select(
+        pl.col("partner_id").alias("holder_id"), tier_weight(pl.col("tier")).alias("tier_weight")
+    )
+    return (
+        counted.join(tiers, on="holder_id", how="left")
+        .join(dataset.items.select("item_id", "category"), on="item_id", how="left")
+        .sort("holder_id", "item_id")
+        .with_row_index("q")
+        .with_columns(
+            pl.col("q").cast(pl.Int64),
+            pl.col("start_units", "floor_units", "target_units", "tier_weight").cast(pl.Float64),
+        )
+        .select(list(_PARTNER_POOLS_SCHEMA))
     )
 
 
@@ -216,7 +281,8 @@ def _capacity(
 def _consumption(
     demand: pl.DataFrame | None, pool_key: pl.DataFrame, start: date, H: int
 ) -> np.ndarray:
-    """Forecast mean consumption (never negative) drawn from each pool, ``(pools, H)``."""
+    """Forecast mean consumption (never negative) drawn from each pool, ``(pools, H)``
+    (``pool_key``: holder_id, item_id, pool)."""
     consumption = np.zeros((pool_key.height, H))
     if demand is not None and demand.height:
         d = (
@@ -281,6 +347,63 @@ def _commitments(dataset: Dataset, start: date) -> pl.DataFrame:
     )
 
 
+def _sustain_routes(
+    dataset: Dataset, partner_pools: pl.DataFrame, supply: pl.DataFrame, H: int
+) -> pl.DataFrame:
+    """Eligible routes for sustainment: every supplier of the item to a partner stock that has
+    a floor, by the same eligibility rules as promises (allowed, lead time within the
+    horizon)."""
+    wanted = partner_pools.filter(pl.col("floor_units") > 0).select(
+        "q", pl.col("holder_id").alias("partner_id"), "item_id"
+    )
+    pairs = wanted.join(supply.select("source_id", "item_id", "pool"), on="item_id", how="inner")
+    if pairs.height == 0:
+        return _empty_sustain_routes()
+    verdict = resolve_eligibility(dataset.eligibility, pairs)
+    return (
+        pairs.join(verdict, on=["source_id", "partner_id", "item_id"], how="left")
+        .filter(pl.col("allowed") & (pl.col("lead_time") < H))
+        .sort("q", "source_id")
+        .with_row_index("r")
+        .select(pl.col("r").cast(pl.Int64), "source_id", "q", "pool", "lead_time")
+    )
+
+
+def _fair_groups(commitments: pl.DataFrame, routes: pl.DataFrame) -> pl.DataFrame:
+    """Fair-share groups: promises of the same priority and item that share at least one
+    eligible source (connected through shared sources). Returns ``c, fair_group`` for promises
+    in a group of two or more, groups numbered by their first commitment id, so the grouping
+    does not depend on the order of the data."""
+    pairs = (
+        routes.select("c", "source_id")
+        .unique()
+        .join(commitments.select("c", "priority", "item_id"), on="c")
+    )
+    parent = {c: c for c in pairs.get_column("c").to_list()}
+
+    def find(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for _, members in pairs.group_by("priority", "item_id", "source_id"):
+        cs = sorted(members.get_column("c").to_list())
+        for other in cs[1:]:
+            a, b = find(cs[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    roots = pl.DataFrame(
+        {"c": list(parent), "root": [find(c) for c in parent]},
+        schema={"c": pl.Int64, "root": pl.Int64},
+    )
+    return (
+        roots.filter(pl.len().over("root") >= 2)
+        .with_columns(fair_group=pl.col("root").rank("dense").cast(pl.Int64) - 1)
+        .select("c", "fair_group")
+    )
+
+
 def _candidates(dataset: Dataset, commitments: pl.DataFrame, supply: pl.DataFrame) -> pl.DataFrame:
     """Every (source, commitment) a supplier of the item could serve, with the rule outcome."""
     pairs = commitments.select("c", "partner_id", "item_id").join(
@@ -329,9 +452,14 @@ def build_model_data(
     horizon: int,
     *,
     budget: float | None = None,
+    us_target_weight: float = 1.0,
+    reference: pl.DataFrame | None = None,
 ) -> ModelData:
     """The model's index sets, in steps: production lines, pools, capacity, consumption,
-    commitments, candidates and routes, options (expansion options only with a budget)."""
+    commitments, candidates and routes, options (expansion options only with a budget),
+    partners' stocks and the routes that can sustain them, fair-share groups."""
+    if us_target_weight < 0:
+        raise ValueError("the US target weight must not be negative")
     if horizon < 1:
         raise ValueError("the horizon must be at least one month")
     H = horizon
@@ -342,8 +470,22 @@ def build_model_data(
     pools = _pools(dataset, start, lines, stock_ids)
     pool_key = pools.select("holder_id", "item_id", "pool")
     capacity, inflow = _capacity(dataset, lines, pool_key, months)
+    partner_pools = _partner_pools(dataset, start)
+    partner_key = partner_pools.select("holder_id", "item_id", pl.col("q").alias("pool"))
+    supply = _supply(lines, pools, stock_ids)
     commitments = _commitments(dataset, start)
-    candidates = _candidates(dataset, commitments, _supply(lines, pools, stock_ids))
+    candidates = _candidates(dataset, commitments, supply)
+    routes = _routes(candidates, H)
+    commitments = (
+        commitments.join(
+            partner_key.rename({"holder_id": "partner_id", "pool": "partner_pool"}),
+            on=["partner_id", "item_id"],
+            how="left",
+        )
+        .join(_fair_groups(commitments, routes), on="c", how="left")
+        .with_columns(pl.col("partner_pool", "fair_group").fill_null(-1))
+        .sort("c")
+    )
     return ModelData(
         start=start,
         horizon=H,
@@ -355,8 +497,13 @@ def build_model_data(
         capacity=capacity,
         commitments=commitments,
         candidates=candidates,
-        routes=_routes(candidates, H),
+        routes=routes,
         absorption=dataset.absorption.select("partner_id", "category", "units_per_month"),
         options=_options(options, lines, pool_key),
         budget=budget,
+        partner_pools=partner_pools,
+        partner_consumption=_consumption(demand, partner_key, start, H),
+        sustain_routes=_sustain_routes(dataset, partner_pools, supply, H),
+        us_target_weight=float(us_target_weight),
+        reference=reference,
     )

@@ -1,15 +1,22 @@
-"""Solving the model: HiGHS (bulk arrays, default) or CBC (through PuLP), in two stages.
+"""Solving the model: HiGHS (bulk arrays, default) or CBC (through PuLP), stage by stage.
 
 Stage 1 minimises weighted lateness plus the floor-breach penalty (a MILP when
 expansion options are on the table). Its duals come from the stage-1 LP (with
-any chosen options fixed). Stage 2 then minimises stock drawn over the set of
-stage-1 optimal plans, described exactly rather than with a tolerance: by
-complementary slackness every optimal plan keeps each column with a nonzero
-reduced cost at its bound and each row with a nonzero dual at its bound, and any
-feasible plan that does so has the stage-1 optimum. Those columns and rows are
-fixed; the row ``stage-1 cost <= optimum * (1 + 1e-9) + 1e-9`` is added as a
-second guard. So the weighted lateness stays the true minimum; an objective-bound
-row alone would let stage 2 trade ~1e-6 of lateness for stock (seen in tests).
+any chosen options fixed). Each later stage (``objective.py``: readiness, fair
+shares, least drawn, closeness to a reference) then optimises over the set of
+plans optimal for every stage before it, described exactly rather than with a
+tolerance: by complementary slackness every optimal plan keeps each column with
+a nonzero reduced cost at its bound and each row with a nonzero dual at its
+bound, and any feasible plan that does so is optimal. Those columns and rows are
+fixed; the row ``stage cost <= optimum * (1 + 1e-9) + 1e-9`` is added as a
+second guard. So each stage's optimum stays the true optimum; an objective-bound
+row alone would let a later stage trade ~1e-6 of lateness for stock (seen in
+tests). Every stage starts from the previous basis (the solver keeps it across
+cost and bound changes).
+
+The fair-shares stage is a sequence of LPs (progressive filling): minimise the
+largest missing fraction of the grouped promise-months still free, bound those
+that cannot do better (a nonzero dual on their row) at that level, and repeat.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,9 +34,9 @@ import scipy.sparse as sp
 
 from optimize.lp import INF
 from optimize.model import Model
-from optimize.objective import stage2_cost
+from optimize.objective import stage_cost
 
-__all__ = ["SOLVERS", "Solution", "SolveError", "solve"]
+__all__ = ["SOLVERS", "LatenessFace", "Solution", "SolveError", "lateness_face", "solve"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,7 @@ STAGE1_REL, STAGE1_ABS = 1e-9, 1e-9
 MIP_REL, MIP_ABS = 1e-6, 1e-6
 FEAS_TOL = 1e-6
 FACE_TOL = 1e-7
+FAIR_TOL = 1e-9
 
 
 class SolveError(RuntimeError):
@@ -55,6 +63,8 @@ class Solution:
     """Stage-1 column values with no expansion bought (only with a budget)."""
     solver: str
     seconds: float
+    stages: tuple[tuple[str, float | None], ...] = ()
+    """Each stage's name and optimum (None: the stage did not apply)."""
 
 
 class _Clock:
@@ -78,11 +88,15 @@ class _Clock:
 
 
 def _check_feasible(model: Model, matrix: sp.csc_matrix, x: np.ndarray, stage: str) -> None:
-    """Our own residuals, not the solver's word: every bound and row within tolerance."""
+    """Our own residuals, not the solver's word: every bound and row within tolerance (the
+    ``fair`` rows only guide the fair-shares stage, which replaces them by bounds)."""
     lp = model.lp
     lo, up = lp.col_lower, lp.col_upper
     act = matrix @ x
     rlo, rup = lp.row_lower, lp.row_upper
+    fair = lp.row_blocks.get("fair")
+    if fair is not None:
+        rlo[fair.start : fair.stop] = -INF
     viol_col = np.maximum(lo - x, x - up) / (
         1.0 + np.minimum(np.abs(np.where(np.isfinite(lo), lo, 0)), 1e12)
     )
@@ -131,22 +145,129 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
         runner.set_cost(model.lp.col_cost)
         chosen = np.round(x_cheap[build.start : build.stop])
         runner.set_bounds(build.index, chosen, chosen, integer=False)
-    x1, obj1 = runner.run(clock, "stage 1")
-    _check_feasible(model, matrix, x1, "stage-1")
+    x, obj1 = runner.run(clock, "stage 1 (lateness)")
+    _check_feasible(model, matrix, x, "stage-1")
     duals = runner.duals()
     cost1 = model.lp.col_cost
-    runner.fix_optimal_face(model)
-    runner.add_objective_bound(cost1, obj1 + STAGE1_REL * abs(obj1) + STAGE1_ABS)
-    runner.set_cost(stage2_cost(model))
-    x2, _ = runner.run(clock, "stage 2 (least stock drawn)")
-    _check_feasible(model, matrix, x2, "stage-2")
-    reached = float(cost1 @ x2)
-    if reached > obj1 + 1e-6 * max(1.0, abs(obj1)):
-        raise SolveError(
-            f"numerically doubtful stage-2 result: lateness {reached} above the optimum {obj1}"
-        )
+    optima: list[tuple[str, float | None]] = [("lateness", obj1)]
+    guards: list[tuple[str, np.ndarray, float]] = [("lateness", cost1, obj1)]
+    bound: tuple[np.ndarray, float] | None = (cost1, obj1)
+    for stage in model.stages:
+        if not stage.active:
+            optima.append((stage.name, None))
+            continue
+        if bound is not None:
+            runner.fix_optimal_face(model)
+            runner.add_objective_bound(
+                bound[0],
+                bound[1] + STAGE1_REL * abs(bound[1]) + STAGE1_ABS,
+                f"objective_{len(optima)}",
+            )
+        if stage.minimax:
+            x, level = _fair_shares(runner, model, clock)
+            optima.append((stage.name, level))
+            bound = None  # the fair shares are pinned as bounds on the arrivals
+        else:
+            cost = stage_cost(model, stage)
+            scale = float(np.abs(cost).max(initial=0.0))
+            if scale == 0.0:
+                # nothing to optimise: every plan of the face is optimal
+                optima.append((stage.name, stage.constant))
+                bound = None
+                continue
+            runner.set_cost(cost / scale)
+            x, obj = runner.run(clock, f"stage {len(optima) + 1} ({stage.name})")
+            optima.append((stage.name, obj * scale + stage.constant))
+            guards.append((stage.name, cost, obj * scale))
+            bound = (cost / scale, obj)
+        _check_feasible(model, matrix, x, f"{stage.name}")
+    for name, cost, opt in guards:
+        reached = float(cost @ x)
+        if reached > opt + 1e-6 * max(1.0, abs(opt)):
+            raise SolveError(
+                f"numerically doubtful result: {name} {reached} above its optimum {opt}"
+            )
     log.info("solved with %s in %.2f s (stage-1 objective %.6g)", solver, clock.elapsed, obj1)
-    return Solution(x2, duals, x_before, solver, clock.elapsed)
+    return Solution(x, duals, x_before, solver, clock.elapsed, tuple(optima))
+
+
+@dataclass
+class LatenessFace:
+    """The LP restricted to the plans with least lateness (stage 1), ready for other objectives
+    (the trade-off curve): ``minimise(cost)`` solves over that face under the caps set."""
+
+    model: Model
+    runner: Any
+    clock: Any
+    lateness: float
+    caps: dict[str, int] = field(default_factory=dict)
+
+    def minimise(self, cost: np.ndarray, what: str) -> tuple[np.ndarray, float]:
+        self.runner.set_cost(cost)
+        return self.runner.run(self.clock, what)
+
+    def cap(self, name: str, cost: np.ndarray, upper: float) -> None:
+        """``cost . x <= upper`` (a new row the first time, its bound changed after)."""
+        if name in self.runner.bound_rows:
+            self.runner.set_bound(name, upper)
+        else:
+            self.runner.add_objective_bound(cost, upper, name)
+
+    def uncap(self, name: str) -> None:
+        if name in self.runner.bound_rows:
+            self.runner.set_bound(name, INF)
+
+
+def lateness_face(model: Model, time_limit: float | None = None) -> LatenessFace:
+    """Solve stage 1 (HiGHS) and fix its optimal face (reduced costs and duals, plus the
+    objective-bound guard), as the staged solve does before the readiness stage."""
+    clock = _Clock(time_limit)
+    start, index, value = model.lp.csc()
+    runner = _Highs(model, start, index, value)
+    _, obj1 = runner.run(clock, "stage 1 (lateness)")
+    runner.fix_optimal_face(model)
+    runner.add_objective_bound(model.lp.col_cost, obj1 + STAGE1_REL * abs(obj1) + STAGE1_ABS)
+    return LatenessFace(model, runner, clock, obj1)
+
+
+def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, float]:
+    """Progressive filling over the ``fair`` rows; returns the plan and the largest missing
+    fraction (the first level)."""
+    lp = model.lp
+    fair = lp.row_blocks["fair"]
+    level_col = lp.col_blocks["fair_level"].start
+    cost = np.zeros(lp.num_col)
+    cost[level_col] = 1.0
+    runner.set_cost(cost)
+    free = np.arange(fair.size)
+    first: float | None = None
+    k = 0
+    x = np.zeros(lp.num_col)
+    while free.size:
+        k += 1
+        x, level = runner.run(clock, f"fair shares, level {k}")
+        level = max(level, 0.0)
+        if first is None:
+            first = level
+        if level <= FAIR_TOL:
+            blocked = free
+        else:
+            y = runner.duals()[fair.start + free]
+            blocked = free[np.abs(y) > FAIR_TOL]
+            if blocked.size == 0:
+                # no dual says who blocks (numerically degenerate): the pairs at the level
+                cols = model.fair_arrived[free]
+                missing = 1.0 - x[cols] / model.fair_backlog[free]
+                blocked = free[missing >= missing.max() - 1e-9]
+                log.warning("fair shares: level %d pinned from the values, not the duals", k)
+        cols = model.fair_arrived[blocked]
+        want = model.fair_backlog[blocked] * (1.0 - level)
+        lower = np.maximum(runner.col_lower(cols), np.minimum(want, x[cols]))
+        runner.set_col_bounds(cols, lower, runner.col_upper(cols))
+        runner.free_rows(fair.start + blocked)
+        free = np.setdiff1d(free, blocked, assume_unique=True)
+    log.info("fair shares: %d level(s)", k)
+    return x, float(first or 0.0)
 
 
 def _new_highs(highspy: Any) -> Any:
@@ -196,6 +317,9 @@ class _Highs:
             raise SolveError("HiGHS refused the model")
         self.h = h
         self.bound_rows: dict[str, int] = {}
+        # the bounds in force now (stages fix columns and rows as they go)
+        self.lower, self.upper = lp.col_lower, lp.col_upper
+        self.row_lo, self.row_up = lp.row_lower, lp.row_upper
 
     def set_bounds(
         self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
@@ -205,6 +329,7 @@ class _Highs:
         up_a = np.broadcast_to(np.asarray(up, dtype=np.float64), n).copy()
         idx = cols.astype(np.int32)
         self.h.changeColsBounds(n, idx, lo_a, up_a)
+        self.lower[cols], self.upper[cols] = lo_a, up_a
         kind = (
             self.highspy.HighsVarType.kInteger if integer else self.highspy.HighsVarType.kContinuous
         )
@@ -241,24 +366,39 @@ class _Highs:
 
     def fix_optimal_face(self, model: Model) -> None:
         sol = self.h.getSolution()
-        lp = model.lp
         d = np.asarray(sol.col_dual)
         x = np.asarray(sol.col_value)
         cols = np.nonzero(np.abs(d) > FACE_TOL)[0]
         if cols.size:
-            # the bounds in force now: stage 1 may have fixed columns (the options bought)
-            now = self.h.getLp()
-            lower, upper = np.asarray(now.col_lower_), np.asarray(now.col_upper_)
-            at = np.where(d[cols] > 0, lower[cols], upper[cols])
+            # the bounds in force now: earlier stages may have fixed columns
+            at = np.where(d[cols] > 0, self.lower[cols], self.upper[cols])
             at = np.where(np.isfinite(at), at, x[cols])
-            self.h.changeColsBounds(cols.size, cols.astype(np.int32), at, at.copy())
+            self.set_col_bounds(cols, at, at.copy())
         y = np.asarray(sol.row_dual)[: self.num_row]
         rows = np.nonzero(np.abs(y) > FACE_TOL)[0]
         if rows.size:
-            at = np.where(y[rows] > 0, lp.row_lower[rows], lp.row_upper[rows])
+            at = np.where(y[rows] > 0, self.row_lo[rows], self.row_up[rows])
             ok = np.isfinite(at)
             rows, at = rows[ok], at[ok]
             self.h.changeRowsBounds(rows.size, rows.astype(np.int32), at, at.copy())
+            self.row_lo[rows], self.row_up[rows] = at, at
+
+    def col_lower(self, cols: np.ndarray) -> np.ndarray:
+        return self.lower[cols].copy()
+
+    def col_upper(self, cols: np.ndarray) -> np.ndarray:
+        return self.upper[cols].copy()
+
+    def set_col_bounds(self, cols: np.ndarray, lo: np.ndarray, up: np.ndarray) -> None:
+        lo, up = np.asarray(lo, dtype=np.float64), np.asarray(up, dtype=np.float64)
+        self.h.changeColsBounds(cols.size, cols.astype(np.int32), lo, up)
+        self.lower[cols], self.upper[cols] = lo, up
+
+    def free_rows(self, rows: np.ndarray) -> None:
+        """Rows that no longer bind: their bounds become infinite."""
+        n = rows.size
+        self.h.changeRowsBounds(n, rows.astype(np.int32), np.full(n, -INF), np.full(n, INF))
+        self.row_lo[rows], self.row_up[rows] = -INF, INF
 
     def add_objective_bound(
         self, cost: np.ndarray, bound: float, name: str = "objective_stage1"
@@ -270,6 +410,11 @@ class _Highs:
     def drop_objective_bound(self, name: str) -> None:
         row = self.bound_rows.pop(name)
         self.h.deleteRows(1, np.array([row], dtype=np.int32))
+
+    def set_bound(self, name: str, upper: float) -> None:
+        """A new upper bound on an objective-bound row."""
+        row = np.array([self.bound_rows[name]], dtype=np.int32)
+        self.h.changeRowsBounds(1, row, np.array([-INF]), np.array([upper]))
 
     def set_cost(self, cost: np.ndarray) -> None:
         n = cost.size
@@ -364,6 +509,30 @@ class _Cbc:
 
     def duals(self) -> np.ndarray:
         return np.array([sum((c.pi or 0.0) for c in made) for made in self.rows])
+
+    def col_lower(self, cols: np.ndarray) -> np.ndarray:
+        return np.array(
+            [-INF if self.vars[j].lowBound is None else self.vars[j].lowBound for j in cols]
+        )
+
+    def col_upper(self, cols: np.ndarray) -> np.ndarray:
+        return np.array(
+            [INF if self.vars[j].upBound is None else self.vars[j].upBound for j in cols]
+        )
+
+    def set_col_bounds(self, cols: np.ndarray, lo: np.ndarray, up: np.ndarray) -> None:
+        for j, a, b in zip(cols, lo, up, strict=True):
+            v = self.vars[j]
+            v.lowBound = None if not np.isfinite(a) else float(a)
+            v.upBound = None if not np.isfinite(b) else float(b)
+
+    def free_rows(self, rows: np.ndarray) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for i in rows:
+                for con in self.rows[i]:
+                    del self.prob.constraints[con.name]
+                self.rows[i] = []
 
     def fix_optimal_face(self, model: Model) -> None:
         for v in self.vars:

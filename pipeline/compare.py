@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.metrics import compare_metrics, stored_metrics
 from store.db import Connection
 from store.errors import InputRejected, Problem
 from store.facts import rank_capacity_value
@@ -241,11 +242,44 @@ def compare_runs(con: Connection, a: str, b: str) -> dict[str, Any]:
         "late_unit_months_saved_per_million_usd": (
             saved_u / (extra_cost / 1e6) if per_million else None
         ),
+        "metrics": compare_metrics(stored_metrics(con, a), stored_metrics(con, b)),
     }
 
 
 def _num(x: float | None, fmt: str = ",.0f") -> str:
     return "-" if x is None else format(x, fmt)
+
+
+def _metric_lines(m: dict[str, Any]) -> list[str]:
+    """The decision metrics side by side."""
+    on, total = m["promises_on_time"], m["promises_total"]
+    pct, units = m["on_time_pct"], m["backlog_units_on_time_pct"]
+    partners = m["partner_stocks_below_floor"]
+    lines = [
+        f"Promises on time:          A {on['a']}/{total['a']} ({_num(pct['a'], '.1f')}%)  "
+        f"B {on['b']}/{total['b']} ({_num(pct['b'], '.1f')}%)",
+        f"Backlog units on time:     A {_num(units['a'], '.1f')}%  B {_num(units['b'], '.1f')}%",
+        f"Value late (USD):          A {_num(m['value_late_usd']['a'])}  "
+        f"B {_num(m['value_late_usd']['b'])}",
+        "Partner stocks below floor (now / 6 / 12 months): "
+        + "A "
+        + " / ".join(str(partners[k]["a"]) for k in partners)
+        + "  B "
+        + " / ".join(str(partners[k]["b"]) for k in partners),
+    ]
+    for r in m["months_late_changed"]:
+        a = "not within the horizon" if r["months_late_a"] is None else r["months_late_a"]
+        b = "not within the horizon" if r["months_late_b"] is None else r["months_late_b"]
+        lines.append(f"  months late {r['commitment_id']}: {a} -> {b}")
+    for r in m["us_pools_rebuild_changed"]:
+        lines.append(
+            f"  US rebuild {r['holder_id']} {r['item_id']}: {r['rebuild_month_a'] or '-'} -> "
+            f"{r['rebuild_month_b'] or '-'}"
+        )
+    for p, u in m["sustainment_units"].items():
+        if abs(u["a"] - u["b"]) > TOL:
+            lines.append(f"  sustainment to {p}: {_num(u['a'])} -> {_num(u['b'])} units")
+    return lines
 
 
 def render_comparison(c: dict[str, Any]) -> str:
@@ -265,6 +299,7 @@ def render_comparison(c: dict[str, Any]) -> str:
         f"Cost: A {_num(inv['cost_usd_a'])} USD, B {_num(inv['cost_usd_b'])} USD "
         f"(investments B: {', '.join(inv['b']) or 'none'})"
     )
+    lines += _metric_lines(c["metrics"])
     per = c["weighted_late_unit_months_saved_per_million_usd"]
     if per is not None:
         lines.append(f"Weighted late unit-months saved per million USD: {per:,.1f}")

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import polars as pl
 
 from forecast.demand import DemandResult, forecast_demand
 from forecast.projection import project_stocks
+from pipeline.reference import stored_reference
 from pipeline.scenarios import (
     BASELINE,
     Applied,
@@ -34,7 +35,12 @@ from pipeline.stages import checked_plan, previous_baseline_forecast, write_plan
 from pipeline.version import code_version
 from store.dataset import Dataset, default_start, read_dataset
 from store.db import Connection, connect, transaction
-from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS, DEFAULT_SEED
+from store.defaults import (
+    DEFAULT_HORIZON,
+    DEFAULT_PATHS,
+    DEFAULT_SEED,
+    DEFAULT_US_TARGET_WEIGHT,
+)
 from store.months import month_text
 from store.runs import finish_run, start_run, write_results
 from store.status import last_content_hash
@@ -102,6 +108,8 @@ class PipelineResult:
     outlook: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     scenario_files: dict[str, str] = field(default_factory=dict)
+    reference_run_id: str | None = None
+    """The stored plan the plan was kept close to (None: none, or one computed the same night)."""
 
     def summary(self) -> dict[str, Any]:
         """What ``runs.summary`` holds for a pipeline run."""
@@ -117,7 +125,7 @@ class PipelineResult:
                 "files_sha256": self.scenario_files,
             },
             "forecast": {"series": self.models.height, "models": dict(model_counts)},
-            "allocate": self.plan.summary(),
+            "allocate": self.plan.summary() | {"reference_run_id": self.reference_run_id},
             "project": {"pools": self.outlook.height, "breach_p50_within_horizon": breached},
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "code_version": code_version(),
@@ -145,12 +153,15 @@ def compute(
     time_limit: float | None = None,
     workers: int | None = None,
     scenario_folder: str | Path | None = None,
+    us_target_weight: float = DEFAULT_US_TARGET_WEIGHT,
+    reference: pl.DataFrame | None = None,
 ) -> PipelineResult:
     """Forecast, plan and project ``applied`` (a scenario applied, or the plain baseline).
 
     ``demand``: a forecast result (``.models``, ``.forecast``) of the same data to reuse; a
     scenario never changes consumption history, so the nightly run forecasts once. The
     scenario's demand changes are applied to the forecast frame the plan reads.
+    ``reference``: the shipments of the plan to stay close to (None: no such stage).
     """
     timings: dict[str, float] = {}
     dataset, later_blocks = applied.for_start(start)
@@ -177,6 +188,8 @@ def compute(
         solver=solver,
         time_limit=time_limit,
         hook=block_hook(later_blocks),
+        us_target_weight=us_target_weight,
+        reference=reference,
     )
     timings["plan"] = time.perf_counter() - t0
     checkpoint("pipeline:plan")
@@ -241,14 +254,19 @@ def run_pipeline(
     horizon: int = DEFAULT_HORIZON,
     paths: int = DEFAULT_PATHS,
     seed: int = DEFAULT_SEED,
+    us_target_weight: float = DEFAULT_US_TARGET_WEIGHT,
+    reference: str | None = None,
 ) -> tuple[str, PipelineResult]:
     """``arsenal run``: forecast, plan and project the baseline or a scenario, and store the
-    results under one pipeline run; returns its run id and the result."""
+    results under one pipeline run; returns its run id and the result. ``reference``: a run
+    id, a scenario name or 'none' (default: the latest plan of the scenario's base; for the
+    baseline, the previous baseline plan)."""
     con = connect(db)
     try:
         dataset = read_dataset(con)
         start = start or default_start(dataset)
         applied = load_applied(dataset, scenario, folder)
+        reference_run, reference_plan = stored_reference(con, reference, applied)
         result = compute(
             applied,
             start,
@@ -257,7 +275,10 @@ def run_pipeline(
             paths=paths,
             seed=seed,
             scenario_folder=folder if applied.chain else None,
+            us_target_weight=us_target_weight,
+            reference=reference_plan,
         )
+        result = replace(result, reference_run_id=reference_run)
         with transaction(con):
             run_id = write_pipeline(con, result, content_hash(con))
     finally:

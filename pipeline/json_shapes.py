@@ -83,7 +83,7 @@ def pipeline_json(run_id: str, result: PipelineResult) -> dict[str, Any]:
         "forecast": forecast_json(
             run_id, start, horizon, DemandResult(result.models, result.forecast)
         ),
-        "allocate": plan_to_json(result.plan, run_id, start, horizon),
+        "allocate": plan_to_json(result.plan, run_id, start, horizon, result.outlook),
         "project": project_json(
             run_id, start, horizon, ProjectionResult(result.projection, result.outlook)
         ),

@@ -24,7 +24,7 @@ import json
 import logging
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +38,7 @@ from pipeline.compute import (
     content_hash,
     write_pipeline,
 )
+from pipeline.reference import base_scenario, stored_reference
 from pipeline.scenarios import (
     BASELINE,
     Applied,
@@ -350,6 +351,9 @@ def _compute_all(
     fails is recorded in ``failures`` and the scenarios built on it are skipped."""
     previous = previous_baseline_forecast(con, start, opts.horizon)
     results = []
+    # the baseline stays close to the previous night's; each scenario to its base's plan of
+    # tonight (bases come first)
+    reference_run, reference = stored_reference(con, None, applied[BASELINE])
     baseline = compute(
         applied[BASELINE],
         start,
@@ -357,8 +361,10 @@ def _compute_all(
         previous_demand=previous,
         paths=opts.paths,
         seed=opts.seed,
+        reference=reference,
     )
-    results.append(baseline)
+    results.append(replace(baseline, reference_run_id=reference_run))
+    plans = {BASELINE: baseline.plan}
     demand = _Demand(baseline.models, baseline.forecast)
     failed = {f.scenario for f in failures}
     for name, scenario in applied.items():
@@ -369,15 +375,23 @@ def _compute_all(
             failures.append(Failure(name, f"skipped: its base {bad_base!r} failed"))
             failed.add(name)
             continue
+        base = plans.get(base_scenario(scenario) or BASELINE)
         try:
             r = compute(
-                scenario, start, opts.horizon, demand=demand, paths=opts.paths, seed=opts.seed
+                scenario,
+                start,
+                opts.horizon,
+                demand=demand,
+                paths=opts.paths,
+                seed=opts.seed,
+                reference=None if base is None else base.shipments,
             )
         except Exception as exc:  # one bad scenario must not cost the night its report
             log.debug("scenario %s failed", name, exc_info=True)
             failures.append(Failure(name, f"{type(exc).__name__}: {exc}"))
             failed.add(name)
             continue
+        plans[name] = r.plan
         results.append(
             PipelineResult(
                 **{**r.__dict__, "scenario_files": {n: file_hashes[n] for n in scenario.chain}}

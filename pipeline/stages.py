@@ -14,10 +14,12 @@ import polars as pl
 from forecast.demand import DemandResult, forecast_demand
 from forecast.projection import ProjectionResult, project_stocks
 from optimize import Plan, SolveError, allocate, check_plan
+from pipeline.reference import stored_reference
+from pipeline.scenarios import Applied
 from pipeline.stage_run import StageRun, stage_run
 from store.dataset import Dataset
 from store.db import Connection, transaction
-from store.defaults import DEFAULT_SEED
+from store.defaults import DEFAULT_SEED, DEFAULT_US_TARGET_WEIGHT
 from store.months import month_text
 from store.runs import latest_run, write_results
 from store.sql import query
@@ -118,6 +120,7 @@ def write_plan(con: Connection, run_id: str, plan: Plan) -> None:
     write_results(con, "capacity_value", run_id, plan.capacity_value)
     write_results(con, "plan_investments", run_id, plan.investments)
     write_results(con, "plan_pools", run_id, plan.pools)
+    write_results(con, "plan_readiness", run_id, plan.readiness)
 
 
 def checked_plan(
@@ -132,7 +135,7 @@ def checked_plan(
     """Solve the allocation model and check the plan against every rule independently; a plan
     the checker finds broken is a ``SolveError``, never a result."""
     plan = allocate(dataset, demand, start, horizon, **options)
-    problems = check_plan(dataset, demand, start, horizon, plan)
+    problems = check_plan(dataset, demand, start, horizon, plan, options.get("reference"))
     if problems:
         where = f" for {label}" if label else ""
         raise SolveError(
@@ -158,10 +161,16 @@ def run_allocate(
     budget: float | None = None,
     solver: str = "highs",
     time_limit: float | None = None,
+    us_target_weight: float = DEFAULT_US_TARGET_WEIGHT,
+    reference: str | None = None,
 ) -> AllocateResult:
     """``arsenal allocate``: plan against the stored baseline forecast and store the plan.
+    ``reference``: a run id, a scenario name or 'none' (default: the previous baseline plan).
     A ``SolveError`` leaves the run marked failed and the previous plan in place."""
     with stage_run(db, "allocate", start=start, horizon=horizon) as stage:
+        reference_run, reference_plan = stored_reference(
+            stage.con, reference, Applied(dataset=stage.dataset)
+        )
         demand = None
         forecast_run = latest_forecast_from(stage.con, stage.start, horizon)
         if forecast_run is not None:
@@ -183,10 +192,12 @@ def run_allocate(
             budget=budget,
             solver=solver,
             time_limit=time_limit,
+            us_target_weight=us_target_weight,
+            reference=reference_plan,
         )
         with transaction(stage.con):
             write_plan(stage.con, run_id, plan)
-            stage.finish(plan.summary())
+            stage.finish(plan.summary() | {"reference_run_id": reference_run})
         return AllocateResult(run_id, stage.start, horizon, plan)
 
 

@@ -24,6 +24,7 @@ import tomli_w
 import optimize
 from pipeline.compare import compare_commitments, compare_pools
 from pipeline.compute import compute
+from pipeline.reference import plan_shipments
 from pipeline.scenarios import (
     BASELINE,
     Applied,
@@ -70,6 +71,7 @@ class BaselineInputs:
     commitments: pl.DataFrame  # commitment_id, late_unit_months, completion_month, priority
     outlook: pl.DataFrame  # holder_id, item_id, floor_breach_p50, target_reached_p50
     investments: pl.DataFrame  # option_id, chosen, cost_usd, ...
+    shipments: pl.DataFrame | None = None  # the baseline plan's, the what-if's reference
 
     @property
     def weighted_late_unit_months(self) -> float | None:
@@ -96,6 +98,7 @@ def read_baseline_inputs(db: str) -> BaselineInputs:
             con, "stock_outlook_for_run", run_id=project_run["run_id"] if project_run else None
         )
         investments = query(con, "expansion_options_with_choice", run_id=allocate_id)
+        shipments = plan_shipments(con, allocate_id) if allocate_id else None
     finally:
         con.close()
     if allocate_run is not None:
@@ -105,7 +108,7 @@ def read_baseline_inputs(db: str) -> BaselineInputs:
     else:
         start, horizon = default_start(dataset), DEFAULT_HORIZON
     return BaselineInputs(
-        dataset, demand, start, horizon, allocate_run, commitments, outlook, investments
+        dataset, demand, start, horizon, allocate_run, commitments, outlook, investments, shipments
     )
 
 
@@ -239,7 +242,10 @@ def run_whatif(db: str, doc: dict[str, Any], folder: str | Path) -> dict[str, An
     if inputs.allocate_run is None or inputs.demand is None:
         raise RuntimeError("no baseline plan yet: run 'arsenal run' first")
     applied = _applied(inputs.dataset, scenario, folder)
-    result = compute(applied, inputs.start, inputs.horizon, demand=inputs.demand)
+    # the what-if stays as close to the baseline plan as its changes allow
+    result = compute(
+        applied, inputs.start, inputs.horizon, demand=inputs.demand, reference=inputs.shipments
+    )
     plan = result.plan
 
     commitments, promises = compare_commitments(

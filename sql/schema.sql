@@ -163,20 +163,29 @@ CREATE TABLE IF NOT EXISTS plan_commitments (
     planned_units DOUBLE NOT NULL,
     completion_month DATE,
     late_unit_months DOUBLE NOT NULL,
-    reasons JSON NOT NULL           -- list of plain-language strings
+    reasons JSON NOT NULL,          -- list of plain-language strings
+    due_month DATE,                 -- the promised month (the first plan month when past)
+    on_time_units DOUBLE            -- units arrived by the due month
 );
+-- databases made before the decision metrics
+ALTER TABLE plan_commitments ADD COLUMN IF NOT EXISTS due_month DATE;
+ALTER TABLE plan_commitments ADD COLUMN IF NOT EXISTS on_time_units DOUBLE;
 
--- one row per run, source, commitment, shipping month
+-- one row per run, source, commitment (or, for sustainment, partner and item), shipping month
 CREATE TABLE IF NOT EXISTS plan_shipments (
     run_id VARCHAR NOT NULL,
     source_id VARCHAR NOT NULL,
-    commitment_id VARCHAR NOT NULL,
+    commitment_id VARCHAR,          -- null for a sustainment proposal
     item_id VARCHAR NOT NULL,
     partner_id VARCHAR NOT NULL,
     month DATE NOT NULL,
     arrival_month DATE NOT NULL,
-    units DOUBLE NOT NULL
+    units DOUBLE NOT NULL,
+    purpose VARCHAR NOT NULL DEFAULT 'promise'  -- promise | sustainment
 );
+-- databases made before sustainment proposals
+ALTER TABLE plan_shipments ADD COLUMN IF NOT EXISTS purpose VARCHAR DEFAULT 'promise';
+ALTER TABLE plan_shipments ALTER COLUMN commitment_id DROP NOT NULL;
 
 -- one row per run, source, item, month: weighted late unit-months saved per extra unit
 CREATE TABLE IF NOT EXISTS capacity_value (
@@ -203,6 +212,21 @@ CREATE TABLE IF NOT EXISTS plan_pools (
     month DATE NOT NULL,
     inventory DOUBLE NOT NULL,
     floor_breach DOUBLE NOT NULL
+);
+
+-- one row per run, pool (a stock source's or a partner's stock), month: the plan's readiness
+CREATE TABLE IF NOT EXISTS plan_readiness (
+    run_id VARCHAR NOT NULL,
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    holder_kind VARCHAR,            -- partner, us_stock, allied_stock
+    month DATE NOT NULL,
+    level DOUBLE NOT NULL,          -- end of month; a partner stock never below 0
+    floor_units DOUBLE NOT NULL,
+    target_units DOUBLE,
+    below_floor_units DOUBLE NOT NULL,
+    below_target_units DOUBLE,
+    unmet_units DOUBLE NOT NULL     -- partner consumption not covered so far (still owed)
 );
 
 -- Results: stock projection ------------------------------------------------------

@@ -8,9 +8,11 @@ the two on the sample).
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_HORIZON", "DEFAULT_PATHS", "DEFAULT_SEED"]
+__all__ = ["DEFAULT_HORIZON", "DEFAULT_PATHS", "DEFAULT_SEED", "DEFAULT_US_TARGET_WEIGHT"]
 
 DEFAULT_HORIZON = 36
 """Plan months when none are given."""
 DEFAULT_PATHS = 500
 DEFAULT_SEED = 0
+DEFAULT_US_TARGET_WEIGHT = 1.0
+"""W: US stock pools below target against partner stocks below floor in the readiness stage."""

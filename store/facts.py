@@ -29,6 +29,7 @@ __all__ = [
     "priority_weight",
     "rank_capacity_value",
     "starting_stocks",
+    "tier_weight",
 ]
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,17 @@ def priority_weight(priority: int | pl.Expr) -> float | pl.Expr:
     priority 1 (highest) to 5. Takes a number or a polars expression. (The SQL view
     ``backlog`` has the same formula as its ``weight`` column; a test checks they agree.)"""
     return 2.0 ** (LOWEST_PRIORITY - priority)
+
+
+TIER_WEIGHTS = {"frontline": 4.0, "most_capable": 2.0, "other": 1.0}
+
+
+def tier_weight(tier: str | pl.Expr) -> float | pl.Expr:
+    """The weight of a partner's shortfall below its floor in the readiness stage: frontline 4,
+    most_capable 2, other 1 (an unknown tier weighs 1). Takes a tier or a polars expression."""
+    if isinstance(tier, pl.Expr):
+        return tier.replace_strict(TIER_WEIGHTS, default=1.0, return_dtype=pl.Float64)
+    return TIER_WEIGHTS.get(tier, 1.0)
 
 
 def commitment_backlog(commitments: pl.DataFrame, deliveries: pl.DataFrame) -> pl.DataFrame:

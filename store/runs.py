@@ -22,6 +22,7 @@ RESULT_TABLES = (
     "capacity_value",
     "plan_investments",
     "plan_pools",
+    "plan_readiness",
     "stock_projection",
     "stock_outlook",
 )

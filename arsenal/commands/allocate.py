@@ -7,8 +7,9 @@ import sys
 
 import polars as pl
 
-from arsenal.cli import add_window_arguments, number_arg, print_json
+from arsenal.cli import add_plan_arguments, add_window_arguments, number_arg, print_json
 from optimize import SOLVERS, Plan, SolveError, plan_to_json
+from pipeline.metrics import render_metrics
 from pipeline.stages import run_allocate
 from store.db import DEFAULT_DB
 from store.facts import capacity_lines_worth_most
@@ -32,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=number_arg("seconds", positive=True),
         help="give up after this many seconds (exit 1)",
     )
+    add_plan_arguments(parser)
     parser.add_argument(
         "--json", action="store_true", help="print the plan as one JSON object on stdout"
     )
@@ -46,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
             budget=args.budget,
             solver=args.solver,
             time_limit=args.time_limit,
+            us_target_weight=args.us_target_weight,
+            reference=args.reference,
         )
     except SolveError as exc:
         print(f"arsenal allocate: no new plan: {exc}. The previous plan is kept.", file=sys.stderr)
@@ -61,7 +65,10 @@ def render_summary(plan: Plan, run_id: str) -> str:
     """A planner's reading of the plan: late promises first, then what capacity is worth."""
     lines = [
         f"Allocation plan {run_id}: {month_text(plan.start)} + {plan.horizon} months, {plan.status}",
-        f"Weighted late unit-months: {plan.weighted_late_unit_months:,.0f}",
+        *render_metrics(plan.metrics()),
+        f"Weighted late unit-months (the optimiser's measure): {plan.weighted_late_unit_months:,.0f}",
+        "Stages: "
+        + ", ".join(f"{n} {'-' if v is None else format(v, ',.6g')}" for n, v in plan.stages),
     ]
     late = plan.commitments.filter(pl.col("late_unit_months") > 0)
     lines.append(f"\nLate promises ({late.height} of {plan.commitments.height}):")

@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from arsenal.cli import add_simulation_arguments, add_window_arguments, print_json
+from arsenal.cli import (
+    add_plan_arguments,
+    add_simulation_arguments,
+    add_window_arguments,
+    print_json,
+)
 from pipeline.compute import run_pipeline
 from pipeline.json_shapes import pipeline_json
+from pipeline.metrics import render_metrics
 from store.months import month_text
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -29,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_window_arguments(parser, "first plan month")
     add_simulation_arguments(parser)
+    add_plan_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
 
@@ -41,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         horizon=args.horizon,
         paths=args.paths,
         seed=args.seed,
+        us_target_weight=args.us_target_weight,
+        reference=args.reference,
     )
     if args.json:
         print_json(pipeline_json(run_id, result))
@@ -54,4 +63,6 @@ def run(args: argparse.Namespace) -> int:
             f"{s['project']['breach_p50_within_horizon']} stock(s) below floor by P50",
             file=sys.stderr,
         )
+        for line in render_metrics(result.plan.metrics(result.outlook)):
+            print(f"  {line}", file=sys.stderr)
     return 0

@@ -29,6 +29,9 @@ KEYS = {
         "shipments",
         "capacity_value",
         "investments",
+        "readiness",
+        "stages",
+        "metrics",
     },
     "commitments": {
         "commitment_id",
@@ -48,9 +51,33 @@ KEYS = {
         "month",
         "arrival_month",
         "units",
+        "purpose",
     },
     "capacity_value": {"source_id", "item_id", "month", "value"},
     "investments": {"option_id", "chosen", "cost_usd"},
+    "readiness": {
+        "holder_id",
+        "item_id",
+        "month",
+        "level",
+        "floor_units",
+        "target_units",
+        "below_floor_units",
+        "below_target_units",
+    },
+    "stages": {"name", "objective"},
+}
+METRICS = {
+    "promises_on_time",
+    "promises_total",
+    "on_time_pct",
+    "backlog_units_on_time_pct",
+    "value_late_usd",
+    "months_late",
+    "partner_stocks_below_floor",
+    "partner_stocks",
+    "us_pools_below_target",
+    "sustainment_units",
 }
 
 
@@ -73,10 +100,33 @@ def test_sample_plan_keeps_the_rules(db: Path, capsys: pytest.CaptureFixture[str
     code, plan, err = _run(db, capsys, "--json")
     assert code == 0, err
     assert set(plan) == KEYS["top"]
-    for part in ("commitments", "shipments", "capacity_value", "investments"):
+    for part in (
+        "commitments",
+        "shipments",
+        "capacity_value",
+        "investments",
+        "readiness",
+        "stages",
+    ):
         for row in plan[part]:
             assert set(row) == KEYS[part]
     assert plan["status"] == "optimal"
+    assert [s["name"] for s in plan["stages"]] == [
+        "lateness",
+        "readiness",
+        "fair_shares",
+        "least_drawn",
+        "reference",
+    ]
+    for row in plan["shipments"]:
+        assert (row["purpose"] == "sustainment") == (row["commitment_id"] is None)
+    m = plan["metrics"]
+    assert set(m) == METRICS
+    assert set(m["partner_stocks_below_floor"]) == {"now", "within_6", "within_12"}
+    assert set(m["months_late"]) == {c["commitment_id"] for c in plan["commitments"]}
+    assert m["promises_total"] == len(plan["commitments"])
+    on_time = sum(1 for c in plan["commitments"] if c["late_unit_months"] == 0)
+    assert m["promises_on_time"] == on_time
     assert plan["horizon"] == 24
     assert plan["start"] == "2026-11"
 
@@ -123,7 +173,21 @@ def test_failure_keeps_previous_plan(db: Path, capsys: pytest.CaptureFixture[str
     con.close()
 
 
+def test_tradeoff_on_the_sample(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["tradeoff", "--db", str(db), "--horizon", "24", "--points", "5", "--json"])
+    assert code == 0
+    curve = json.loads(capsys.readouterr().out)
+    us = [p["us_unit_months_below_target"] for p in curve["points"]]
+    partners = [p["partner_weighted_unit_months_below_floor"] for p in curve["points"]]
+    assert len(us) == 5
+    assert us[0] == pytest.approx(curve["us_optimum"], abs=1e-3)
+    assert partners[-1] == pytest.approx(curve["partner_optimum"], abs=1e-3)
+    assert all(x <= y + 1e-6 for x, y in zip(us, us[1:], strict=False))
+    assert all(x >= y - 1e-6 for x, y in zip(partners, partners[1:], strict=False))
+
+
 def test_plan_checker_on_sample(db: Path) -> None:
+
     con = connect(db, read_only=True)
     ds = read_dataset(con)
     con.close()

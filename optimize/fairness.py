@@ -1,0 +1,56 @@
+"""Fair shares within a priority: the missing fraction of backlog, equalised month by month.
+
+Promises of the same priority and item that share at least one eligible source form a group
+(``sets._fair_groups``). For each promise of a group and each month from its due month on, the
+row ``fair|c|t`` reads ``A[c,t] / backlog_c + level >= 1``: the fraction of the backlog still
+missing that month is at most ``level``. The fair-shares stage (``solve.py``) fills
+progressively: it minimises ``level``, pins the pairs that cannot do better at that level
+(their arrivals bounded from below), frees their rows and repeats for the rest, so the result
+is the lexicographic max-min of the missing fractions, whatever the order of the data.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+if TYPE_CHECKING:
+    from optimize.model import Model
+
+__all__ = ["define_fair_shares"]
+
+
+def define_fair_shares(model: Model) -> None:
+    """``fair_level`` (one column) and ``fair|c|t`` rows for every grouped promise and month
+    from its due month to the horizon."""
+    data, lp, H = model.data, model.lp, model.data.horizon
+    com = data.commitments
+    if com.height == 0:
+        return
+    grouped = com.get_column("fair_group").to_numpy() >= 0
+    due = com.get_column("due").to_numpy()
+    count = np.where(grouped, np.clip(H - due, 0, None), 0)
+    if count.sum() == 0:
+        return
+    c = np.repeat(np.arange(com.height), count)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    t = np.arange(c.size) - np.repeat(first, count) + due[c]
+    level = lp.add_variables("fair_level", pl.DataFrame({"scope": ["all"]}))
+    keys = pl.DataFrame(
+        {
+            "commitment_id": com.get_column("commitment_id").gather(c),
+            "month": pl.Series(data.month_labels).gather(t),
+        }
+    )
+    rows = lp.add_constraints("fair", keys, lower=1.0)
+    backlog = com.get_column("backlog").to_numpy()[c]
+    arrived = lp.col_blocks["arrived"]
+    model.fair_arrived = arrived.start + c * H + t
+    model.fair_backlog = backlog
+    lp.add_terms(
+        np.concatenate([rows.index, rows.index]),
+        np.concatenate([model.fair_arrived, np.full(c.size, level.start)]),
+        np.concatenate([1.0 / backlog, np.ones(c.size)]),
+    )
