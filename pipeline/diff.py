@@ -1,11 +1,14 @@
-"""Input changes in words, and the input change behind each plan change.
+"""What changed since the last night: in the plan, in the inputs, and which explains which.
 
-``store.history.diff_loads`` gives the rows that differ between two loads; this module says
-each in one line a planner reads ("US_155_PLANTS capacity from 2026-05: 100,000 -> 70,000")
-and, for a change in the plan since the last night (a promise that became late, a rebuild
-month that moved), names the input changes that can explain it: changes to the same item
-(for a stock, its holder's counts and use first). A plan change no input explains is a
-"re-plan" (the solver chose differently among equally good plans, or a setting changed).
+``plan_state`` keeps a night's baseline results per promise and per stock (in its
+``summary.json``); ``plan_changes`` compares two nights' states: every promise that became
+late or recovered, every completion, floor-breach and rebuild month that moved.
+``store.history.diff_loads`` gives the input rows that differ between the two nights' loads;
+``describe_change`` says each in one line a planner reads ("US_155_PLANTS capacity of 155MM
+from 2026-05: 100,000 -> 70,000"), and ``explain_changes`` names, for each plan change, the
+input changes that can explain it: changes to the same item (for a stock, its holder's
+counts and use first). A plan change no input explains is a "re-plan" (the solver chose
+differently among equally good plans, or a setting changed), never a vague class.
 """
 
 from __future__ import annotations
@@ -21,17 +24,21 @@ from store.contract import FILES
 from store.dataset import Dataset
 from store.db import connect
 from store.history import LoadDiff, LoadInfo, RowChange, diff_loads
+from store.months import month_index, month_text
 
 __all__ = [
     "REPLAN",
     "describe_change",
     "explain_changes",
     "load_for_hash",
+    "plan_changes",
+    "plan_state",
     "read_load_diff",
     "render_diff",
 ]
 
 REPLAN = "re-plan"
+TOL = 1e-6
 MAX_CAUSES = 2
 """Input changes named per plan change; the rest are counted."""
 
@@ -293,3 +300,91 @@ def explain_changes(
             named.append(moved_start)
         out.append({**change, "explained_by": named or [REPLAN]})
     return out
+
+
+def plan_state(commitments: pl.DataFrame, outlook: pl.DataFrame, start: date) -> dict[str, Any]:
+    """The per-promise and per-stock results of a baseline that a later night compares with
+    (``commitments``: plan rows with ``late_unit_months`` and ``completion_month``;
+    ``outlook``: stock_outlook rows)."""
+    return {
+        "start": month_text(start),
+        "baseline": {
+            "commitments": {
+                r["commitment_id"]: {
+                    "item_id": r["item_id"],
+                    "late_unit_months": round(r["late_unit_months"], 6),
+                    "completion_month": month_text(r["completion_month"]),
+                }
+                for r in commitments.iter_rows(named=True)
+            },
+            "pools": {
+                f"{r['holder_id']}|{r['item_id']}": {
+                    "floor_breach_p50": month_text(r["floor_breach_p50"]),
+                    "rebuild_p50": month_text(r["target_reached_p50"]),
+                }
+                for r in outlook.iter_rows(named=True)
+            },
+        },
+    }
+
+
+def _months_moved(a: str | None, b: str | None) -> int | None:
+    if a is None or b is None:
+        return None
+    return month_index(date.fromisoformat(b + "-01"), date.fromisoformat(a + "-01"))
+
+
+def _promise_change(cid: str, a: dict | None, b: dict | None) -> dict[str, Any] | None:
+    item = (b or a or {})["item_id"]
+    if a is None or b is None:
+        kind = "promise added" if a is None else "promise gone"
+        return {"kind": kind, "subject": cid, "item_id": item, "before": None, "after": None}
+    late_a, late_b = a["late_unit_months"] > TOL, b["late_unit_months"] > TOL
+    if late_b and not late_a:
+        kind = "promise became late"
+    elif late_a and not late_b:
+        kind = "promise recovered"
+    elif a["completion_month"] != b["completion_month"]:
+        kind = "completion moved"
+    else:
+        return None
+    return {
+        "kind": kind,
+        "subject": cid,
+        "item_id": item,
+        "before": a["completion_month"],
+        "after": b["completion_month"],
+        "months": _months_moved(a["completion_month"], b["completion_month"]),
+    }
+
+
+def plan_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every change between two nights' baseline states (``plan_state`` objects, or the
+    ``summary.json`` holding one): promises first, then stocks, each sorted by id."""
+    oc = old.get("baseline", {}).get("commitments", {})
+    nc = new.get("baseline", {}).get("commitments", {})
+    changes = [
+        c
+        for cid in sorted(set(oc) | set(nc))
+        if (c := _promise_change(cid, oc.get(cid), nc.get(cid))) is not None
+    ]
+    op = old.get("baseline", {}).get("pools", {})
+    np_ = new.get("baseline", {}).get("pools", {})
+    for key in sorted(set(op) & set(np_)):
+        for field, kind in (
+            ("floor_breach_p50", "floor breach moved"),
+            ("rebuild_p50", "rebuild moved"),
+        ):
+            before, after = op[key][field], np_[key][field]
+            if before != after:
+                changes.append(
+                    {
+                        "kind": kind,
+                        "subject": key.replace("|", " "),
+                        "item_id": key.split("|", 1)[1],
+                        "before": before,
+                        "after": after,
+                        "months": _months_moved(before, after),
+                    }
+                )
+    return changes

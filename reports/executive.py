@@ -22,6 +22,8 @@ __all__ = [
 
 MAX_CHANGE_LINES = 6
 MAX_WORST = 3
+MAX_LISTED = 5
+"""Stocks named in a first-page sentence; the rest are counted."""
 
 
 def _plural(n: int, word: str) -> str:
@@ -39,6 +41,10 @@ def _promise(r: dict[str, Any], names: Names) -> str:
         f"{names.partner(r['partner_id'])}'s {r['backlog_units']:,.0f} {names.item(r['item_id'])} "
         f"due {r['due_month']}"
     )
+
+
+def _more(n: int) -> str:
+    return f"; and {n - MAX_LISTED} more (appendix A)" if n > MAX_LISTED else ""
 
 
 def page_one(m: dict[str, Any], names: Names) -> dict[str, Any]:
@@ -77,8 +83,9 @@ def page_one(m: dict[str, Any], names: Names) -> dict[str, Any]:
             + "; ".join(
                 f"{names.stock(r['holder_id'], r['item_id'])} (floor {r['floor_units']:,.0f}): "
                 f"probability {r['probability_12']:.0%}, P50 {r['breach_p50'] or 'after the horizon'}"
-                for r in risks
+                for r in risks[:MAX_LISTED]
             )
+            + _more(len(risks))
             + "."
         )
     else:
@@ -88,7 +95,7 @@ def page_one(m: dict[str, Any], names: Names) -> dict[str, Any]:
     rebuild = m["us_rebuild"]
     if rebuild:
         holders: dict[str, list[str]] = {}
-        for r in rebuild:
+        for r in rebuild[:MAX_LISTED]:
             target = f"{r['target_units']:,.0f}"
             holders.setdefault(r["holder_id"], []).append(
                 f"{names.item(r['item_id'])} back to {target} in {r['rebuild_p50']} "
@@ -99,6 +106,7 @@ def page_one(m: dict[str, Any], names: Names) -> dict[str, Any]:
         sentences["us_rebuild"] = (
             "US stocks below target: "
             + "; ".join(f"at {names.holder(h)}, {', '.join(parts)}" for h, parts in holders.items())
+            + _more(len(rebuild))
             + "."
         )
     else:

@@ -22,7 +22,14 @@ from typing import Any
 import polars as pl
 
 from pipeline.compare import compare_runs
-from pipeline.diff import REPLAN, describe_change, explain_changes, load_for_hash
+from pipeline.diff import (
+    REPLAN,
+    describe_change,
+    explain_changes,
+    load_for_hash,
+    plan_changes,
+    plan_state,
+)
 from pipeline.nightly import Failure, Night
 from pipeline.scenarios import BASELINE
 from pipeline.summary import (
@@ -34,7 +41,6 @@ from pipeline.summary import (
     usd,
 )
 from pipeline.version import code_version
-from reports.changes import baseline_state, diff_states, fingerprints
 from reports.executive import (
     budget_section,
     page_one,
@@ -82,20 +88,16 @@ REPORT_TABLES = (
     "scenario_comparison",
     "budget_options",
     "budget_curve",
+    "data_quality_gaps",
 )
 """The report's own tables, written as extracts beside the result tables."""
-WORKBOOK_TABLES = (
-    *REPORT_TABLES,
-    "plan_commitments",
-    "plan_investments",
-    "stock_outlook",
-    "demand_models",
-)
-"""The extracts the workbook holds (the long per-month tables stay in CSV and Parquet)."""
+WORKBOOK_TABLES = (*REPORT_TABLES, "stock_outlook", "plan_investments")
+"""The tables the workbook holds: the report's own and every stock's outlook (the plan's
+and the forecast's full tables stay in CSV and Parquet)."""
 WORKBOOK = "report.xlsx"
 BODY_CHARTS = 6
 BODY_ROWS = 25
-APPENDIX_ROWS = 300
+APPENDIX_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -145,12 +147,13 @@ def write_extracts(
     return counts
 
 
-def _pick_pools(outlook: pl.DataFrame, n: int) -> pl.DataFrame:
-    """The pools worth a chart: those with a floor or a target, breaching their floor first,
-    then the most at risk, then those furthest from their target."""
+def _pick_pools(outlook: pl.DataFrame, n: int | None = None) -> pl.DataFrame:
+    """The pools worth a chart (``n`` given: only those with a floor or a target), breaching
+    their floor first, then the most at risk, then those furthest from their target."""
+    if n is not None:
+        outlook = outlook.filter((pl.col("floor_units") > 0) | pl.col("target_units").is_not_null())
     return (
-        outlook.filter((pl.col("floor_units") > 0) | pl.col("target_units").is_not_null())
-        .with_columns(
+        outlook.with_columns(
             pl.col("floor_breach_p50").is_null().alias("_no_breach"),
             pl.col("target_reached_p50").is_null().alias("_no_rebuild"),
         )
@@ -166,7 +169,7 @@ def _pick_pools(outlook: pl.DataFrame, n: int) -> pl.DataFrame:
             descending=[False, True, False, True, False, False],
             nulls_last=True,
         )
-        .head(n)
+        .head(n if n is not None else outlook.height)
         .drop("_no_breach", "_no_rebuild")
     )
 
@@ -449,8 +452,8 @@ def _failures_section(failures: tuple[Failure, ...]) -> Section:
 
 
 def _every_stock_section(outlook: pl.DataFrame, names: Names) -> Section:
-    s = Section("Every stock", "every-stock", appendix=True)
-    shown = outlook.head(APPENDIX_ROWS)
+    s = Section("Every stock, the most at risk first", "every-stock", appendix=True)
+    shown = _pick_pools(outlook).head(APPENDIX_ROWS)
     s.text(table(OUTLOOK_HEADERS, _outlook_rows(shown, names)))
     if outlook.height > shown.height:
         s.text(
@@ -564,6 +567,11 @@ def _data_quality_section(check: dict[str, Any]) -> Section:
             empty="Every stock count is explained by the recorded flows.",
         )
     )
+    if len(check["gaps"]) > APPENDIX_ROWS:
+        s.text(
+            f"<p class='note'>{len(check['gaps']) - APPENDIX_ROWS} more gaps in the workbook "
+            "(data_quality_gaps).</p>"
+        )
     return s
 
 
@@ -708,20 +716,16 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
 
     commitments = query(con, "plan_commitments_for_run", run_id=base_id)
     outlook = query(con, "stock_outlook_for_run", run_id=base_id)
-    forecast = query(con, "demand_forecast_for_run", run_id=base_id)
-    state = {
-        "baseline": baseline_state(commitments, outlook),
-        "fingerprints": fingerprints(night.dataset, forecast, start),
-    }
+    state = plan_state(commitments, outlook, start)
     load, before, diff, note = _load_diff(con, night)
     changes = None
     if night.previous:
         changes = explain_changes(
-            diff_states(night.previous, state),
+            plan_changes(night.previous, state),
             diff,
             night.dataset,
-            start_before=(night.previous.get("fingerprints") or {}).get("start"),
-            start_after=month_text(start),
+            start_before=night.previous.get("start"),
+            start_after=state["start"],
         )
     partners = dict(night.dataset.commitments.select("commitment_id", "partner_id").iter_rows())
     change_lines = [_change_line(c, names, partners) for c in changes or []]
@@ -766,7 +770,9 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         start,
         names,
     )
+    t_quality = time.perf_counter()
     quality = read_reconciliation(con)
+    t_quality = time.perf_counter() - t_quality
     sections = [
         *([_failures_section(night.failures)] if night.failures else []),
         _changes_section(changes, names, partners, note, inputs),
@@ -794,6 +800,33 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
     (folder / "report.html").write_text(page, encoding="utf-8")
 
     report_tables = {
+        "data_quality_gaps": _frame(
+            [
+                {
+                    "holder_id": g["holder_id"],
+                    "item_id": g["item_id"],
+                    "from": str(g["from"]),
+                    "to": str(g["to"]),
+                    "gap_units": g["gap"],
+                    "carried_by": ", ".join(
+                        f"{e['source_id']} {e['units']:,.0f}" for e in g["explained_by"]
+                    ),
+                    "residual_units": g["residual"],
+                    "status": g["status"],
+                }
+                for g in quality["gaps"]
+            ],
+            [
+                "holder_id",
+                "item_id",
+                "from",
+                "to",
+                "gap_units",
+                "carried_by",
+                "residual_units",
+                "status",
+            ],
+        ),
         "key_figures": _frame(
             [{"figure": k, "sentence": v} for k, v in sentences.items()], ["figure", "sentence"]
         ),
@@ -875,6 +908,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
             ],
         ),
     }
+    t_html = time.perf_counter() - t0
     counts = write_extracts(con, folder / "extracts", list(night.run_ids.values()), report_tables)
     summary = {
         "night": night.night.isoformat(),
@@ -889,7 +923,10 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         "scenario_files": files,
         "runs": runs,
         "page_one": sentences,
-        "metrics": {k: v for k, v in m.items() if k != "pools"},
+        "metrics": {
+            **{k: v for k, v in m.items() if k not in ("pools", "late_promises")},
+            "late_promises": m["late_promises"][:BODY_ROWS],
+        },
         "scenario_answers": answers,
         "comparison": rows,
         "budgets": {
@@ -903,7 +940,11 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         "changes_note": note,
         "extract_rows": counts,
         "charts": {"stock_fans": fans, "sankey": 1, "capacity": 1},
-        "render_seconds": {"html_and_extracts": round(time.perf_counter() - t0, 3)},
+        "render_seconds": {
+            "html": round(t_html, 3),
+            "data_quality": round(t_quality, 3),
+            "extracts": round(time.perf_counter() - t0 - t_html, 3),
+        },
         **state,
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
