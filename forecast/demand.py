@@ -44,7 +44,7 @@ from tqdm import tqdm
 
 from forecast.calibration import MIN_SERIES, Table, build_tables
 from forecast.models.base import Forecast
-from forecast.selection import fit_series
+from forecast.selection import classify, fit_series
 from store.dataset import Dataset
 from store.defaults import DEFAULT_HORIZON
 from store.months import month_index, month_range, month_text
@@ -132,6 +132,7 @@ class _Fitted:
     errors: np.ndarray | None
     error_kind: str | None
     groups: tuple[str, ...]
+    scale: float
 
     def finish(self, table: Table | None) -> tuple[dict[str, Any], np.ndarray]:
         """Calibrate with ``table`` (when there are backtest errors) and give the
@@ -143,10 +144,11 @@ class _Fitted:
             and self.errors is not None
             and table.kind == self.error_kind
         ):
-            f = table.apply(self.analytic)
+            f = table.apply(self.analytic, self.scale)
             inside, total = table.covered(self.errors)
             self.row["coverage_80"] = inside / total if total else None
             self.params["calibration"] = table.to_json()
+            self.params["scale"] = self.scale
         self.row["params"] = json.dumps(self.params, separators=(",", ":"))
         return self.row, np.stack([f.mean, f.lo, f.p50, f.hi]).astype(np.float64)
 
@@ -155,6 +157,7 @@ def _run_task(task: SeriesTask, horizon: int) -> _Fitted:
     fit = fit_series(task.y, horizon, task.warm, calibrate=False)
     params = fit.params()
     params.pop("calibration", None)  # the pooled one is set in the main process
+    params.pop("scale", None)
     params["history_start"] = month_text(task.first)
     params["history_months"] = int(task.y.size)
     row = {
@@ -167,7 +170,9 @@ def _run_task(task: SeriesTask, horizon: int) -> _Fitted:
         "params": None,
         "notes": "; ".join(fit.notes) or None,
     }
-    return _Fitted(row, params, fit.forecast, fit.analytic, fit.errors, fit.error_kind, fit.groups)
+    return _Fitted(
+        row, params, fit.forecast, fit.analytic, fit.errors, fit.error_kind, fit.groups, fit.scale
+    )
 
 
 def _tables(
@@ -197,6 +202,17 @@ def _tables(
 
 def _pick(tables: dict[str, Table], groups: tuple[str, ...]) -> Table | None:
     return next((tables[k] for k in groups if k in tables), None)
+
+
+SPAWN_SECONDS = 3.0
+"""CPU seconds a worker process takes to start (its imports): a run with less work than
+twice that per worker runs in this process."""
+
+
+def _cost(task: SeriesTask) -> float:
+    """Rough CPU seconds to fit a series (regular: ~0.3 s; intermittent: ~0.02 s)."""
+    kind = classify(task.y)
+    return 0.3 if kind == "regular" else (0.02 if kind == "intermittent" else 0.001)
 
 
 def _init_worker() -> None:
@@ -276,7 +292,7 @@ def forecast_demand(
     workers = workers or os.cpu_count() or 1
     fitted: list[_Fitted] = []
     bar = tqdm(total=len(tasks), desc="forecast", unit="series", disable=not progress or None)
-    if workers <= 1 or len(tasks) < 8:
+    if workers <= 1 or sum(_cost(t) for t in tasks) < SPAWN_SECONDS * workers * 2:
         with threadpool_limits(1, user_api="blas"):
             for t in tasks:
                 fitted.append(_run_task(t, horizon))

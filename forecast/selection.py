@@ -41,6 +41,7 @@ from forecast.backtest import (
     Windows,
     combine_trials,
     guarded,
+    mase_scale,
     plan_windows,
     run_trial,
     score,
@@ -74,6 +75,8 @@ class SeriesFit:
     analytic: Forecast | None = None
     """The chosen model's own forecast and interval, before calibration."""
     calibration: Table | None = None
+    scale: float = 1.0
+    """The series' mean absolute monthly change (the calibration's scale)."""
 
     @property
     def alias(self) -> str:
@@ -86,7 +89,7 @@ class SeriesFit:
         if table.kind != self.error_kind:
             return
         self.calibration = table
-        self.forecast = table.apply(self.analytic)
+        self.forecast = table.apply(self.analytic, self.scale)
         inside, total = table.covered(self.errors)
         self.coverage_80 = inside / total if total else None
 
@@ -104,6 +107,7 @@ class SeriesFit:
             out["groups"] = list(self.groups)
         if self.calibration is not None:
             out["calibration"] = self.calibration.to_json()
+            out["scale"] = self.scale
         return out
 
 
@@ -235,7 +239,7 @@ def _chosen(
     windows: Windows,
     notes: list[str],
 ) -> SeriesFit:
-    error_kind = SCALED if kind == "regular" and trials[alias].sd is not None else RATIO
+    error_kind = SCALED if kind == "regular" else RATIO
     errors = standardised_errors(trials[alias], y, windows, error_kind)
     s = scores[alias]
     fit = SeriesFit(
@@ -251,6 +255,7 @@ def _chosen(
         error_kind=error_kind,
         groups=group_keys(kind, info.adi),
         analytic=f,
+        scale=mase_scale(y),
     )
     return fit
 

@@ -71,7 +71,8 @@ def simulate_series(
         m.fit(y)
     if p.get("calibration"):
         table = Table.from_json(p["calibration"])
-        out = table.paths(m.predict(lead + horizon), paths, rng)
+        scale = float(p.get("scale", 1.0))
+        out = table.paths(m.predict(lead + horizon), scale, paths, rng)
     else:
         out = m.simulate(lead + horizon, paths, rng)
     return np.maximum(out[:, lead:], 0.0)
