@@ -380,6 +380,24 @@ OUTLOOK_HEADERS = [
 ]
 
 
+def _chart_note(r: dict[str, Any], units_now: float | None) -> str:
+    """A stock chart's third title line: floor breach and rebuild, in words."""
+    breach, p12 = r["floor_breach_p50"], r["breach_probability_12"]
+    parts = [
+        f"floor breach {_fmt_month(breach)} (P50), {p12:.0%} within 12 mo"
+        if breach is not None
+        else f"no floor breach (P50), {p12:.0%} within 12 mo"
+    ]
+    target = r["target_units"]
+    if target is not None:
+        done = r["target_reached_p50"]
+        if units_now is not None and units_now >= target:
+            parts.append("at or above target")
+        else:
+            parts.append(f"target {_fmt_month(done)} (P50)" if done else "target not reached")
+    return "; ".join(parts)
+
+
 def _stocks_section(
     outlook: pl.DataFrame,
     projection: pl.DataFrame,
@@ -398,11 +416,11 @@ def _stocks_section(
     figs = []
     for r in picked.iter_rows(named=True):
         key = (pl.col("holder_id") == r["holder_id"]) & (pl.col("item_id") == r["item_id"])
-        p12 = r["breach_probability_12"]
+        counted = history.filter(key & (pl.col("as_of") < start)).sort("as_of")
+        units_now = counted.item(-1, "units") if counted.height else None
         title = (
-            f"<b>{html.escape(names.item(r['item_id']))}</b> at {html.escape(names.holder(r['holder_id']))}"
-            f"<br>breach P50 {_fmt_month(r['floor_breach_p50'])} (P(12 months) {p12:.0%}), "
-            f"rebuild P50 {_fmt_month(r['target_reached_p50'])}"
+            f"<b>{html.escape(names.item(r['item_id']))}</b><br>"
+            f"{html.escape(names.holder(r['holder_id']))}<br>{_chart_note(r, units_now)}"
         )
         fig = stock_fan(
             history.filter(key & (pl.col("as_of") >= add_months(start, -24))).select(
@@ -414,10 +432,10 @@ def _stocks_section(
             title,
         )
         fig.update_layout(
-            height=245,
+            height=255,
             showlegend=False,
-            margin={"l": 50, "r": 8, "t": 42, "b": 24},
-            title={"font": {"size": 10.5}, "x": 0.01},
+            margin={"l": 50, "r": 8, "t": 56, "b": 24},
+            title={"font": {"size": 10}, "x": 0.01},
         )
         figs.append(fig)
     s.figures(figs)
