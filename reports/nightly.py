@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.audit import scenario_versions
 from pipeline.compare import compare_runs
 from pipeline.diff import (
     REPLAN,
@@ -598,7 +599,7 @@ def _stamp_section(
     night: Night,
     load: LoadInfo | None,
     before: LoadInfo | None,
-    files: dict[str, str],
+    versions: list[dict[str, Any]],
 ) -> Section:
     s = Section("Stamp: what this report used", "stamp", appendix=True)
     s.text(
@@ -640,10 +641,13 @@ def _stamp_section(
     s.text("<h3>Scenario versions</h3>")
     s.text(
         table(
-            ["scenario file", "sha256"],
-            [[name, digest] for name, digest in sorted(files.items())],
+            ["scenario file", "sha256", "saved from the dashboard by", "at (UTC)"],
+            [
+                [v["scenario"], v["sha256"], v["saved_by"] or "-", v["saved_at"] or "-"]
+                for v in versions
+            ],
             empty="No scenario file was read.",
-            widths=[30, 70],
+            widths=[20, 50, 15, 15],
         )
     )
     s.text(
@@ -760,6 +764,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
     )
     runs = _run_rows(night.results, night.run_ids)
     files = {n: h for r in night.results for n, h in r.scenario_files.items()}
+    versions = scenario_versions(con, files)
     version = code_version()
     stamp = (
         f"Night {night.night.isoformat()} · plan from {month_text(start)} for {horizon} months · "
@@ -810,7 +815,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         _every_stock_section(outlook, names),
         *([_scenario_detail_section(con, night, bases, names)] if comparisons else []),
         _data_quality_section(quality),
-        _stamp_section(runs, night, load, before, files),
+        _stamp_section(runs, night, load, before, versions),
     ]
     page = render_report(
         f"Arsenal nightly report {night.night.isoformat()}", stamp, sections, page1
@@ -939,6 +944,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         "load": load.as_dict() if load else None,
         "previous_load": before.as_dict() if before else None,
         "scenario_files": files,
+        "scenario_versions": versions,
         "runs": runs,
         "page_one": sentences,
         "metrics": {
