@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.audit import scenario_versions
 from pipeline.compare import compare_runs
 from pipeline.diff import (
     REPLAN,
@@ -380,6 +381,24 @@ OUTLOOK_HEADERS = [
 ]
 
 
+def _chart_note(r: dict[str, Any], units_now: float | None) -> str:
+    """A stock chart's third title line: floor breach and rebuild, in words."""
+    breach, p12 = r["floor_breach_p50"], r["breach_probability_12"]
+    parts = [
+        f"floor breach {_fmt_month(breach)} (P50), {p12:.0%} within 12 mo"
+        if breach is not None
+        else f"no floor breach (P50), {p12:.0%} within 12 mo"
+    ]
+    target = r["target_units"]
+    if target is not None:
+        done = r["target_reached_p50"]
+        if units_now is not None and units_now >= target:
+            parts.append("at or above target")
+        else:
+            parts.append(f"target {_fmt_month(done)} (P50)" if done else "target not reached")
+    return "; ".join(parts)
+
+
 def _stocks_section(
     outlook: pl.DataFrame,
     projection: pl.DataFrame,
@@ -398,11 +417,11 @@ def _stocks_section(
     figs = []
     for r in picked.iter_rows(named=True):
         key = (pl.col("holder_id") == r["holder_id"]) & (pl.col("item_id") == r["item_id"])
-        p12 = r["breach_probability_12"]
+        counted = history.filter(key & (pl.col("as_of") < start)).sort("as_of")
+        units_now = counted.item(-1, "units") if counted.height else None
         title = (
-            f"<b>{html.escape(names.item(r['item_id']))}</b> at {html.escape(names.holder(r['holder_id']))}"
-            f"<br>breach P50 {_fmt_month(r['floor_breach_p50'])} (P(12 months) {p12:.0%}), "
-            f"rebuild P50 {_fmt_month(r['target_reached_p50'])}"
+            f"<b>{html.escape(names.item(r['item_id']))}</b><br>"
+            f"{html.escape(names.holder(r['holder_id']))}<br>{_chart_note(r, units_now)}"
         )
         fig = stock_fan(
             history.filter(key & (pl.col("as_of") >= add_months(start, -24))).select(
@@ -414,10 +433,10 @@ def _stocks_section(
             title,
         )
         fig.update_layout(
-            height=245,
+            height=255,
             showlegend=False,
-            margin={"l": 50, "r": 8, "t": 42, "b": 24},
-            title={"font": {"size": 10.5}, "x": 0.01},
+            margin={"l": 50, "r": 8, "t": 56, "b": 24},
+            title={"font": {"size": 10}, "x": 0.01},
         )
         figs.append(fig)
     s.figures(figs)
@@ -580,7 +599,7 @@ def _stamp_section(
     night: Night,
     load: LoadInfo | None,
     before: LoadInfo | None,
-    files: dict[str, str],
+    versions: list[dict[str, Any]],
 ) -> Section:
     s = Section("Stamp: what this report used", "stamp", appendix=True)
     s.text(
@@ -622,10 +641,13 @@ def _stamp_section(
     s.text("<h3>Scenario versions</h3>")
     s.text(
         table(
-            ["scenario file", "sha256"],
-            [[name, digest] for name, digest in sorted(files.items())],
+            ["scenario file", "sha256", "saved from the dashboard by", "at (UTC)"],
+            [
+                [v["scenario"], v["sha256"], v["saved_by"] or "-", v["saved_at"] or "-"]
+                for v in versions
+            ],
             empty="No scenario file was read.",
-            widths=[30, 70],
+            widths=[20, 50, 15, 15],
         )
     )
     s.text(
@@ -742,6 +764,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
     )
     runs = _run_rows(night.results, night.run_ids)
     files = {n: h for r in night.results for n, h in r.scenario_files.items()}
+    versions = scenario_versions(con, files)
     version = code_version()
     stamp = (
         f"Night {night.night.isoformat()} · plan from {month_text(start)} for {horizon} months · "
@@ -792,7 +815,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         _every_stock_section(outlook, names),
         *([_scenario_detail_section(con, night, bases, names)] if comparisons else []),
         _data_quality_section(quality),
-        _stamp_section(runs, night, load, before, files),
+        _stamp_section(runs, night, load, before, versions),
     ]
     page = render_report(
         f"Arsenal nightly report {night.night.isoformat()}", stamp, sections, page1
@@ -921,6 +944,7 @@ def build_report(night: Night, folder: Path) -> dict[str, Any]:
         "load": load.as_dict() if load else None,
         "previous_load": before.as_dict() if before else None,
         "scenario_files": files,
+        "scenario_versions": versions,
         "runs": runs,
         "page_one": sentences,
         "metrics": {

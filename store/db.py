@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from store.sql import execute
+from store.sql import execute, query
 
-__all__ = ["DEFAULT_DB", "Connection", "connect", "transaction"]
+__all__ = ["DEFAULT_DB", "Connection", "connect", "database_path", "transaction"]
 
 DEFAULT_DB = "arsenal.duckdb"
 Connection = duckdb.DuckDBPyConnection
@@ -61,3 +61,10 @@ def transaction(con: Connection) -> Iterator[Connection]:
         raise
     else:
         con.execute("COMMIT")
+
+
+def database_path(con: Connection) -> Path | None:
+    """The file ``con`` has open (None for an in-memory database)."""
+    rows = query(con, "database_path")
+    path = rows.item(0, "path") if rows.height else None
+    return Path(path) if path else None

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from arsenal.cli import main
+from store.state import open_state
 
 ROOT = Path(__file__).resolve().parents[2]
 NIGHT = "2026-11-20"
@@ -36,6 +37,12 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleNight:
     root = tmp_path_factory.mktemp("sample-night")
     db = root / "s.duckdb"
     assert main(["load", str(ROOT / "data" / "sample"), "--db", str(db), "--by", "tester"]) == 0
+    surge = ROOT / "scenarios" / "ukr-surge.toml"  # as if saved from the dashboard's what-if page
+    state = open_state(db)
+    state.record_saved_scenario(
+        "ukr-surge", str(surge), hashlib.sha256(surge.read_bytes()).hexdigest(), "planner-ann"
+    )
+    state.close()
     out = root / "reports"
     args = ["--db", str(db), "--out", str(out), "--scenarios", str(ROOT / "scenarios")]
     assert main(["nightly", *args, "--paths", "100", "--date", NIGHT]) == 0
@@ -331,3 +338,7 @@ def test_the_stamp_lists_the_load_and_the_scenario_versions_used(sample: SampleN
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert sample.summary["scenario_files"][path.stem] == digest
         assert digest in stamp
+    saved = {v["scenario"]: v["saved_by"] for v in sample.summary["scenario_versions"]}
+    assert saved["ukr-surge"] == "planner-ann"
+    assert saved["export-reform"] is None
+    assert "<td>planner-ann</td>" in stamp

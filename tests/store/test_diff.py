@@ -3,6 +3,7 @@ table and the audit trail say who loaded what; old loads' rows are dropped past 
 
 from __future__ import annotations
 
+import getpass
 import json
 import shutil
 from pathlib import Path
@@ -120,16 +121,21 @@ def test_a_load_of_the_same_data_differs_in_nothing_and_repeated_rows_pair_up(
 
 
 def test_loads_record_who_ran_them_in_the_loads_table_and_the_audit_trail(two_loads: Path):
+    assert cli("load", str(TINY), "--db", str(two_loads)) == 0  # no --by: the OS user
     con = duckdb.connect(str(two_loads), read_only=True)
     rows = con.execute("SELECT load_id, loaded_by FROM loads ORDER BY load_id").fetchall()
     con.close()
-    assert rows == [(1, "alice"), (2, "bob")]
+    assert rows == [(1, "alice"), (2, "bob"), (3, getpass.getuser())]
     state = open_state(two_loads)
     try:
         audit = [e for e in state.read_audit_trail("load") if e.action == "data.load"]
     finally:
         state.close()
-    assert [(e.who, e.subject_id) for e in audit] == [("alice", "1"), ("bob", "2")]
+    assert [(e.who, e.subject_id) for e in audit] == [
+        ("alice", "1"),
+        ("bob", "2"),
+        (getpass.getuser(), "3"),
+    ]
     assert audit[1].details["path"] == str((two_loads.parent / "b").resolve())
 
 
