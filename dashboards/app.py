@@ -12,6 +12,7 @@ import dash
 from dash import Dash, Input, Output, dcc, html
 
 from dashboards.auth import ROLES, current_user, install_login
+from dashboards.callback_checks import install_callback_checks
 from dashboards.liaison import install_liaison_gate, liaison_safe
 from store.state import DEFAULT_SESSION_IDLE, open_state
 
@@ -99,5 +100,6 @@ def create_app(
         Input("app-location", "pathname"),
     )(liaison_safe(_nav))
     install_liaison_gate(app)
+    install_callback_checks(app)
     app.layout = _layout
     return app

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dashboards.values import is_text
 from pipeline.scenarios import KINDS, OverrideKind
+from pipeline.scenarios.spec import TOP
 from store.errors import Problem
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "cells_from_rows",
     "doc_to_form",
     "form_to_doc",
+    "parse_budget",
     "problem_text",
     "rows_from_cells",
 ]
@@ -95,14 +98,53 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+def parse_budget(raw: Any, label: str = "Budget") -> tuple[float | None, str | None]:
+    """A budget typed or sent as text or a number, read by the scenario files' own rule
+    (``budget_usd``: 0 to 1e13 USD); (value, None), or (None, the problem)."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float) or not is_text(str(raw)):
+        return None, f"{label}: {_shown(raw)} is not a number of USD."
+    text = str(raw).strip().replace(",", "").replace("_", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"{label}: {_shown(raw)} is not a number of USD."
+    try:
+        return TOP["budget_usd"].parse(value), None
+    except ValueError as exc:
+        unit = " USD" if str(exc).startswith("must be from") else ""
+        return None, f"{label}: {exc}{unit}."
+
+
+def _shown(raw: Any) -> str:
+    """A value as a message quotes it (a crafted value: its type, not its content)."""
+    if isinstance(raw, str) and is_text(raw):
+        return repr(raw[:40])
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return repr(raw)
+    return f"a {type(raw).__name__}"
+
+
+def _text_problem(raw: Any, where: str, numbers: bool = True) -> str | None:
+    """Why a value cannot be a scenario's text (or, with ``numbers``, number), or None."""
+    kinds = (str, int, float) if numbers else (str,)
+    if isinstance(raw, bool) or not isinstance(raw, kinds):
+        return f"{where}: {_shown(raw)} is not text."
+    if isinstance(raw, str) and (not is_text(raw) or any(ord(c) < 32 for c in raw)):
+        return f"{where}: holds characters that are not text (a control or unpaired surrogate)."
+    return None
+
+
 def _parse(field: FormField, raw: Any, where: str) -> tuple[Any, str | None]:
+    problem = _text_problem(raw, f"{where}: {field.label}")
+    if problem is not None:
+        return None, problem[:-1]
     text = str(raw).strip()
     if field.widget == "number":
         try:
             value = float(text.replace(",", ""))
         except ValueError:
             return None, f"{where}: {field.label} {text!r} is not a number"
-        return (int(value) if value.is_integer() else value), None
+        return (int(value) if value.is_integer() and abs(value) < 1e15 else value), None
     if field.widget == "integer":
         try:
             return int(text), None
@@ -129,6 +171,12 @@ def form_to_doc(
     """The scenario file content a form describes, and the problems found in the cells
     (empty rows are skipped; a partly filled row must have its required cells)."""
     problems: list[str] = []
+    for label, raw in (("Name", name), ("Description", description), ("Built on", base)):
+        problem = None if raw is None else _text_problem(raw, label, numbers=False)
+        if problem is not None:
+            problems.append(problem)
+    if problems:
+        return {}, problems
     name = (name or "").strip()
     if not name:
         problems.append("Name: give the scenario a name (letters, digits, '-' or '_').")
@@ -140,16 +188,11 @@ def form_to_doc(
         "base": (base or "baseline").strip(),
     }
     if not _empty(budget):
-        text = str(budget).strip().replace(",", "").replace("_", "")
-        try:
-            value = float(text)
-        except ValueError:
-            problems.append(f"Budget: {budget!r} is not a number of USD.")
+        value, problem = parse_budget(budget)
+        if problem is not None:
+            problems.append(problem)
         else:
-            if value < 0:
-                problems.append("Budget: must not be negative.")
-            else:
-                doc["budget_usd"] = value
+            doc["budget_usd"] = value
     for kind, (_, fields) in FORM.items():
         entries = []
         for index, row in enumerate(rows.get(kind, []), start=1):
@@ -208,9 +251,11 @@ def _cell_text(field: FormField, value: Any) -> Any:
 def rows_from_cells(values: tuple[Any, ...]) -> dict[str, list[dict[str, Any]]]:
     """The cell values (one list per cell type, in CELLS order) as rows per kind."""
     rows = blank_form()
-    for (kind, f), column in zip(CELLS, values, strict=True):
-        for index, value in enumerate(column):
-            rows[kind][index][f.key] = value
+    for (kind, f), column in zip(CELLS, values, strict=False):
+        if not isinstance(column, list):  # a crafted request: the row stays empty
+            continue
+        for row, value in zip(rows[kind], column, strict=False):
+            row[f.key] = value
     return rows
 
 

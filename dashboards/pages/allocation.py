@@ -12,6 +12,7 @@ from dashboards.data import open_reader
 from dashboards.liaison import liaison_safe
 from dashboards.page_figures import shipments_by_month
 from dashboards.ui import frame_table, page_user, role_note
+from dashboards.values import one_text
 from reports.figures import allocation_sankey, empty_figure
 from reports.spreadsheet import csv_text
 
@@ -36,6 +37,7 @@ def _views(shipments: pl.DataFrame | None, item: str | None) -> tuple[Any, Any, 
     if shipments is None:
         return empty_figure("Not available"), empty_figure("Not available"), ""
     frame = shipments
+    item = one_text(item)
     if item and item != ALL:
         frame = frame.filter(pl.col("item_id") == item)
     frame = frame.select([c for c, _ in COLUMNS])
@@ -129,6 +131,7 @@ def _download(_clicks: int | None, item: str | None) -> Any:
     frame = _shipments()
     if frame is None:
         return dash.no_update
+    item = one_text(item)
     if item and item != ALL:
         frame = frame.filter(pl.col("item_id") == item)
     frame = frame.select([c for c, _ in COLUMNS])

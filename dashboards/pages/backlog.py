@@ -11,6 +11,7 @@ from dash import ALL, Input, Output, callback, dcc, html
 from dashboards.data import open_reader, reasons_list
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, frame_table, page_user, role_note
+from dashboards.values import one_text, texts, whole_numbers
 from reports.figures import backlog_timeline, empty_figure
 from store.months import add_months
 
@@ -94,18 +95,19 @@ def layout(late: str | None = None, **_query: str) -> html.Div:
 
 def _filtered(
     commitments: pl.DataFrame,
-    partners: list[str] | None,
-    items: list[str] | None,
-    priorities: list[int] | None,
-    late_only: list[str] | None,
+    partners: Any,
+    items: Any,
+    priorities: Any,
+    late_only: Any,
 ) -> pl.DataFrame:
+    """The open promises the filters choose (values as the browser sent them)."""
     frame = commitments.filter(pl.col("backlog_units") > 0)
-    if partners:
+    if partners := texts(partners):
         frame = frame.filter(pl.col("partner_id").is_in(partners))
-    if items:
+    if items := texts(items):
         frame = frame.filter(pl.col("item_id").is_in(items))
-    if priorities:
-        frame = frame.filter(pl.col("priority").is_in([int(p) for p in priorities]))
+    if priorities := whole_numbers(priorities):
+        frame = frame.filter(pl.col("priority").is_in(priorities))
     if late_only:
         frame = frame.filter(pl.col("late"))
     return frame
@@ -168,12 +170,14 @@ def _reasons(click: Any, row_clicks: Any) -> Any:
     commitment_id = None
     trigger = dash.ctx.triggered_id
     if isinstance(trigger, dict):
-        if not any(t["value"] for t in dash.ctx.triggered):
+        if not any(t.get("value") for t in dash.ctx.triggered):
             return dash.no_update  # rows drawn anew, not clicked
         commitment_id = trigger["index"]
-    elif click and click.get("points"):
+    elif isinstance(click, dict) and isinstance(click.get("points"), list) and click["points"]:
         point = click["points"][0]
-        commitment_id = point.get("customdata") or point.get("y")
+        if isinstance(point, dict):
+            commitment_id = one_text(point.get("customdata")) or one_text(point.get("y"))
+    commitment_id = one_text(commitment_id)
     if not commitment_id:
         return dash.no_update
     user, allowed = page_user()

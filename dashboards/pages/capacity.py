@@ -9,6 +9,7 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import db_path, open_reader
+from dashboards.scenario_form import parse_budget
 from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note, simple_table
 from pipeline.whatif import investment_under_budget
 from reports.figures import capacity_ranking, empty_figure
@@ -123,7 +124,9 @@ def _invest(budget: float | None) -> Any:
         return ""
     # Viewer/planner only (never a liaison), so the unfiltered expansion options are the ones
     # the page may show.
-    budget = float(budget or 0.0)
+    budget, problem = parse_budget(0.0 if budget is None else budget)
+    if problem is not None:
+        return html.P(problem, className="form-error", id="capacity-investment-error")
     choice = investment_under_budget(db_path(), budget)
     if choice is None:
         return html.P("No expansion options in the data.", className="note")

@@ -11,6 +11,7 @@ from dash import Input, Output, callback, dcc, html
 from dashboards.data import Reader, open_reader
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, fmt_number, page_user, role_note, simple_table
+from dashboards.values import one_text
 from reports.figures import empty_figure, stock_fan
 
 dash.register_page(__name__, path="/stocks", name="Stocks", order=1, title="Arsenal - Stocks")
@@ -95,6 +96,7 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
 @liaison_safe
 def _items_of_holder(holder: str | None, item: str | None) -> tuple[list[str], str | None]:
     user, allowed = page_user()
+    holder, item = one_text(holder), one_text(item)
     if not allowed or not holder:
         return [], None
     with open_reader(user) as reader:
@@ -161,7 +163,7 @@ def _show_pool(holder: str | None, item: str | None) -> tuple[Any, Any, Any]:
     if not allowed:
         return empty_figure("Not available"), "", ""
     with open_reader(user) as reader:
-        return _pool_views(reader, holder, item)
+        return _pool_views(reader, one_text(holder), one_text(item))
 
 
 def _pool_views(

@@ -29,6 +29,7 @@ from dashboards.scenario_form import (
     rows_from_cells,
 )
 from dashboards.ui import page_user, role_note
+from dashboards.values import one_text
 from dashboards.whatif_results import render_result
 from pipeline.whatif import (
     BASELINE,
@@ -220,7 +221,10 @@ def _run(
 @callback(Output(ids.RESULTS, "children"), Input(ids.RESULT_STORE, "data"))
 @liaison_safe  # reads no data: draws the result the browser holds (none for a liaison)
 def _show(result: dict[str, Any] | None) -> Any:
-    return render_result(result)
+    try:
+        return render_result(result)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # not a run's result
+        return html.P("This result cannot be shown: run the what-if again.", className="note")
 
 
 @callback(
@@ -248,7 +252,8 @@ def _save(
     doc, problems = form_to_doc(name, description, base, budget, rows_from_cells(cells))
     if not problems:
         try:
-            path = save_scenario(db_path(), doc, folder, replace="replace" in (replace or []))
+            replace_it = isinstance(replace, list) and "replace" in replace
+            path = save_scenario(db_path(), doc, folder, replace=replace_it)
         except InputRejected as exc:
             problems = [problem_text(p) for p in exc.problems]
         except FileExistsError:
@@ -276,12 +281,14 @@ def _open(_clicks: int | None, name: str | None) -> list[Any]:
     _user, allowed = page_user(ROLES)
     # a pattern-matching output takes one value per row: no_update for each
     keep = [dash.no_update] * len(ids.HEAD) + [[dash.no_update] * FORM[k][0] for k, _ in CELLS]
-    if not allowed or not name:
+    if not allowed or not one_text(name):
         return [*keep, "Choose a saved scenario first."]
+    if name not in saved_scenarios(scenarios_folder()):
+        return [*keep, "No such saved scenario."]
     try:
         file, doc = open_saved_scenario(scenarios_folder(), name)
     except FileNotFoundError:
-        return [*keep, f"No saved scenario {name!r}."]
+        return [*keep, "No such saved scenario."]
     except ValueError as exc:
         return [*keep, str(exc)]
     rows, why = doc_to_form(doc)

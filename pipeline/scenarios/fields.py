@@ -14,20 +14,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from store.contract import MAX_UNITS, MAX_USD
 from store.months import parse_month
 
 __all__ = [
     "BOOL",
     "COUNTRY",
     "DATE",
+    "MAX_MULTIPLIER",
     "MONTH",
     "MONTHS",
+    "MULTIPLIER",
     "NAME",
     "NON_NEGATIVE",
     "NUMBER",
     "POSITIVE",
     "PRIORITY",
+    "RATE",
     "TEXT",
+    "UNITS",
+    "UNITS_CHANGE",
+    "USD",
     "Field",
     "Override",
     "Scenario",
@@ -114,6 +121,18 @@ def _positive(value: Any) -> float:
     return number
 
 
+def _within(read: Callable[[Any], float], low: float, high: float) -> Callable[[Any], float]:
+    """``read``, and the number must lie in ``[low, high]`` (the documented range)."""
+
+    def parse(value: Any) -> float:
+        number = read(value)
+        if not low <= number <= high:
+            raise ValueError(f"must be from {low:,.15g} to {high:,.15g}")
+        return number
+
+    return parse
+
+
 def _priority(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise ValueError("must be a whole number from 1 (highest) to 5")
@@ -155,6 +174,20 @@ MONTHS = Type("integer", _months_count)
 BOOL = Type("bool", _bool, (True, False))
 COUNTRY = Type("country", _country)
 NAME = Type("name", _name)
+
+# Bounded numbers: what a scenario may ask is checked as strictly as what a data file holds
+# (store/contract.py), so a what-if is refused when saved, not when the nightly solves it.
+MAX_MULTIPLIER = 1000.0
+MULTIPLIER = Type("number", _within(_non_negative, 0.0, MAX_MULTIPLIER))
+"""A factor on a rate or a forecast: 0 to 1,000."""
+USD = Type("number", _within(_non_negative, 0.0, MAX_USD))
+"""An amount of money: 0 to 1e13 USD."""
+UNITS = Type("number", _within(_positive, 0.0, MAX_UNITS))
+"""A positive quantity or monthly rate: up to 1e12 units."""
+RATE = Type("number", _within(_non_negative, 0.0, MAX_UNITS))
+"""A monthly rate that may be 0: up to 1e12 units."""
+UNITS_CHANGE = Type("number", _within(_number, -MAX_UNITS, MAX_UNITS))
+"""Units added to (or, below 0, taken from) a monthly rate: within 1e12 either way."""
 
 
 def choice(*options: str) -> Type:

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeline.scenarios.fields import NAME, NON_NEGATIVE, TEXT, Field, Override, Scenario
+from pipeline.scenarios.fields import NAME, TEXT, USD, Field, Override, Scenario
 from pipeline.scenarios.kinds import KINDS, OverrideKind
 from store.errors import InputRejected, Problem
 
@@ -39,8 +39,8 @@ TOP: dict[str, Field] = {
         Field("name", NAME, True, "scenario name"),
         Field("description", TEXT, True, "what it asks"),
         Field("base", NAME, False, "'baseline' (default) or another scenario's name"),
-        Field("budget_usd", NON_NEGATIVE, False, "budget for expansion options"),
-        Field("cost_usd", NON_NEGATIVE, False, "cost of the scenario's own measures"),
+        Field("budget_usd", USD, False, "budget for expansion options (0 to 1e13 USD)"),
+        Field("cost_usd", USD, False, "cost of the scenario's own measures (0 to 1e13 USD)"),
     )
 }
 

@@ -176,3 +176,23 @@ def callback_body(
             "changedPropIds": [triggered] if triggered else [],
         }
     )
+
+
+def pattern_indices(commitments: list[str]) -> dict[str, list[Any]]:
+    """The indices of each pattern-matching component type on the pages: a backlog row per
+    commitment, and the what-if form's rows."""
+    from dashboards.scenario_form import FORM
+    from dashboards.whatif_ids import cell_type
+
+    indices: dict[str, list[Any]] = {"backlog-row": list(commitments)}
+    for kind, (rows, fields) in FORM.items():
+        for f in fields:
+            indices[cell_type(kind, f.key)] = list(range(rows))
+    return indices
+
+
+def dependencies(session: HttpSession) -> list[dict]:
+    """The server-side callbacks the app declares (``/_dash-dependencies``)."""
+    status, text = session.get("/_dash-dependencies")
+    assert status == 200, status
+    return [d for d in json.loads(text) if not d.get("clientside_function")]

@@ -18,12 +18,18 @@ from typing import Any
 
 import duckdb
 import pytest
-from dashboard_helpers import PASSWORD, ROOT, HttpSession, callback_body, served
+from dashboard_helpers import (
+    PASSWORD,
+    ROOT,
+    HttpSession,
+    callback_body,
+    dependencies,
+    pattern_indices,
+    served,
+)
 
 from arsenal.cli import main as arsenal_main
 from dashboards.auth import add_user
-from dashboards.scenario_form import FORM
-from dashboards.whatif_ids import cell_type
 
 SAMPLE = ROOT / "data" / "sample"
 SECRET = "SECRET.Ünit 7"  # a UKR commitment: releasable to UKR alone
@@ -162,20 +168,10 @@ def _default(key: str, candidates: dict[str, list[Any]]) -> list[Any]:
     return candidates["default"] if key.endswith(".value") else [None]
 
 
-def _indices(data: dict[str, Any]) -> dict[str, list[Any]]:
-    indices: dict[str, list[Any]] = {"backlog-row": data["commitments"]}
-    for kind, (rows, fields) in FORM.items():
-        for f in fields:
-            indices[cell_type(kind, f.key)] = list(range(rows))
-    return indices
-
-
-def _calls(dependencies: list[dict], data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _calls(declared: list[dict], data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(output, body) of every call: each server callback with every candidate value."""
-    candidates, indices = _candidates(data), _indices(data)
-    for dep in dependencies:
-        if dep.get("clientside_function"):
-            continue
+    candidates, indices = _candidates(data), pattern_indices(data["commitments"])
+    for dep in declared:
         keys = [f"{i['id']}.{i['property']}" for i in dep["inputs"]]
         if keys == ["_pages_location.pathname", "_pages_location.search"]:
             for path, search in candidates["_pages_location"]:
@@ -289,11 +285,9 @@ def _forbidden(planted: dict[str, Any], data: dict[str, Any], partner: str):
     return ids, numbers
 
 
-def _replies(
-    session: HttpSession, dependencies: list[dict], data: dict
-) -> list[tuple[str, int, str]]:
+def _replies(session: HttpSession, declared: list[dict], data: dict) -> list[tuple[str, int, str]]:
     out = []
-    for output, body in _calls(dependencies, data):
+    for output, body in _calls(declared, data):
         status, reply = session.post("/_dash-update-component", body)
         out.append((output, status, _text(reply)))
     return out
@@ -302,12 +296,6 @@ def _replies(
 @pytest.fixture(scope="module")
 def data(planted: dict[str, Any]) -> dict[str, Any]:
     return _data(planted["db"])
-
-
-def _dependencies(session: HttpSession) -> list[dict]:
-    status, text = session.get("/_dash-dependencies")
-    assert status == 200
-    return json.loads(text)
 
 
 SAFE_FOR_LIAISONS = {
@@ -327,9 +315,9 @@ SAFE_FOR_LIAISONS = {
 def test_no_callback_gives_a_liaison_what_its_extract_withholds(url, planted, data, user):
     partner = LIAISONS[user]
     session = HttpSession(url, user, PASSWORD)
-    dependencies = _dependencies(session)
+    declared = dependencies(session)
     ids, numbers = _forbidden(planted, data, partner)
-    replies = _replies(session, dependencies, data)
+    replies = _replies(session, declared, data)
     assert len(replies) > 200
     refused = set()
     for output, status, text in replies:
@@ -343,15 +331,15 @@ def test_no_callback_gives_a_liaison_what_its_extract_withholds(url, planted, da
         found = _numbers(text)
         shown = sorted(v for v in numbers if _shows(v, found))
         assert not shown, (output, shown)
-    declared = {d["output"] for d in dependencies if not d.get("clientside_function")}
-    assert refused == declared - SAFE_FOR_LIAISONS  # deny by default: the rest is refused
+    outputs = {d["output"] for d in declared}
+    assert refused == outputs - SAFE_FOR_LIAISONS  # deny by default: the rest is refused
     assert "capacity-investment.children" in refused
 
 
 def test_a_planner_sees_the_planted_rows(url, data):
     """Not vacuous: the same calls show the planted ids and figures to a planner."""
     session = HttpSession(url, "plan", PASSWORD)
-    replies = _replies(session, _dependencies(session), data)
+    replies = _replies(session, dependencies(session), data)
     assert [(o, s, t[:300]) for o, s, t in replies if s not in (200, 204)] == []
     text = "\n".join(t for _, _, t in replies)
     assert SECRET in text
