@@ -286,6 +286,44 @@ def _new_highs(highspy: Any) -> Any:
     return h
 
 
+HIGHS_INFINITY = 1e20
+"""HiGHS reads a bound or coefficient this large as infinite and refuses larger costs."""
+
+
+def _refusal_reason(lp: Any, start: np.ndarray, index: np.ndarray, value: np.ndarray) -> str:
+    """Which number of the LP HiGHS cannot take, named by its row or column, which names the
+    data it came from (a pool's row: that holder and item's stock, capacity or demand)."""
+
+    def bad(a: np.ndarray, bounds: bool) -> np.ndarray:
+        big = np.abs(a) >= HIGHS_INFINITY
+        return np.nonzero(np.isnan(a) | (big & np.isfinite(a) if bounds else big))[0]
+
+    checks = [
+        ("cost of column", lp.col_cost, lp.col_name, False),
+        ("lower bound of column", lp.col_lower, lp.col_name, True),
+        ("upper bound of column", lp.col_upper, lp.col_name, True),
+        ("lower bound of row", lp.row_lower, lp.row_name, True),
+        ("upper bound of row", lp.row_upper, lp.row_name, True),
+    ]
+    for what, array, name, bounds in checks:
+        where = bad(np.asarray(array, dtype=np.float64), bounds)
+        if where.size:
+            j = int(where[0])
+            return (
+                f"the {what} {name(j)} is {array[j]:.6g} ({where.size} such), beyond the "
+                f"{HIGHS_INFINITY:.0e} HiGHS accepts: check the data of that holder and item"
+            )
+    where = bad(value, False)
+    if where.size:
+        k = int(where[0])
+        col = int(np.searchsorted(start, k, side="right") - 1)
+        return (
+            f"the coefficient of column {lp.col_name(col)} in row {lp.row_name(int(index[k]))} "
+            f"is {value[k]:.6g}, beyond the {HIGHS_INFINITY:.0e} HiGHS accepts"
+        )
+    return "no number out of range was found; the model is inconsistent"
+
+
 class _Highs:
     def __init__(self, model: Model, start: np.ndarray, index: np.ndarray, value: np.ndarray):
         import highspy
@@ -314,7 +352,7 @@ class _Highs:
             integrality,
         )
         if status == highspy.HighsStatus.kError:
-            raise SolveError("HiGHS refused the model")
+            raise SolveError(f"HiGHS refused the model: {_refusal_reason(lp, start, index, value)}")
         self.h = h
         self.bound_rows: dict[str, int] = {}
         # the bounds in force now (stages fix columns and rows as they go)

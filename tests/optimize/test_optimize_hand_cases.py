@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from optimize_helpers import START, base_tables, checked, commitment, make_dataset, month
 
-from optimize import allocate, check_plan
+from optimize import SolveError, allocate, check_plan
 from optimize.sets import resolve_eligibility
 from store.dataset import Dataset
 
@@ -341,3 +341,17 @@ def test_a_budget_that_buys_nothing_still_plans() -> None:
         assert plan.weighted_late_unit_months == pytest.approx(480)
         assert not any(plan.investments.get_column("chosen"))
         assert check_plan(ds, None, START, 4, plan) == []
+
+
+@pytest.mark.parametrize("units", [1e300, float("nan")])
+def test_a_number_highs_cannot_take_is_named_with_its_pool(units: float) -> None:
+    """A stock beyond HiGHS's infinity (the import bounds it; a dataset built in code need not
+    be) makes HiGHS refuse the model; the refusal names the pool row it sits in."""
+    ds = make_dataset(
+        **base_tables(),
+        sources=[DEPOT],
+        stockpiles=[stock(units)],
+        commitments=[commitment("C1", "UKR", "SHELL", 10, 1, 1)],
+    )
+    with pytest.raises(SolveError, match=r"HiGHS refused the model: .*row pool\|DEPOT\|SHELL"):
+        allocate(ds, None, START, 3)
