@@ -12,17 +12,25 @@ The app runs as ``arsenal serve`` in its own process on a free port, on a fresh 
    cross-talk (a reply naming another session's scenario or with figures that differ from the
    same what-if run alone).
 
-Targets (issue 6): page load under 1 s, what-if round trip p95 under 1.5 s, no errors or
-cross-talk under 10 concurrent sessions.
+4. mixed load: M sessions at once, each a planner at work: open a page (GET it, then post
+   the callbacks the browser posted when it drew that page, recorded in step 1, one after
+   another as a page with one connection would), think, run a what-if, think, R times.
+   Page-view and what-if p95, errors and cross-talk. Think times are drawn from
+   ``--think`` seconds +-50% (seeded); ``--think 0`` hammers the server.
+
+Targets: issue 6, page load under 1 s, what-if round trip p95 under 1.5 s, no errors or
+cross-talk under 10 concurrent sessions; issue 16, 20 concurrent sessions: what-if p95 under
+2 s, page p95 under 1 s, 0 errors, 0 cross-talk on 2 cores.
 
     .venv/bin/python bench/dashboard.py
-    .venv/bin/python bench/dashboard.py --runs 20 --sessions 10 --per-session 5
+    .venv/bin/python bench/dashboard.py --runs 20 --sessions 10 --per-session 5 --mixed 20
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -31,6 +39,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -78,17 +87,17 @@ def _arsenal(*args: str, stdin: str | None = None) -> None:
 
 def _stats(label: str, seconds: list[float]) -> str:
     ms = sorted(s * 1000 for s in seconds)
-    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    p95 = _p95(ms)
     return (
         f"{label:<28} n={len(ms):<3} median {statistics.median(ms):7.0f} ms   "
         f"p95 {p95:7.0f} ms   max {ms[-1]:7.0f} ms"
     )
 
 
-def _serve(db: Path, users: Path, scenarios: Path) -> tuple[subprocess.Popen, str]:
+def _serve(db: Path, users: Path, scenarios: Path, processes: int) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
         [PY, "-m", "arsenal.cli", "serve", "--db", str(db), "--users", str(users)]
-        + ["--port", "0", "--scenarios", str(scenarios)],
+        + ["--port", "0", "--scenarios", str(scenarios), "--processes", str(processes)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -101,11 +110,99 @@ def _serve(db: Path, users: Path, scenarios: Path) -> tuple[subprocess.Popen, st
     return server, line.split("http://", 1)[1].split("/", 1)[0]
 
 
+def _mixed_load(
+    args: argparse.Namespace,
+    base: str,
+    views: dict[str, list[tuple[str, str]]],
+    url: str,
+    body: str,
+    expected: dict[float, Any],
+) -> dict[str, Any]:
+    """Step 4: ``args.mixed`` planners at once, each viewing pages and running what-ifs with
+    think times between; prints and returns the figures."""
+    factors = sorted(expected)
+    page_times: list[float] = []
+    whatif_times: list[float] = []
+    errors: list[str] = []
+    crosstalk: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(args.mixed)
+
+    def planner(s: int) -> None:
+        rng = random.Random(s)
+        client = HttpSession(base, "planner", PASSWORD)
+        paths = sorted(views)
+        start.wait()
+        time.sleep(rng.uniform(0, args.think))  # sessions do not start in lockstep
+        for r in range(args.rounds):
+            path = paths[(s + r) % len(paths)]
+            t = time.perf_counter()
+            try:
+                status, _ = client.get(path)
+                if status != 200:
+                    raise RuntimeError(f"GET {path}: HTTP {status}")
+                for post_url, post_body in views[path]:
+                    client.post_json(post_url, post_body)
+            except Exception as exc:
+                with lock:
+                    errors.append(f"planner {s} page {path}: {type(exc).__name__}: {exc}")
+            else:
+                with lock:
+                    page_times.append(time.perf_counter() - t)
+            time.sleep(args.think * rng.uniform(0.5, 1.5))
+            name, factor = f"mixed-{s}-{r}", factors[(s + r) % len(factors)]
+            t = time.perf_counter()
+            try:
+                result = run_result(client.post_json(url, whatif_body(body, name, factor)))
+            except Exception as exc:
+                with lock:
+                    errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                continue
+            with lock:
+                whatif_times.append(time.perf_counter() - t)
+                if result is None:
+                    errors.append(f"{name}: no result in the reply")
+                elif result["name"] != name or result["measures"] != expected[factor]:
+                    crosstalk.append(name)
+            time.sleep(args.think * rng.uniform(0.5, 1.5))
+
+    print(
+        f"\nMixed load: {args.mixed} planners at once, {args.rounds} x (page view, think, what-if,"
+        f" think), think {args.think:g} s +-50%:"
+    )
+    t = time.perf_counter()
+    with ThreadPoolExecutor(args.mixed) as pool:
+        list(pool.map(planner, range(args.mixed)))
+    wall = time.perf_counter() - t
+    for label, times in (("page view", page_times), ("what-if reply", whatif_times)):
+        if times:
+            print("  " + _stats(label, times))
+    print(f"  wall {wall:.1f} s   errors: {len(errors)}   cross-talk: {len(crosstalk)}")
+    for line in (errors + crosstalk)[:10]:
+        print("    " + line)
+    return {
+        "sessions": args.mixed,
+        "page_p95_ms": round(_p95(page_times) * 1000) if page_times else None,
+        "whatif_p95_ms": round(_p95(whatif_times) * 1000) if whatif_times else None,
+        "errors": len(errors),
+        "crosstalk": len(crosstalk),
+    }
+
+
+def _p95(seconds: list[float]) -> float:
+    s = sorted(seconds)
+    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="loads per page and what-if runs")
     parser.add_argument("--sessions", type=int, default=10, help="concurrent sessions")
     parser.add_argument("--per-session", type=int, default=5, help="what-ifs per session")
+    parser.add_argument("--mixed", type=int, default=20, help="sessions of the mixed load")
+    parser.add_argument("--rounds", type=int, default=4, help="page + what-if rounds each")
+    parser.add_argument("--think", type=float, default=2.0, help="mean think time, seconds")
+    parser.add_argument("--processes", type=int, default=2, help="arsenal serve --processes")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} missing: apt-get install chromium chromium-driver")
@@ -124,7 +221,8 @@ def main() -> int:
             "--password-stdin", stdin=PASSWORD + "\n",
         )  # fmt: skip
         print(f"sample data loaded and baseline run in {time.perf_counter() - t0:.1f} s")
-        server, host = _serve(db, users, scenarios)
+        server, host = _serve(db, users, scenarios, args.processes)
+        views: dict[str, list[tuple[str, str]]] = {}
         base = f"http://{host}"
         print(f"dashboard at {base} (arsenal serve, pid {server.pid})")
         try:
@@ -144,14 +242,25 @@ def main() -> int:
                         page.goto(base + path)
                         page.wait_for_selector(ready, state="visible")
                 every = []
+                posted: list[tuple[str, str]] = []
+                page.on(
+                    "request",
+                    lambda r: (
+                        posted.append((r.url, r.post_data or ""))
+                        if r.method == "POST" and "_dash-update-component" in r.url
+                        else None
+                    ),
+                )
                 for name, path, ready in PAGES:
                     times = []
                     for _ in range(args.runs):
+                        posted.clear()
                         t = time.perf_counter()
                         page.goto(base + path)
                         page.wait_for_selector(ready, state="visible")
                         page.wait_for_function(IDLE)
                         times.append(time.perf_counter() - t)
+                    views[path] = list(posted)
                     every += times
                     print("  " + _stats(name, times))
                 print("  " + _stats("all pages", every))
@@ -247,7 +356,12 @@ def main() -> int:
             print(f"  errors: {len(errors)}   cross-talk: {len(crosstalk)}")
             for line in (errors + crosstalk)[:10]:
                 print("    " + line)
-            print(json.dumps({"errors": len(errors), "crosstalk": len(crosstalk)}))
+            mixed = _mixed_load(args, base, views, url, body, expected)
+            print(
+                json.dumps(
+                    {"errors": len(errors), "crosstalk": len(crosstalk), "mixed": mixed},
+                )
+            )
         finally:
             server.terminate()
             server.wait(timeout=10)
