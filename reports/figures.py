@@ -6,6 +6,7 @@ see) and read nothing from the database.
 - ``backlog_timeline(commitments, horizon_end=None)``: promised against planned completion.
 - ``allocation_sankey(shipments, title=...)``: units from sources to partners.
 - ``capacity_ranking(values, top=15)``: lines ranked by the value of one more unit.
+- ``tradeoff_frontier(points)``: US rebuild against partner readiness, point by point.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "capacity_ranking",
     "empty_figure",
     "stock_fan",
+    "tradeoff_frontier",
 ]
 
 BLUE, RED, GREEN, INK = "#1f5f99", "#b3261e", "#2e7d32", "#1d2733"
@@ -245,4 +247,42 @@ def capacity_ranking(values: pl.DataFrame, top: int = 15) -> go.Figure:
         xaxis_title="weighted late unit-months saved per extra unit a month",
         height=max(260, 28 * ranked.height + 110),
     )
+    return fig
+
+
+def tradeoff_frontier(points: list[dict]) -> go.Figure:
+    """The frontier of ``arsenal tradeoff``: US unit-months below target (x) against
+    tier-weighted partner unit-months below floor (y), one marker per point, numbered from the
+    US optimum; a point's number is its ``customdata``."""
+    title = "US rebuild against partner readiness"
+    if not points:
+        return empty_figure("No trade-off: no US target and no partner floor", title)
+    xs = [p["us_unit_months_below_target"] for p in points]
+    ys = [p["partner_weighted_unit_months_below_floor"] for p in points]
+    fig = go.Figure(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines+markers+text",
+            text=[str(k + 1) for k in range(len(points))],
+            textposition="top right",
+            customdata=list(range(len(points))),
+            line={"color": INK, "width": 1.5},
+            marker={"color": BLUE, "size": 9, "symbol": "circle"},
+            hovertemplate=(
+                "point %{text}<br>US below target: %{x:,.0f} unit-months"
+                "<br>partners below floor: %{y:,.0f} weighted unit-months<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT,
+        title=title,
+        xaxis_title="US unit-months below target (left: US rebuilt sooner)",
+        yaxis_title="partner unit-months below floor, tier-weighted",
+        height=380,
+        showlegend=False,
+    )
+    fig.update_xaxes(rangemode="tozero", gridcolor="#ddd")
+    fig.update_yaxes(rangemode="tozero", gridcolor="#ddd")
     return fig

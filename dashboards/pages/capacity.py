@@ -11,8 +11,10 @@ from dash import Input, Output, callback, dcc, html
 from dashboards.data import db_path, open_reader
 from dashboards.scenario_form import parse_budget
 from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note, simple_table
+from pipeline.tradeoff import run_tradeoff, tradeoff_json
 from pipeline.whatif import investment_under_budget
-from reports.figures import capacity_ranking, empty_figure
+from reports.figures import capacity_ranking, empty_figure, tradeoff_frontier
+from store.defaults import DEFAULT_HORIZON
 from store.facts import capacity_lines_worth_most
 
 ROLES = ("viewer", "planner")
@@ -105,11 +107,101 @@ def layout(**_query: str) -> html.Div:
                             id="capacity-investment",
                         )
                     ),
+                    html.H2("US rebuild against partner readiness"),
+                    html.P(
+                        "Among the plans that keep promises as well as possible: how many "
+                        "unit-months of partner stocks below their floors each month of faster "
+                        "US rebuild costs. Click a point for that plan's rebuild and breach "
+                        "months.",
+                        className="note",
+                    ),
+                    html.Button("Draw the trade-off", id="capacity-tradeoff-button"),
+                    dcc.Loading(
+                        [
+                            dcc.Graph(
+                                id="capacity-tradeoff-graph",
+                                figure=empty_figure("Press 'Draw the trade-off' (a few seconds)"),
+                                config={"displaylogo": False},
+                            ),
+                            html.Div(id="capacity-tradeoff-point"),
+                        ]
+                    ),
+                    dcc.Store(id="capacity-tradeoff-store"),
                 ],
                 hidden=not allowed,
             ),
         ],
         id="capacity-page",
+    )
+
+
+@callback(
+    Output("capacity-tradeoff-graph", "figure"),
+    Output("capacity-tradeoff-store", "data"),
+    Output("capacity-tradeoff-point", "children"),
+    Input("capacity-tradeoff-button", "n_clicks"),
+    prevent_initial_call=True,
+)
+def _draw_tradeoff(_clicks: int | None) -> tuple[Any, Any, Any]:
+    _user, allowed = page_user(ROLES)
+    if not allowed:
+        return empty_figure("Not available"), None, ""
+    # Viewer/planner only: the curve names US pools and every partner's stocks.
+    curve = tradeoff_json(run_tradeoff(db_path(), None, DEFAULT_HORIZON))
+    note = html.P(
+        f"From {curve['start']} over {curve['horizon']} months; lateness kept at its optimum. "
+        "Point 1 rebuilds the US first, the last keeps partners first.",
+        className="note",
+    )
+    return tradeoff_frontier(curve["points"]), curve["points"], note
+
+
+@callback(
+    Output("capacity-tradeoff-point", "children", allow_duplicate=True),
+    Input("capacity-tradeoff-graph", "clickData"),
+    Input("capacity-tradeoff-store", "data"),
+    prevent_initial_call=True,
+)
+def _show_point(click: Any, points: Any) -> Any:
+    _user, allowed = page_user(ROLES)
+    if not allowed or dash.ctx.triggered_id != "capacity-tradeoff-graph":
+        return dash.no_update
+    try:
+        k = click["points"][0]["customdata"]
+        if isinstance(k, list):
+            k = k[0]
+        point = points[int(k)]
+        return point_table(int(k), point)
+    except (KeyError, IndexError, TypeError, ValueError):  # not a point of this curve
+        return html.P("Click a point of the curve.", className="note")
+
+
+def point_table(k: int, point: dict[str, Any]) -> html.Div:
+    """One frontier point: its two objectives, the US pools' rebuild months and the partner
+    stocks' first months below floor."""
+    rows = [
+        ["US", f"{r['holder_id']} {r['item_id']}", "rebuilt", str(r["rebuild_month"] or "not")]
+        for r in point["us_pools"]
+    ] + [
+        [
+            "partner",
+            f"{r['holder_id']} {r['item_id']}",
+            "below floor from",
+            str(r["first_month_below_floor"] or "never"),
+        ]
+        for r in point["partner_stocks"]
+    ]
+    return html.Div(
+        [
+            html.P(
+                f"Point {k + 1}: US {fmt_number(float(point['us_unit_months_below_target']))} "
+                "unit-months below target; partners "
+                f"{fmt_number(float(point['partner_weighted_unit_months_below_floor']))} "
+                "weighted unit-months below floor.",
+                id="capacity-tradeoff-summary",
+            ),
+            simple_table(["", "stock", "", "month"], rows, "capacity-tradeoff-table"),
+        ]
     )
 
 

@@ -179,3 +179,45 @@ def test_budget_slider_shows_what_a_budget_buys(login, dash_env):
     assert saved > 0
     session.screenshot("capacity-budget")
     assert session.errors == []
+
+
+def test_the_tradeoff_curve_is_the_frontier_and_a_click_shows_that_plan(login, dash_env):
+    from pipeline.tradeoff import run_tradeoff, tradeoff_json
+
+    curve = tradeoff_json(run_tradeoff(str(dash_env["db"]), None, 36))["points"]
+    session = login("plan")
+    session.goto("/capacity", "#capacity-ranking-graph .main-svg")
+    session.page.click("#capacity-tradeoff-button")
+    session.page.wait_for_selector("#capacity-tradeoff-graph .scatterlayer .point", timeout=60_000)
+    session.idle()
+    (line,) = _plot_data(session, "capacity-tradeoff-graph")
+    us = [p["us_unit_months_below_target"] for p in curve]
+    partners = [p["partner_weighted_unit_months_below_floor"] for p in curve]
+    assert line["x"] == pytest.approx(us)
+    assert line["y"] == pytest.approx(partners)
+    # a frontier: US unit-months rise as partner unit-months fall, point by point
+    assert all(a <= b + 1e-6 for a, b in zip(us, us[1:], strict=False))
+    assert all(a >= b - 1e-6 for a, b in zip(partners, partners[1:], strict=False))
+    last = session.page.locator("#capacity-tradeoff-graph .scatterlayer .point").last
+    last.scroll_into_view_if_needed()
+    box = last.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    session.page.mouse.move(x - 5, y - 5)
+    session.page.mouse.move(x, y, steps=5)
+    session.page.wait_for_selector("#capacity-tradeoff-graph .hovertext", timeout=20_000)
+    session.page.mouse.down()
+    session.page.mouse.up()
+    session.page.wait_for_selector("#capacity-tradeoff-summary", timeout=20_000)
+    summary = session.page.inner_text("#capacity-tradeoff-summary")
+    assert summary.startswith(f"Point {len(curve)}: US ")
+    assert f"{curve[-1]['us_unit_months_below_target']:,.0f}" in summary
+    cells = session.page.eval_on_selector_all(
+        "#capacity-tradeoff-table tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
+    )
+    expected = [
+        ["partner", f"{r['holder_id']} {r['item_id']}", r["first_month_below_floor"] or "never"]
+        for r in curve[-1]["partner_stocks"]
+    ]
+    assert [[c[0], c[1], c[3]] for c in cells if c[0] == "partner"] == expected
+    assert session.errors == []
