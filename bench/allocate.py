@@ -3,15 +3,21 @@
 For instances of about 5e3, 4e4, 1.2e5 and 8e5 columns it reports build time,
 solve time and peak memory (each case in a fresh process) for
 
-* ``project``: ``optimize`` end to end (sets, ``define_*``, two-stage HiGHS solve, plan frames);
+* ``project``: ``optimize`` end to end (sets, ``define_*``, the staged HiGHS solve, plan frames);
 * ``floor``: the same LP written straight into numpy arrays and passed to HiGHS with
-  ``passModel``, solved in the same two stages (no names, no frames, no checks).
+  ``passModel``, solved in the same stages (lateness, readiness, fair shares by progressive
+  filling, least drawn; no names, no frames, no checks).
+
+The instances hold partner stocks (one item per partner, floor, consumption) and targets on
+the stock sources, so partner pools, sustainment and every stage take part. The project's
+line also gives stage 1's time and all later stages' together.
 
 Usage: ``.venv/bin/python bench/allocate.py [--sizes 5e3,4e4,1.2e5,8e5] [--seed 0] [--repeat 3]``
 
-Both paths pass HiGHS the same LP (same column and row order), so the simplex
-does the same iterations; the fastest of ``--repeat`` interleaved runs counts,
-because on a shared machine one run's solve time can vary by 50%.
+Both paths pass HiGHS the same LP (columns and rows in another order), so the optima agree;
+the fastest of ``--repeat`` interleaved runs counts, because on a shared machine one run's
+solve time can vary by 50%.
+
 """
 
 from __future__ import annotations
@@ -56,10 +62,19 @@ def instance(target: float, seed: int) -> dict:
     due = rng.integers(-3, H, n_c)
     prio = rng.integers(1, 6, n_c)
     absorb = rng.integers(500, 5000, PARTNERS).astype(float) * max(1.0, n_c / 200)
+    # partner stocks (one item each, the partner's absorption category) and US targets, drawn
+    # from their own stream so the rest of the instance stays as before
+    rng2 = np.random.default_rng(seed + 1)
+    scale = max(1.0, n_c / 200)
+    p_stock = rng2.integers(0, 400, PARTNERS).astype(float) * scale
+    p_floor = (p_stock * rng2.uniform(0.3, 1.2, PARTNERS)).round()
+    p_use = (rng2.integers(5, 40, PARTNERS) * scale / 4).round()
+    target = np.where(is_stock, (stock * rng2.uniform(1.0, 1.4, n_s)).round(), 0.0)
     return dict(
         src_item=src_item, is_stock=is_stock, rate=rate, stock=stock, floor=floor, use=use,
         allowed=allowed, lead=lead, com_item=com_item, com_partner=com_partner, qty=qty,
-        due=due, prio=prio, absorb=absorb,
+        due=due, prio=prio, absorb=absorb, p_item=np.arange(PARTNERS) % ITEMS,
+        p_stock=p_stock, p_floor=p_floor, p_use=p_use, target=target,
     )  # fmt: skip
 
 
@@ -105,13 +120,14 @@ def to_dataset(raw: dict):  # noqa: ANN201
         ),
         "stockpiles": pl.DataFrame(
             {
-                "holder_id": [sid[k] for k in stock],
-                "item_id": [iid[raw["src_item"][k]] for k in stock],
-                "as_of": [date(2026, 12, 1)] * len(stock),
-                "units": raw["stock"][stock],
-                "floor_units": raw["floor"][stock],
-                "target_units": [None] * len(stock),
-                "releasable_to": [None] * len(stock),
+                "holder_id": [sid[k] for k in stock] + pid,
+                "item_id": [iid[raw["src_item"][k]] for k in stock]
+                + [iid[i] for i in raw["p_item"]],
+                "as_of": [date(2026, 12, 1)] * (len(stock) + PARTNERS),
+                "units": np.concatenate([raw["stock"][stock], raw["p_stock"]]),
+                "floor_units": np.concatenate([raw["floor"][stock], raw["p_floor"]]),
+                "target_units": [float(raw["target"][k]) for k in stock] + [None] * PARTNERS,
+                "releasable_to": [None] * (len(stock) + PARTNERS),
             },
             schema_overrides={"target_units": pl.Float64, "releasable_to": pl.String},
         ),
@@ -159,18 +175,22 @@ def to_dataset(raw: dict):  # noqa: ANN201
         frames[spec.name] = tables.get(
             spec.name, pl.DataFrame(schema={c.name: _TYPES[c.type] for c in spec.columns})
         )
+    holders = [sid[k] for k in stock] + pid
+    held = [iid[raw["src_item"][k]] for k in stock] + [iid[i] for i in raw["p_item"]]
+    used = [raw["use"][k] for k in stock] + list(raw["p_use"])
+    months = [
+        date(START.year + (START.month - 1 + t) // 12, (START.month - 1 + t) % 12 + 1, 1)
+        for t in range(H)
+    ]
     demand = pl.DataFrame(
         {
-            "holder_id": [sid[k] for k in stock for _ in range(H)],
-            "item_id": [iid[raw["src_item"][k]] for k in stock for _ in range(H)],
-            "month": [
-                date(START.year + (START.month - 1 + t) // 12, (START.month - 1 + t) % 12 + 1, 1)
-                for _ in stock
-                for t in range(H)
-            ],
-            "mean": [raw["use"][k] for k in stock for _ in range(H)],
+            "holder_id": [h for h in holders for _ in range(H)],
+            "item_id": [i for i in held for _ in range(H)],
+            "month": months * len(holders),
+            "mean": [u for u in used for _ in range(H)],
         }
     )
+
     return Dataset(**frames), demand
 
 
@@ -188,18 +208,51 @@ def run_project(raw: dict) -> dict:
     t2 = time.perf_counter()
     plan = build_plan(model, sol)
     t3 = time.perf_counter()
+    stage1 = dict(sol.stage_seconds)["lateness"]
     return {
         "cols": model.lp.num_col,
         "rows": model.lp.num_row,
         "build": t1 - t0,
         "solve": t2 - t1,
         "results": t3 - t2,
+        "stage1": stage1,
+        "later": t2 - t1 - stage1,
         "objective": plan.weighted_late_unit_months,
+        "stages": dict(plan.stages),
     }
 
 
+def _fair_groups(raw: dict, rs: np.ndarray, rc: np.ndarray) -> np.ndarray:
+    """Commitments of one priority and item sharing an allowed source: a group number each
+    (-1 alone), numbered by their first commitment."""
+    n_c = raw["qty"].size
+    parent = list(range(n_c))
+
+    def find(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    first: dict[tuple[int, int, int], int] = {}
+    for s, c in sorted(set(zip(rs.tolist(), rc.tolist(), strict=True)), key=lambda x: (x[1], x[0])):
+        k = (int(raw["prio"][c]), int(raw["com_item"][c]), s)
+        if k in first:
+            a, b = find(first[k]), find(c)
+            parent[max(a, b)] = min(a, b)
+        else:
+            first[k] = c
+    root = np.array([find(c) for c in range(n_c)])
+    size = np.bincount(root, minlength=n_c)
+    grouped = size[root] >= 2
+    group = np.full(n_c, -1)
+    _, group[grouped] = np.unique(root[grouped], return_inverse=True)
+    return group
+
+
 def run_floor(raw: dict) -> dict:
-    """The same LP (same columns, rows and costs) straight into arrays for passModel."""
+    """The same LP (same stages: lateness, readiness, fair shares, least drawn) straight into
+    arrays for passModel, each stage over the optimal face of the ones before."""
     import highspy
 
     t0 = time.perf_counter()
@@ -218,70 +271,130 @@ def run_floor(raw: dict) -> dict:
     r = np.repeat(np.arange(rs.size), cnt)
     t = np.arange(r.size) - np.repeat(np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt)
     n_ship = r.size
+    # sustainment: sources of each partner's item, allowed, to partner stocks with a floor
+    Q = PARTNERS
+    q_of = np.repeat(np.arange(Q)[:, None], n_s, 1)
+    sq_s = np.repeat(np.arange(n_s)[None, :], Q, 0)
+    sok = (
+        (raw["src_item"][sq_s] == raw["p_item"][:, None])
+        & raw["allowed"][sq_s, q_of]
+        & (raw["p_floor"][:, None] > 0)
+        & (raw["lead"][sq_s, q_of] < H)
+    )
+    ss, sqq = sq_s[sok], q_of[sok]
+    sl = raw["lead"][ss, sqq]
+    scnt = H - sl
+    sr = np.repeat(np.arange(ss.size), scnt)
+    st = np.arange(sr.size) - np.repeat(np.concatenate([[0], np.cumsum(scnt)[:-1]]), scnt)
+    n_sus = sr.size
     # pools: one per source (each source holds one item)
     P = n_s
     due = np.clip(raw["due"], 0, None)
     lcnt = H - np.minimum(due, H)
     lc = np.repeat(np.arange(n_c), lcnt)
     lt = np.arange(lc.size) - np.repeat(np.concatenate([[0], np.cumsum(lcnt)[:-1]]), lcnt) + due[lc]
-    o_inv = n_ship
+    qf = np.nonzero(raw["p_floor"] > 0)[0]
+    pt = np.nonzero(raw["target"] > 0)[0]
+    group = _fair_groups(raw, rs, rc)
+    G = int(group.max()) + 1
+    fc = lc[group[lc] >= 0]
+    ft = lt[group[lc] >= 0]
+    o_sus = n_ship
+    o_inv = o_sus + n_sus
     o_br = o_inv + P * H
     o_arr = o_br + P * H
     o_late = o_arr + n_c * H
-    n_col = o_late + lc.size
+    o_lvl = o_late + lc.size
+    o_gf = o_lvl + Q * H
+    o_gt = o_gf + qf.size * H
+    o_z = o_gt + pt.size * H
+    n_col = o_z + G
     weight = 2.0 ** (5 - raw["prio"])  # independent copy of store.facts.priority_weight
     big = 16.0 * H + 1
     cost = np.zeros(n_col)
     cost[o_br:o_arr] = big
-    cost[o_late:] = weight[lc]
+    cost[o_late:o_lvl] = weight[lc]
     lo = np.zeros(n_col)
     lo[o_inv:o_br] = -np.inf
+    lo[o_lvl:o_gf] = -np.inf
     up = np.full(n_col, np.inf)
     up[o_arr:o_late] = np.repeat(raw["qty"], H)
-    # rows: pool, floor, arrived, late, absorption
+    # rows: pool, floor, arrived, late, absorption, partner pool, below floor, below target, fair
     r_pool, r_floor = 0, P * H
     r_arr = r_floor + P * H
     r_late = r_arr + n_c * H
     r_abs = r_late + lc.size
-    n_row = r_abs + PARTNERS * H
+    r_pp = r_abs + PARTNERS * H
+    r_gf = r_pp + Q * H
+    r_gt = r_gf + qf.size * H
+    r_fair = r_gt + pt.size * H
+    n_row = r_fair + fc.size
     rhs = np.repeat(raw["rate"] - raw["use"], H).reshape(P, H)
     rhs[:, 0] += raw["stock"]
+    prhs = -np.repeat(raw["p_use"], H).reshape(Q, H)
+    prhs[:, 0] += raw["p_stock"]
     rlo = np.full(n_row, -np.inf)
     rup = np.full(n_row, np.inf)
     rlo[:r_floor] = rup[:r_floor] = rhs.ravel()
     rlo[r_floor:r_arr] = np.repeat(raw["floor"], H)
     rlo[r_arr:r_late] = rup[r_arr:r_late] = 0.0
     rlo[r_late:r_abs] = raw["qty"][lc]
-    rup[r_abs:] = np.repeat(raw["absorb"], H)
+    rup[r_abs:r_pp] = np.repeat(raw["absorb"], H)
+    rlo[r_pp:r_gf] = rup[r_pp:r_gf] = prhs.ravel()
+    rlo[r_gf:r_gt] = np.repeat(raw["p_floor"][qf], H)
+    rlo[r_gt:r_fair] = np.repeat(raw["target"][pt], H)
+    rlo[r_fair:] = 1.0
     k = np.arange(P * H)
     kp = k[k % H != 0]
     j = np.arange(n_c * H)
     jp = j[j % H != 0]
+    m = np.arange(Q * H)
+    mp = m[m % H != 0]
     arrival = t + rl[r]
+    sarrival = st + sl[sr]
     ship_idx = np.arange(n_ship)
+    sus_idx = o_sus + np.arange(n_sus)
     partner = raw["com_partner"][rc[r]]
     # absorption rows only bind the partner's own category (item == partner % ITEMS)
     absorbing = raw["com_item"][rc[r]] == partner % ITEMS
+    # promise arrivals fill the partner's stock of that item
+    into = raw["com_item"][rc[r]] == raw["p_item"][partner]
+    gf = np.arange(qf.size * H)
+    gt = np.arange(pt.size * H)
+    tt = np.tile(np.arange(H), max(qf.size, pt.size, 1))
+    nf = np.arange(fc.size)
     rows = np.concatenate([
-        r_pool + rs[r] * H + t, r_pool + k, r_pool + kp,
+        r_pool + rs[r] * H + t, r_pool + ss[sr] * H + st, r_pool + k, r_pool + kp,
         r_floor + k, r_floor + k,
         r_arr + rc[r] * H + arrival, r_arr + j, r_arr + jp,
         r_late + np.arange(lc.size), r_late + np.arange(lc.size),
-        r_abs + partner[absorbing] * H + arrival[absorbing],
+        r_abs + partner[absorbing] * H + arrival[absorbing], r_abs + sqq[sr] * H + sarrival,
+        r_pp + m, r_pp + mp, r_pp + partner[into] * H + arrival[into], r_pp + sqq[sr] * H + sarrival,
+        r_gf + gf, r_gf + gf,
+        r_gt + gt, r_gt + gt,
+        r_fair + nf, r_fair + nf,
     ])  # fmt: skip
     cols = np.concatenate([
-        ship_idx, o_inv + k, o_inv + kp - 1,
+        ship_idx, sus_idx, o_inv + k, o_inv + kp - 1,
         o_inv + k, o_br + k,
         ship_idx, o_arr + j, o_arr + jp - 1,
         o_late + np.arange(lc.size), o_arr + lc * H + lt,
-        ship_idx[absorbing],
+        ship_idx[absorbing], sus_idx,
+        o_lvl + m, o_lvl + mp - 1, ship_idx[into], sus_idx,
+        o_gf + gf, o_lvl + np.repeat(qf, H) * H + tt[: gf.size],
+        o_gt + gt, o_inv + np.repeat(pt, H) * H + tt[: gt.size],
+        o_arr + fc * H + ft, o_z + group[fc],
     ])  # fmt: skip
     vals = np.concatenate([
-        np.ones(n_ship), np.ones(k.size), -np.ones(kp.size),
+        np.ones(n_ship), np.ones(n_sus), np.ones(k.size), -np.ones(kp.size),
         np.ones(k.size), np.ones(k.size),
         -np.ones(n_ship), np.ones(j.size), -np.ones(jp.size),
         np.ones(lc.size), np.ones(lc.size),
-        np.ones(int(absorbing.sum())),
+        np.ones(int(absorbing.sum())), np.ones(n_sus),
+        np.ones(m.size), -np.ones(mp.size), -np.ones(int(into.sum())), -np.ones(n_sus),
+        np.ones(gf.size), np.ones(gf.size),
+        np.ones(gt.size), np.ones(gt.size),
+        1.0 / raw["qty"][fc], np.ones(fc.size),
     ])  # fmt: skip
     order = np.lexsort((rows, cols))
     rows, cols, vals = rows[order], cols[order], vals[order]
@@ -290,42 +403,93 @@ def run_floor(raw: dict) -> dict:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(
-        n_col,
-        n_row,
-        vals.size,
-        1,
-        1,
-        0.0,
-        cost,
-        lo,
-        up,
-        rlo,
-        rup,
-        start,
-        rows.astype(np.int32),
-        vals,
-        np.zeros(n_col, np.int32),
-    )
+        n_col, n_row, vals.size, 1, 1, 0.0, cost, lo, up, rlo, rup,
+        start, rows.astype(np.int32), vals, np.zeros(n_col, np.int32),
+    )  # fmt: skip
     t1 = time.perf_counter()
-    h.run()
-    obj1 = h.getInfo().objective_function_value
-    sol = h.getSolution()
-    d, y = np.asarray(sol.col_dual), np.asarray(sol.row_dual)
-    fc = np.nonzero(np.abs(d) > 1e-7)[0]
-    at = np.where(d[fc] > 0, lo[fc], up[fc])
-    h.changeColsBounds(fc.size, fc.astype(np.int32), at, at.copy())
-    fr = np.nonzero(np.abs(y) > 1e-7)[0]
-    atr = np.where(y[fr] > 0, rlo[fr], rup[fr])
-    h.changeRowsBounds(fr.size, fr.astype(np.int32), atr, atr.copy())
-    nz = np.nonzero(cost)[0]
-    h.addRow(-np.inf, obj1 * (1 + 1e-9) + 1e-9, nz.size, nz.astype(np.int32), cost[nz])
+    lo_now, up_now, rlo_now, rup_now = lo.copy(), up.copy(), rlo.copy(), rup.copy()
+
+    def solve_fixed(c: np.ndarray, prev: tuple[np.ndarray, float] | None) -> tuple[np.ndarray, float]:
+        if prev is not None:
+            sol = h.getSolution()
+            d, y = np.asarray(sol.col_dual), np.asarray(sol.row_dual)[:n_row]
+            x = np.asarray(sol.col_value)
+            fcol = np.nonzero(np.abs(d) > 1e-7)[0]
+            at = np.where(d[fcol] > 0, lo_now[fcol], up_now[fcol])
+            at = np.where(np.isfinite(at), at, x[fcol])
+            h.changeColsBounds(fcol.size, fcol.astype(np.int32), at, at.copy())
+            lo_now[fcol] = up_now[fcol] = at
+            frow = np.nonzero(np.abs(y) > 1e-7)[0]
+            atr = np.where(y[frow] > 0, rlo_now[frow], rup_now[frow])
+            okr = np.isfinite(atr)
+            frow, atr = frow[okr], atr[okr]
+            h.changeRowsBounds(frow.size, frow.astype(np.int32), atr, atr.copy())
+            rlo_now[frow] = rup_now[frow] = atr
+            pc, pobj = prev
+            nz = np.nonzero(pc)[0]
+            h.addRow(-np.inf, pobj * (1 + 1e-9) + 1e-9, nz.size, nz.astype(np.int32), pc[nz])
+        h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), c)
+        h.run()
+        return np.asarray(h.getSolution().col_value), h.getInfo().objective_function_value
+
+    x, obj1 = solve_fixed(cost, None)
+    # readiness: tier-weighted (all frontline: 4) partners below floor + W = 1 x US below target
     c2 = np.zeros(n_col)
-    c2[:n_ship] = raw["is_stock"][rs[r]]
-    h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), c2)
+    c2[o_gf:o_gt] = np.repeat(4.0 / raw["p_floor"][qf], H)
+    c2[o_gt:o_z] = np.repeat(1.0 / raw["target"][pt], H)
+    c2 /= max(c2.max(initial=0.0), 1e-300)
+    x, obj2 = solve_fixed(c2, (cost, obj1))
+    # fair shares: progressive filling, every group at its own level
+    sol = h.getSolution()
+    d, y = np.asarray(sol.col_dual), np.asarray(sol.row_dual)[:n_row]
+    fcol = np.nonzero(np.abs(d) > 1e-7)[0]
+    at = np.where(d[fcol] > 0, lo_now[fcol], up_now[fcol])
+    at = np.where(np.isfinite(at), at, x[fcol])
+    h.changeColsBounds(fcol.size, fcol.astype(np.int32), at, at.copy())
+    lo_now[fcol] = up_now[fcol] = at
+    frow = np.nonzero(np.abs(y) > 1e-7)[0]
+    atr = np.where(y[frow] > 0, rlo_now[frow], rup_now[frow])
+    okr = np.isfinite(atr)
+    h.changeRowsBounds(int(okr.sum()), frow[okr].astype(np.int32), atr[okr], atr[okr].copy())
+    nz = np.nonzero(c2)[0]
+    h.addRow(-np.inf, obj2 * (1 + 1e-9) + 1e-9, nz.size, nz.astype(np.int32), c2[nz])
+    earliest = np.full(n_c, H)
+    np.minimum.at(earliest, rc[r], arrival)
+    free = np.nonzero(ft >= earliest[fc])[0]
+    dead = np.nonzero(ft < earliest[fc])[0]
+    inf_n = np.full(dead.size, np.inf)
+    h.changeRowsBounds(dead.size, (r_fair + dead).astype(np.int32), -inf_n, inf_n)
+    levels = 0
+    while free.size:
+        levels += 1
+        cz = np.zeros(n_col)
+        cz[o_z + np.unique(group[fc[free]])] = 1.0
+        h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), cz)
+        h.run()
+        x = np.asarray(h.getSolution().col_value)
+        yf = np.asarray(h.getSolution().row_dual)[r_fair + free]
+        lev = np.maximum(x[o_z + group[fc[free]]], 0.0)
+        pin = (lev <= 1e-9) | (np.abs(yf) > 1e-9)
+        acol = o_arr + fc[free] * H + ft[free]
+        miss = 1.0 - x[acol] / raw["qty"][fc[free]]
+        stuck = np.setdiff1d(group[fc[free]], group[fc[free[pin]]])
+        pin |= np.isin(group[fc[free]], stuck) & (miss >= lev - 1e-9)
+        acol = acol[pin]
+        low = np.maximum(lo_now[acol], np.minimum(raw["qty"][fc[free[pin]]] * (1 - lev[pin]), x[acol]))
+        h.changeColsBounds(acol.size, acol.astype(np.int32), low, up_now[acol])
+        lo_now[acol] = low
+        n_pin = int(pin.sum())
+        h.changeRowsBounds(n_pin, (r_fair + free[pin]).astype(np.int32), np.full(n_pin, -np.inf), np.full(n_pin, np.inf))
+        free = free[~pin]
+    # least drawn: units out of stock pools, plus sustainment proposed
+    c4 = np.zeros(n_col)
+    c4[:n_ship] = raw["is_stock"][rs[r]]
+    c4[o_sus:o_inv] = 1.0 + raw["is_stock"][ss[sr]]
+    h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), c4)
     h.run()
     x = np.asarray(h.getSolution().col_value)
     t2 = time.perf_counter()
-    late = float(cost[o_late:] @ x[o_late:])
+    late = float(cost[o_late:o_lvl] @ x[o_late:o_lvl])
     return {
         "cols": n_col,
         "rows": n_row,
@@ -333,6 +497,7 @@ def run_floor(raw: dict) -> dict:
         "solve": t2 - t1,
         "results": 0.0,
         "objective": late,
+        "fair_levels": levels,
     }
 
 
@@ -383,9 +548,12 @@ def main() -> None:
         print(
             f"{'':>8} ratio project/floor: total {p['total'] / f['total']:.3f}x, "
             f"build {p['build'] / max(f['build'], 1e-9):.2f}x, memory {p['peak_mb'] / f['peak_mb']:.2f}x; "
-            f"same optimum: {same}",
+            f"same optimum: {same}; project stage 1 {p['stage1']:.2f} s, later stages "
+            f"{p['later']:.2f} s ({p['later'] / max(p['stage1'], 1e-9):.2f}x); fair-share levels "
+            f"(floor) {f['fair_levels']}",
             flush=True,
         )
+
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 Promises of the same priority and item that share at least one eligible source form a group
 (``sets._fair_groups``). For each promise of a group and each month from its due month on, the
-row ``fair|c|t`` reads ``A[c,t] / backlog_c + level >= 1``: the fraction of the backlog still
-missing that month is at most ``level``. The fair-shares stage (``solve.py``) fills
-progressively: it minimises ``level``, pins the pairs that cannot do better at that level
-(their arrivals bounded from below), frees their rows and repeats for the rest, so the result
-is the lexicographic max-min of the missing fractions, whatever the order of the data.
+row ``fair|c|t`` reads ``A[c,t] / backlog_c + level_g >= 1``: the fraction of the backlog still
+missing that month is at most its group's level. The fair-shares stage (``solve.py``) fills
+progressively: it minimises the sum of the groups' levels, pins the promise-months that cannot
+do better (a non-zero dual: their arrivals are bounded from below at that level), frees their
+rows and repeats for the rest, so within each group the result is the lexicographic max-min of
+the missing fractions, whatever the order of the data (groups are filled side by side, each at
+its own level).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ __all__ = ["define_fair_shares"]
 
 
 def define_fair_shares(model: Model) -> None:
-    """``fair_level`` (one column) and ``fair|c|t`` rows for every grouped promise and month
-    from its due month to the horizon."""
+    """``fair_level|g`` (one column per group) and ``fair|c|t`` rows for every grouped promise
+    and month from its due month to the horizon."""
     data, lp, H = model.data, model.lp, model.data.horizon
     com = data.commitments
     if com.height == 0:
@@ -37,7 +39,9 @@ def define_fair_shares(model: Model) -> None:
     c = np.repeat(np.arange(com.height), count)
     first = np.concatenate([[0], np.cumsum(count)[:-1]])
     t = np.arange(c.size) - np.repeat(first, count) + due[c]
-    level = lp.add_variables("fair_level", pl.DataFrame({"scope": ["all"]}))
+    group = com.get_column("fair_group").to_numpy()
+    n_groups = int(group.max()) + 1
+    level = lp.add_variables("fair_level", pl.DataFrame({"group": list(range(n_groups))}))
     keys = pl.DataFrame(
         {
             "commitment_id": com.get_column("commitment_id").gather(c),
@@ -48,9 +52,12 @@ def define_fair_shares(model: Model) -> None:
     backlog = com.get_column("backlog").to_numpy()[c]
     arrived = lp.col_blocks["arrived"]
     model.fair_arrived = arrived.start + c * H + t
+    model.fair_c, model.fair_t, model.fair_g = c, t, group[c]
+
     model.fair_backlog = backlog
     lp.add_terms(
         np.concatenate([rows.index, rows.index]),
-        np.concatenate([model.fair_arrived, np.full(c.size, level.start)]),
+        np.concatenate([model.fair_arrived, level.start + group[c]]),
+
         np.concatenate([1.0 / backlog, np.ones(c.size)]),
     )

@@ -68,6 +68,12 @@ class Model:
     fair_arrived: np.ndarray = field(default_factory=_ints)
     """The ``arrived`` column of each ``fair`` row."""
     fair_backlog: np.ndarray = field(default_factory=_floats)
+    fair_c: np.ndarray = field(default_factory=_ints)
+    fair_t: np.ndarray = field(default_factory=_ints)
+    fair_g: np.ndarray = field(default_factory=_ints)
+    """The fair-share group of each ``fair`` row (its ``fair_level`` column)."""
+
+
     reference_cols: np.ndarray = field(default_factory=_ints)
     reference_units: np.ndarray = field(default_factory=_floats)
     reference_constant: float = 0.0

@@ -65,6 +65,8 @@ class Solution:
     seconds: float
     stages: tuple[tuple[str, float | None], ...] = ()
     """Each stage's name and optimum (None: the stage did not apply)."""
+    stage_seconds: tuple[tuple[str, float], ...] = ()
+    """Each stage's name and the seconds it took (stage 1: from the start of the solve)."""
 
 
 class _Clock:
@@ -148,11 +150,13 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
     x, obj1 = runner.run(clock, "stage 1 (lateness)")
     _check_feasible(model, matrix, x, "stage-1")
     duals = runner.duals()
+    seconds = [("lateness", clock.elapsed)]
     cost1 = model.lp.col_cost
     optima: list[tuple[str, float | None]] = [("lateness", obj1)]
     guards: list[tuple[str, np.ndarray, float]] = [("lateness", cost1, obj1)]
     bound: tuple[np.ndarray, float] | None = (cost1, obj1)
     for stage in model.stages:
+        t0 = clock.elapsed
         if not stage.active:
             optima.append((stage.name, None))
             continue
@@ -181,6 +185,7 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
             guards.append((stage.name, cost, obj * scale))
             bound = (cost / scale, obj)
         _check_feasible(model, matrix, x, f"{stage.name}")
+        seconds.append((stage.name, clock.elapsed - t0))
     for name, cost, opt in guards:
         reached = float(cost @ x)
         if reached > opt + 1e-6 * max(1.0, abs(opt)):
@@ -188,7 +193,8 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
                 f"numerically doubtful result: {name} {reached} above its optimum {opt}"
             )
     log.info("solved with %s in %.2f s (stage-1 objective %.6g)", solver, clock.elapsed, obj1)
-    return Solution(x, duals, x_before, solver, clock.elapsed, tuple(optima))
+    return Solution(x, duals, x_before, solver, clock.elapsed, tuple(optima), tuple(seconds))
+
 
 
 @dataclass
@@ -231,43 +237,50 @@ def lateness_face(model: Model, time_limit: float | None = None) -> LatenessFace
 
 
 def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, float]:
-    """Progressive filling over the ``fair`` rows; returns the plan and the largest missing
-    fraction (the first level)."""
+    """Progressive filling over the ``fair`` rows, every group at its own level; returns the
+    plan and the largest missing fraction (the highest first level)."""
     lp = model.lp
     fair = lp.row_blocks["fair"]
-    level_col = lp.col_blocks["fair_level"].start
-    cost = np.zeros(lp.num_col)
-    cost[level_col] = 1.0
-    runner.set_cost(cost)
+    levels = lp.col_blocks["fair_level"]
     free = np.arange(fair.size)
-    first: float | None = None
+    # a promise-month before anything can arrive for it misses all of its backlog whatever
+    # the plan: a constant, which bounds nobody else (its row is freed without a level)
+    earliest = np.full(model.data.commitments.height, model.data.horizon)
+    np.minimum.at(earliest, model.ship_c, model.ship_arrival)
+    nothing = model.fair_t < earliest[model.fair_c]
+    runner.free_rows(fair.start + free[nothing])
+    free = free[~nothing]
+    first = 1.0 if nothing.any() else 0.0
     k = 0
     x = np.zeros(lp.num_col)
     while free.size:
         k += 1
-        x, level = runner.run(clock, f"fair shares, level {k}")
-        level = max(level, 0.0)
-        if first is None:
-            first = level
-        if level <= FAIR_TOL:
-            blocked = free
-        else:
-            y = runner.duals()[fair.start + free]
-            blocked = free[np.abs(y) > FAIR_TOL]
-            if blocked.size == 0:
-                # no dual says who blocks (numerically degenerate): the pairs at the level
-                cols = model.fair_arrived[free]
-                missing = 1.0 - x[cols] / model.fair_backlog[free]
-                blocked = free[missing >= missing.max() - 1e-9]
-                log.warning("fair shares: level %d pinned from the values, not the duals", k)
+        cost = np.zeros(lp.num_col)
+        cost[levels.start + np.unique(model.fair_g[free])] = 1.0
+        runner.set_cost(cost)
+        x, total = runner.run(clock, f"fair shares, level {k}")
+        level = np.maximum(x[levels.start + model.fair_g[free]], 0.0)
+        log.debug("fair shares: level %d, sum %.9g, %d free", k, total, free.size)
+        if k == 1:
+            first = max(first, float(level.max(initial=0.0)))
+        y = runner.duals()[fair.start + free]
+        pinned = (level <= FAIR_TOL) | (np.abs(y) > FAIR_TOL)
+        # a group whose level no dual explains (numerically degenerate): its rows at the level
+        cols = model.fair_arrived[free]
+        missing = 1.0 - x[cols] / model.fair_backlog[free]
+        stuck = np.setdiff1d(model.fair_g[free], model.fair_g[free[pinned]])
+        if stuck.size:
+            log.warning("fair shares: level %d pinned from the values for %d group(s)", k, stuck.size)
+            pinned |= np.isin(model.fair_g[free], stuck) & (missing >= level - 1e-9)
+        blocked, at = free[pinned], level[pinned]
         cols = model.fair_arrived[blocked]
-        want = model.fair_backlog[blocked] * (1.0 - level)
+        want = model.fair_backlog[blocked] * (1.0 - at)
         lower = np.maximum(runner.col_lower(cols), np.minimum(want, x[cols]))
         runner.set_col_bounds(cols, lower, runner.col_upper(cols))
         runner.free_rows(fair.start + blocked)
-        free = np.setdiff1d(free, blocked, assume_unique=True)
+        free = free[~pinned]
     log.info("fair shares: %d level(s)", k)
-    return x, float(first or 0.0)
+    return x, first
 
 
 def _new_highs(highspy: Any) -> Any:
