@@ -409,7 +409,9 @@ def run_floor(raw: dict) -> dict:
     t1 = time.perf_counter()
     lo_now, up_now, rlo_now, rup_now = lo.copy(), up.copy(), rlo.copy(), rup.copy()
 
-    def solve_fixed(c: np.ndarray, prev: tuple[np.ndarray, float] | None) -> tuple[np.ndarray, float]:
+    def solve_fixed(
+        c: np.ndarray, prev: tuple[np.ndarray, float] | None
+    ) -> tuple[np.ndarray, float]:
         if prev is not None:
             sol = h.getSolution()
             d, y = np.asarray(sol.col_dual), np.asarray(sol.row_dual)[:n_row]
@@ -475,11 +477,18 @@ def run_floor(raw: dict) -> dict:
         stuck = np.setdiff1d(group[fc[free]], group[fc[free[pin]]])
         pin |= np.isin(group[fc[free]], stuck) & (miss >= lev - 1e-9)
         acol = acol[pin]
-        low = np.maximum(lo_now[acol], np.minimum(raw["qty"][fc[free[pin]]] * (1 - lev[pin]), x[acol]))
+        low = np.maximum(
+            lo_now[acol], np.minimum(raw["qty"][fc[free[pin]]] * (1 - lev[pin]), x[acol])
+        )
         h.changeColsBounds(acol.size, acol.astype(np.int32), low, up_now[acol])
         lo_now[acol] = low
         n_pin = int(pin.sum())
-        h.changeRowsBounds(n_pin, (r_fair + free[pin]).astype(np.int32), np.full(n_pin, -np.inf), np.full(n_pin, np.inf))
+        h.changeRowsBounds(
+            n_pin,
+            (r_fair + free[pin]).astype(np.int32),
+            np.full(n_pin, -np.inf),
+            np.full(n_pin, np.inf),
+        )
         free = free[~pin]
     # least drawn: units out of stock pools, plus sustainment proposed
     c4 = np.zeros(n_col)
@@ -553,7 +562,6 @@ def main() -> None:
             f"(floor) {f['fair_levels']}",
             flush=True,
         )
-
 
 
 if __name__ == "__main__":

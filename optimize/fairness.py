@@ -58,6 +58,5 @@ def define_fair_shares(model: Model) -> None:
     lp.add_terms(
         np.concatenate([rows.index, rows.index]),
         np.concatenate([model.fair_arrived, level.start + group[c]]),
-
         np.concatenate([1.0 / backlog, np.ones(c.size)]),
     )

@@ -73,7 +73,6 @@ class Model:
     fair_g: np.ndarray = field(default_factory=_ints)
     """The fair-share group of each ``fair`` row (its ``fair_level`` column)."""
 
-
     reference_cols: np.ndarray = field(default_factory=_ints)
     reference_units: np.ndarray = field(default_factory=_floats)
     reference_constant: float = 0.0

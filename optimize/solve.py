@@ -196,7 +196,6 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
     return Solution(x, duals, x_before, solver, clock.elapsed, tuple(optima), tuple(seconds))
 
 
-
 @dataclass
 class LatenessFace:
     """The LP restricted to the plans with least lateness (stage 1), ready for other objectives
@@ -270,7 +269,9 @@ def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, 
         missing = 1.0 - x[cols] / model.fair_backlog[free]
         stuck = np.setdiff1d(model.fair_g[free], model.fair_g[free[pinned]])
         if stuck.size:
-            log.warning("fair shares: level %d pinned from the values for %d group(s)", k, stuck.size)
+            log.warning(
+                "fair shares: level %d pinned from the values for %d group(s)", k, stuck.size
+            )
             pinned |= np.isin(model.fair_g[free], stuck) & (missing >= level - 1e-9)
         blocked, at = free[pinned], level[pinned]
         cols = model.fair_arrived[blocked]
