@@ -2,12 +2,17 @@
 
 Promises of the same priority and item that share at least one eligible source form a group
 (``sets._fair_groups``). For each promise of a group and each month from its due month on, the
-row ``fair|c|t`` reads ``A[c,t] / backlog_c + level_g >= 1``: the fraction of the backlog still
-missing that month is at most its group's level. The fair-shares stage (``solve.py``) fills
-progressively: it minimises the sum of the groups' levels, pins the promise-months that cannot
+row ``fair|c|t`` reads ``A[c,t] / backlog_c + level_g - slack_ct >= 1``: the fraction of the
+backlog still missing that month is at most its group's level (less the slack, which is fixed
+at 0 but in the test for rows that could do better, below). The fair-shares stage
+(``solve.py``) fills progressively: it minimises the sum of the groups' levels, pins the promise-months that cannot
 do better (a non-zero dual: their arrivals are bounded from below at that level), frees their
-rows and repeats for the rest, so within each group the result is the lexicographic max-min of
-the missing fractions, whatever the order of the data (groups are filled side by side, each at
+rows and repeats for the rest. Where the duals are degenerate, a level may stay where it was
+while only a few of the rows holding it are pinned per round; then one test pins them all: the
+levels fixed, each row at its level gets a slack of at most ``FAIR_PROBE``, their sum is
+maximised, and a row whose slack stays at 0 cannot do better (had every row that can do better
+a plan where it does, their average would be a plan where all of them do at once). So within
+each group the result is the lexicographic max-min of the missing fractions, whatever the order of the data (groups are filled side by side, each at
 its own level).
 """
 
@@ -49,14 +54,16 @@ def define_fair_shares(model: Model) -> None:
         }
     )
     rows = lp.add_constraints("fair", keys, lower=1.0)
+    # a slack per row, fixed at 0 but while the fair-shares stage asks which rows at their
+    # group's level could still do better
+    slack = lp.add_variables("fair_slack", keys, upper=0.0)
     backlog = com.get_column("backlog").to_numpy()[c]
     arrived = lp.col_blocks["arrived"]
     model.fair_arrived = arrived.start + c * H + t
     model.fair_c, model.fair_t, model.fair_g = c, t, group[c]
-
     model.fair_backlog = backlog
     lp.add_terms(
-        np.concatenate([rows.index, rows.index]),
-        np.concatenate([model.fair_arrived, level.start + group[c]]),
-        np.concatenate([1.0 / backlog, np.ones(c.size)]),
+        np.concatenate([rows.index, rows.index, rows.index]),
+        np.concatenate([model.fair_arrived, level.start + group[c], slack.index]),
+        np.concatenate([1.0 / backlog, np.ones(c.size), -np.ones(c.size)]),
     )

@@ -47,6 +47,9 @@ MIP_REL, MIP_ABS = 1e-6, 1e-6
 FEAS_TOL = 1e-6
 FACE_TOL = 1e-7
 FAIR_TOL = 1e-9
+FAIR_PROBE = 1e-5
+"""The slack a row at its group's level is offered in the test whether it can do better: a
+row that can do better only by less than this (shared among the rows that can) is pinned."""
 
 
 class SolveError(RuntimeError):
@@ -250,6 +253,7 @@ def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, 
     runner.free_rows(fair.start + free[nothing])
     free = free[~nothing]
     first = 1.0 if nothing.any() else 0.0
+    previous = np.full(levels.size, np.inf)
     k = 0
     x = np.zeros(lp.num_col)
     while free.size:
@@ -273,6 +277,11 @@ def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, 
                 "fair shares: level %d pinned from the values for %d group(s)", k, stuck.size
             )
             pinned |= np.isin(model.fair_g[free], stuck) & (missing >= level - 1e-9)
+        stalled = (level > FAIR_TOL) & (level >= previous[model.fair_g[free]] - FAIR_PROBE)
+        candidates = ~pinned & stalled & (missing >= level - FAIR_PROBE)
+        if candidates.any():
+            pinned |= _cannot_do_better(runner, model, clock, free, level, candidates, k)
+        previous[model.fair_g[free]] = level
         blocked, at = free[pinned], level[pinned]
         cols = model.fair_arrived[blocked]
         want = model.fair_backlog[blocked] * (1.0 - at)
@@ -282,6 +291,43 @@ def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, 
         free = free[~pinned]
     log.info("fair shares: %d level(s)", k)
     return x, first
+
+
+def _cannot_do_better(
+    runner: Any,
+    model: Model,
+    clock: _Clock,
+    free: np.ndarray,
+    level: np.ndarray,
+    candidates: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """Which ``candidates`` (free ``fair`` rows at their group's level, which the duals did
+    not pin) cannot go below it: with every level fixed, give each candidate a slack of at
+    most ``FAIR_PROBE`` and maximise their sum; a row whose slack stays below half of that
+    cannot do better (``fairness.py``). A mask over ``free``."""
+    lp = model.lp
+    levels = lp.col_blocks["fair_level"]
+    slack = lp.col_blocks["fair_slack"]
+    groups = levels.start + np.unique(model.fair_g[free])
+    at = np.zeros(levels.size)
+    at[model.fair_g[free]] = level
+    low, up = runner.col_lower(groups), runner.col_upper(groups)
+    runner.set_col_bounds(groups, low, np.maximum(at[groups - levels.start], low))
+    probe = slack.start + free[candidates]
+    runner.set_col_bounds(probe, np.zeros(probe.size), np.full(probe.size, FAIR_PROBE))
+    cost = np.zeros(lp.num_col)
+    cost[probe] = -1.0
+    runner.set_cost(cost)
+    x, _ = runner.run(clock, f"fair shares, level {k}: which rows can do better")
+    runner.set_col_bounds(probe, np.zeros(probe.size), np.zeros(probe.size))
+    runner.set_col_bounds(groups, low, up)
+    out = np.zeros(free.size, dtype=bool)
+    out[candidates] = x[probe] < FAIR_PROBE / 2
+    log.debug(
+        "fair shares: level %d, %d of %d rows at it cannot do better", k, out.sum(), probe.size
+    )
+    return out
 
 
 def _new_highs(highspy: Any) -> Any:
