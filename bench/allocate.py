@@ -411,27 +411,32 @@ def run_floor(raw: dict) -> dict:
     t1 = time.perf_counter()
     lo_now, up_now, rlo_now, rup_now = lo.copy(), up.copy(), rlo.copy(), rup.copy()
 
+    def fix_face(prev: tuple[np.ndarray, float]) -> None:
+        """Fix what the last solve's duals say is at a bound (the optimal face), and bound the
+        last objective at its optimum."""
+        sol = h.getSolution()
+        d, y = np.asarray(sol.col_dual), np.asarray(sol.row_dual)[:n_row]
+        x = np.asarray(sol.col_value)
+        fcol = np.nonzero(np.abs(d) > 1e-7)[0]
+        at = np.where(d[fcol] > 0, lo_now[fcol], up_now[fcol])
+        at = np.where(np.isfinite(at), at, x[fcol])
+        h.changeColsBounds(fcol.size, fcol.astype(np.int32), at, at.copy())
+        lo_now[fcol] = up_now[fcol] = at
+        frow = np.nonzero(np.abs(y) > 1e-7)[0]
+        atr = np.where(y[frow] > 0, rlo_now[frow], rup_now[frow])
+        okr = np.isfinite(atr)
+        frow, atr = frow[okr], atr[okr]
+        h.changeRowsBounds(frow.size, frow.astype(np.int32), atr, atr.copy())
+        rlo_now[frow] = rup_now[frow] = atr
+        pc, pobj = prev
+        nz = np.nonzero(pc)[0]
+        h.addRow(-np.inf, pobj * (1 + 1e-9) + 1e-9, nz.size, nz.astype(np.int32), pc[nz])
+
     def solve_fixed(
         c: np.ndarray, prev: tuple[np.ndarray, float] | None
     ) -> tuple[np.ndarray, float]:
         if prev is not None:
-            sol = h.getSolution()
-            d, y = np.asarray(sol.col_dual), np.asarray(sol.row_dual)[:n_row]
-            x = np.asarray(sol.col_value)
-            fcol = np.nonzero(np.abs(d) > 1e-7)[0]
-            at = np.where(d[fcol] > 0, lo_now[fcol], up_now[fcol])
-            at = np.where(np.isfinite(at), at, x[fcol])
-            h.changeColsBounds(fcol.size, fcol.astype(np.int32), at, at.copy())
-            lo_now[fcol] = up_now[fcol] = at
-            frow = np.nonzero(np.abs(y) > 1e-7)[0]
-            atr = np.where(y[frow] > 0, rlo_now[frow], rup_now[frow])
-            okr = np.isfinite(atr)
-            frow, atr = frow[okr], atr[okr]
-            h.changeRowsBounds(frow.size, frow.astype(np.int32), atr, atr.copy())
-            rlo_now[frow] = rup_now[frow] = atr
-            pc, pobj = prev
-            nz = np.nonzero(pc)[0]
-            h.addRow(-np.inf, pobj * (1 + 1e-9) + 1e-9, nz.size, nz.astype(np.int32), pc[nz])
+            fix_face(prev)
         h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), c)
         h.run()
         return np.asarray(h.getSolution().col_value), h.getInfo().objective_function_value
@@ -444,19 +449,7 @@ def run_floor(raw: dict) -> dict:
     c2 /= max(c2.max(initial=0.0), 1e-300)
     x, obj2 = solve_fixed(c2, (cost, obj1))
     # fair shares: progressive filling, every group at its own level
-    sol = h.getSolution()
-    d, y = np.asarray(sol.col_dual), np.asarray(sol.row_dual)[:n_row]
-    fcol = np.nonzero(np.abs(d) > 1e-7)[0]
-    at = np.where(d[fcol] > 0, lo_now[fcol], up_now[fcol])
-    at = np.where(np.isfinite(at), at, x[fcol])
-    h.changeColsBounds(fcol.size, fcol.astype(np.int32), at, at.copy())
-    lo_now[fcol] = up_now[fcol] = at
-    frow = np.nonzero(np.abs(y) > 1e-7)[0]
-    atr = np.where(y[frow] > 0, rlo_now[frow], rup_now[frow])
-    okr = np.isfinite(atr)
-    h.changeRowsBounds(int(okr.sum()), frow[okr].astype(np.int32), atr[okr], atr[okr].copy())
-    nz = np.nonzero(c2)[0]
-    h.addRow(-np.inf, obj2 * (1 + 1e-9) + 1e-9, nz.size, nz.astype(np.int32), c2[nz])
+    fix_face((c2, obj2))
     earliest = np.full(n_c, H)
     np.minimum.at(earliest, rc[r], arrival)
     free = np.nonzero(ft >= earliest[fc])[0]
