@@ -2,8 +2,11 @@
 the saved what-ifs (scenario files in the scenarios folder the nightly run reads).
 
 Inputs are read from the database read-only and the connection is closed before any solve:
-a what-if never holds the file, never writes it, and never changes the baseline. Each call
-builds its own frames, so what-ifs running at the same time share nothing.
+a what-if never holds the file, never writes it, and never changes the baseline. What the
+baseline was computed from is read once per version of the database file (its size and
+modification time, and its write-ahead log's) and shared by the what-ifs of a process: frozen
+dataclasses of polars frames, which nothing changes in place (a scenario is applied to
+copies); everything else a what-if builds is its own.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 import time
 import tomllib
 from dataclasses import dataclass
@@ -82,7 +86,43 @@ class BaselineInputs:
         return None if value is None else float(value)
 
 
+_BASELINE_CACHE: dict[tuple[Any, ...], BaselineInputs] = {}
+_BASELINE_LOCK = threading.Lock()
+
+
+def _file_version(db: str) -> tuple[Any, ...]:
+    """The database file's identity and version: resolved path, then size and modification
+    time of the file and of its write-ahead log (absent: None)."""
+    path = Path(db).resolve()
+    out: list[Any] = [str(path)]
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            stat = file.stat()
+        except FileNotFoundError:
+            out.append(None)
+        else:
+            out.append((stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return tuple(out)
+
+
 def read_baseline_inputs(db: str) -> BaselineInputs:
+    """What the baseline plan was computed from, read again only when the database file has
+    changed since (a load, a run, a nightly)."""
+    key = _file_version(db)
+    with _BASELINE_LOCK:
+        cached = _BASELINE_CACHE.get(key)
+    if cached is not None:
+        return cached
+    inputs = _read_baseline_inputs(db)
+    if _file_version(db) == key:  # nothing wrote while it was read
+        with _BASELINE_LOCK:
+            for stale in [k for k in _BASELINE_CACHE if k[0] == key[0]]:
+                del _BASELINE_CACHE[stale]
+            _BASELINE_CACHE[key] = inputs
+    return inputs
+
+
+def _read_baseline_inputs(db: str) -> BaselineInputs:
     con = connect(db, read_only=True)
     try:
         dataset = read_dataset(con)
