@@ -205,6 +205,21 @@ def _scenario_files(
     return library, hashes, failures
 
 
+def _failed_base(name: str, library: dict[str, Scenario], failed: set[str]) -> str | None:
+    """The first base down ``name``'s chain that failed before it could be read (None: no
+    such base; an unknown base or a cycle is ``resolve_chain``'s to report)."""
+    seen: set[str] = set()
+    base = library[name].base
+    while base != BASELINE and base not in seen:
+        if base in failed and base not in library:
+            return base
+        if base not in library:
+            return None
+        seen.add(base)
+        base = library[base].base
+    return None
+
+
 def _apply_all(
     dataset: Dataset, library: dict[str, Scenario], failures: list[Failure]
 ) -> dict[str, Applied]:
@@ -215,6 +230,10 @@ def _apply_all(
     failed = {f.scenario for f in failures}
     chains: dict[str, list[Scenario]] = {}
     for name in sorted(library):
+        bad_base = _failed_base(name, library, failed)
+        if bad_base is not None:
+            failures.append(Failure(name, f"skipped: its base {bad_base!r} failed"))
+            continue
         try:
             chains[name] = resolve_chain(name, library)
         except InputRejected as exc:

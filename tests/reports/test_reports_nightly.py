@@ -192,7 +192,7 @@ def test_a_failure_exits_non_zero_with_the_reason_in_the_log_and_keeps_the_old_r
 def test_a_bad_scenario_costs_only_itself_and_those_built_on_it(
     night_copy: Night, tmp_path, capsys
 ):
-    """One unknown id, one model HiGHS refuses, one scenario built on a bad one: the night
+    """One unknown id, one factor beyond its bound, one scenario built on a bad one: the night
     still writes the baseline and the good scenario, names each failure in the report,
     summary.json and the log, and exits 3 (partial)."""
     folder = tmp_path / "mixed"
@@ -228,7 +228,9 @@ def test_a_bad_scenario_costs_only_itself_and_those_built_on_it(
     assert set(failed) == {"unknown-id", "huge", "on-huge", "broken"}
     assert "capacity.source" in failed["unknown-id"]
     assert failed["on-huge"] == "skipped: its base 'huge' failed"
-    assert "capacity" not in failed["huge"]  # a valid file: it fails at the solve, not the check
+    # refused when read, as the what-if page refuses it when saved: never sent to the solver
+    assert "multiply" in failed["huge"]
+    assert "must be from 0 to 1,000" in failed["huge"]
     page = (night_copy.folder / "report.html").read_text()
     log = (night_copy.out / "nightly.log").read_text()
     for name in failed:
