@@ -9,8 +9,6 @@ import polars as pl
 
 from arsenal.cli import add_plan_arguments, add_window_arguments, number_arg, print_json
 from optimize import SOLVERS, Plan, SolveError, plan_to_json
-from pipeline.metrics import render_metrics
-from pipeline.stages import run_allocate
 from store.db import DEFAULT_DB
 from store.facts import capacity_lines_worth_most
 from store.months import month_text
@@ -40,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.stages import run_allocate
+
     try:
         done = run_allocate(
             args.db,
@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
 def render_summary(plan: Plan, run_id: str) -> str:
     """A planner's reading of the plan: late promises first, then what capacity is worth."""
+    from pipeline.metrics import render_metrics
+
     lines = [
         f"Allocation plan {run_id}: {month_text(plan.start)} + {plan.horizon} months, {plan.status}",
         *render_metrics(plan.metrics()),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from arsenal.cli import print_json
-from pipeline.compare import compare_runs, render_comparison
 from store.db import DEFAULT_DB, connect
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -22,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.compare import compare_runs, render_comparison
+
     con = connect(args.db, read_only=True)
     try:
         result = compare_runs(con, args.a, args.b)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from arsenal.cli import positive_int, print_json
-from pipeline.diff import read_load_diff, render_diff
 from store.db import DEFAULT_DB
 from store.errors import InputRejected, Problem
 
@@ -31,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.diff import read_load_diff, render_diff
+
     if len(args.loads) not in (0, 2):
         raise InputRejected(
             [Problem("arguments", None, "LOAD", None, "give two loads, or none for the last two")]

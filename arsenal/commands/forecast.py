@@ -7,8 +7,6 @@ import os
 import sys
 
 from arsenal.cli import add_window_arguments, positive_int, print_json
-from pipeline.json_shapes import forecast_json
-from pipeline.stages import forecast_stage
 from store.months import month_text
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -30,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.json_shapes import forecast_json
+    from pipeline.stages import forecast_stage
+
     run_id, start, result = forecast_stage(args.db, args.start, args.horizon, workers=args.workers)
     if args.json:
         print_json(forecast_json(run_id, start, args.horizon, result))

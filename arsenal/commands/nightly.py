@@ -9,8 +9,6 @@ from datetime import date
 from pathlib import Path
 
 from arsenal.cli import add_simulation_arguments, add_window_arguments
-from pipeline.nightly import NightlyOptions, run_nightly
-from reports.nightly import NightlyReport
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -55,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.nightly import NightlyOptions, run_nightly
+    from reports.nightly import NightlyReport
+
     args.out.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(args.out / LOG_FILE, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

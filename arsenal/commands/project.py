@@ -7,8 +7,6 @@ import os
 import sys
 
 from arsenal.cli import add_simulation_arguments, add_window_arguments, positive_int, print_json
-from pipeline.json_shapes import project_json
-from pipeline.stages import project_stage
 from store.months import month_text
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -34,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.json_shapes import project_json
+    from pipeline.stages import project_stage
+
     done = project_stage(
         args.db,
         args.start,

@@ -11,9 +11,6 @@ from arsenal.cli import (
     add_window_arguments,
     print_json,
 )
-from pipeline.compute import run_pipeline
-from pipeline.json_shapes import pipeline_json
-from pipeline.metrics import render_metrics
 from store.months import month_text
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -40,6 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.compute import run_pipeline
+    from pipeline.json_shapes import pipeline_json
+    from pipeline.metrics import render_metrics
+
     run_id, result = run_pipeline(
         args.db,
         args.scenario,

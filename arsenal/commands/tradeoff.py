@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from arsenal.cli import add_window_arguments, positive_int, print_json
-from pipeline.tradeoff import render_tradeoff, run_tradeoff, tradeoff_json
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -33,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.tradeoff import render_tradeoff, run_tradeoff, tradeoff_json
+
     result = run_tradeoff(args.db, args.start, args.horizon, args.points)
     if args.json:
         print_json(tradeoff_json(result))
