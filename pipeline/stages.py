@@ -21,7 +21,7 @@ from store.dataset import Dataset
 from store.db import Connection, transaction
 from store.defaults import DEFAULT_SEED, DEFAULT_US_TARGET_WEIGHT
 from store.months import month_text
-from store.runs import latest_run, write_results
+from store.runs import latest_forecast_from, latest_run, write_results
 from store.sql import query
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "ProjectResult",
     "checked_plan",
     "forecast_stage",
-    "latest_forecast_from",
     "previous_baseline_forecast",
     "project_stage",
     "read_demand",
@@ -56,14 +55,6 @@ def previous_baseline_forecast(con: Connection, start: date, horizon: int) -> De
     if last is None or last["start_month"] != start or last["horizon"] != horizon:
         return None
     return read_demand(con, last["run_id"])
-
-
-def latest_forecast_from(con: Connection, start: date, horizon: int = 0) -> str | None:
-    """The newest baseline forecast run from ``start`` covering ``horizon`` months."""
-    found = query(con, "forecast_run_for_start", scenario="baseline", start_month=start)
-    if found.height and found.item(0, "horizon") >= horizon:
-        return found.item(0, "run_id")
-    return None
 
 
 def run_forecast(

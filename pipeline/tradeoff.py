@@ -8,10 +8,10 @@ from datetime import date
 from typing import Any
 
 from optimize.tradeoff import Tradeoff, tradeoff
-from pipeline.stages import latest_forecast_from
 from store.dataset import default_start, read_dataset
 from store.db import connect
 from store.months import month_text
+from store.runs import latest_forecast_from
 from store.sql import query
 
 __all__ = ["render_tradeoff", "run_tradeoff", "tradeoff_json"]

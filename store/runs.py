@@ -12,7 +12,14 @@ import polars as pl
 from store.db import Connection
 from store.sql import execute, insert_frame, query
 
-__all__ = ["RESULT_TABLES", "finish_run", "latest_run", "start_run", "write_results"]
+__all__ = [
+    "RESULT_TABLES",
+    "finish_run",
+    "latest_forecast_from",
+    "latest_run",
+    "start_run",
+    "write_results",
+]
 
 RESULT_TABLES = (
     "demand_models",
@@ -82,3 +89,11 @@ def latest_run(con: Connection, kind: str, scenario: str = "baseline") -> dict[s
     """The newest successful run with results of ``kind`` (forecast, allocate, project)."""
     rows = query(con, "latest_run", kind=kind, scenario=scenario)
     return rows.row(0, named=True) if rows.height else None
+
+
+def latest_forecast_from(con: Connection, start: date, horizon: int = 0) -> str | None:
+    """The newest baseline forecast run from ``start`` covering ``horizon`` months."""
+    found = query(con, "forecast_run_for_start", scenario="baseline", start_month=start)
+    if found.height and found.item(0, "horizon") >= horizon:
+        return found.item(0, "run_id")
+    return None
