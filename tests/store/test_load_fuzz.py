@@ -49,7 +49,8 @@ def cell_defects(draw) -> list[tuple[str, int, int, str]]:
 def _apply_cells(folder: Path, defects: list[tuple[str, int, int, str]]) -> None:
     for name, row, col, value in defects:
         rows = read_rows(folder, name)
-        if row < len(rows):
+        # an earlier defect (a lone CR written bare) may have split or emptied the row
+        if row < len(rows) and col < len(rows[row]):
             rows[row][col] = value
             write_rows(folder, name, rows)
 
