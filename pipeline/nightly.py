@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from optimize.tradeoff import tradeoff
 from pipeline.compute import (
     PipelineResult,
     checkpoint,
@@ -49,6 +50,7 @@ from pipeline.scenarios import (
 )
 from pipeline.stages import previous_baseline_forecast
 from pipeline.summary import budget_curves
+from pipeline.tradeoff import tradeoff_json
 from pipeline.version import code_version
 from store.dataset import Dataset, default_start, read_dataset
 from store.db import Connection, connect, transaction
@@ -90,6 +92,9 @@ class Night:
     elapsed: float
     failures: tuple[Failure, ...] = ()
     budget_curves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    tradeoff: dict[str, Any] | None = None
+    """The baseline's frontier between US rebuild and partner readiness (``arsenal tradeoff
+    --json``'s shape), or ``{"error": why}``; None: not asked for."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ class NightlyOptions:
     seed: int = DEFAULT_SEED
     pdf: bool = True
     force: bool = False
+    tradeoff_points: int = 5
+    """Points of the baseline's trade-off curve in the report (0: none)."""
 
 
 def _inputs_key(parts: dict[str, Any]) -> str:
@@ -205,6 +212,23 @@ def _scenario_files(
     return library, hashes, failures
 
 
+def _baseline_tradeoff(results: list[PipelineResult], points: int) -> dict[str, Any] | None:
+    """The baseline's trade-off curve over its own data and forecast; a failure is reported
+    in the report, never a reason to lose the night."""
+    if points < 2 or not results or results[0].scenario != BASELINE:
+        return None
+    base = results[0]
+    t0 = time.perf_counter()
+    try:
+        dataset, _ = base.applied.for_start(base.start)
+        curve = tradeoff(dataset, base.forecast, base.start, base.horizon, points)
+    except Exception as exc:  # reported, not raised: the plans are what the night is for
+        log.warning("the trade-off curve failed: %s: %s", type(exc).__name__, exc)
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    log.info("trade-off curve: %d points in %.1f s", points, time.perf_counter() - t0)
+    return tradeoff_json(curve)
+
+
 def _failed_base(name: str, library: dict[str, Scenario], failed: set[str]) -> str | None:
     """The first base down ``name``'s chain that failed before it could be read (None: no
     such base; an unknown base or a cycle is ``resolve_chain``'s to report)."""
@@ -277,6 +301,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
                 "paths": opts.paths,
                 "seed": opts.seed,
                 "pdf": opts.pdf,
+                "tradeoff_points": opts.tradeoff_points,
             }
         )
         done = final / "summary.json"
@@ -301,6 +326,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
 
         results = _compute_all(con, applied, start, opts, file_hashes, failures)
         curves = budget_curves(results)
+        frontier = _baseline_tradeoff(results, opts.tradeoff_points)
         for f in failures:
             log.error("scenario %s failed: %s", f.scenario, f.reason)
         checkpoint("nightly:computed")
@@ -322,6 +348,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
                     elapsed=time.perf_counter() - t_start,
                     failures=tuple(failures),
                     budget_curves=curves,
+                    tradeoff=frontier,
                 )
                 summary = report.write(night, partial)
                 checkpoint("nightly:report")

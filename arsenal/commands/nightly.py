@@ -31,6 +31,16 @@ def _night(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+def tradeoff_points_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value != 0 and not 2 <= value <= 101:
+        raise argparse.ArgumentTypeError(f"{text!r}: 0 (no curve) or 2 to 101 points")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="the DuckDB file (see 'arsenal load')")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="report folder")
@@ -46,6 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_window_arguments(parser, "first plan month")
     add_simulation_arguments(parser)
+    parser.add_argument(
+        "--tradeoff-points",
+        type=tradeoff_points_arg,
+        default=5,
+        metavar="N",
+        help="points of the baseline's US-rebuild/partner-readiness curve in the report "
+        "(default 5; 0: none)",
+    )
     parser.add_argument("--no-pdf", action="store_true", help="skip report.pdf (no Chromium)")
     parser.add_argument(
         "--force", action="store_true", help="rebuild the night's report even if up to date"
@@ -74,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             pdf=not args.no_pdf,
             force=args.force,
+            tradeoff_points=args.tradeoff_points,
             **({"night": args.date} if args.date else {}),
         )
         outcome = run_nightly(opts, NightlyReport())
