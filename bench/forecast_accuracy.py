@@ -212,6 +212,8 @@ def run_statsforecast(series, horizon: int, models, timed, workers: int, interva
         sf.cross_validation(df=part, h=hb, n_windows=k, step_size=step)
     sf.forecast(df=train, h=horizon)
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    if not models:
+        return {}, wall, cpu
 
     sf = StatsForecast(models=models, freq="MS", n_jobs=workers)
     with warnings.catch_warnings():

@@ -61,7 +61,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "demand-3"
+MODEL_VERSION = "demand-4"
 MODELS_SCHEMA = {
     "holder_id": pl.String,
     "item_id": pl.String,
