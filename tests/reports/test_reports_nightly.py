@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import re
 import shutil
+from dataclasses import replace
 
 import duckdb
 import polars as pl
 import pytest
-from reports_helpers import NIGHT_ARGS, TINY, Night, make_db, write_scenarios
+from reports_helpers import (
+    TINY,
+    Night,
+    assert_workbook_equals_csv,
+    db_rows,
+    make_db,
+    nightly_args,
+    tree,
+    write_scenarios,
+)
 
 from arsenal.cli import main
-
-
-def tree(folder) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
-def db_rows(db) -> dict[str, list]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = ["runs", "plan_commitments", "plan_shipments", "stock_outlook", "demand_forecast"]
-        return {t: sorted(con.sql(f"SELECT * FROM {t}").fetchall(), key=str) for t in tables}
-    finally:
-        con.close()
 
 
 def test_the_night_folder_holds_every_part(night: Night):
@@ -129,18 +123,7 @@ def test_report_figures_match_the_database(night: Night):
 
 def test_a_rerun_of_the_same_night_changes_nothing(night_copy: Night):
     before_tree, before_db = tree(night_copy.folder), db_rows(night_copy.db)
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            *NIGHT_ARGS,
-        ]
-    )
+    code = main(nightly_args(night_copy))
     assert code == 0
     assert tree(night_copy.folder) == before_tree
     assert db_rows(night_copy.db) == before_db
@@ -168,19 +151,7 @@ def test_a_failure_exits_non_zero_with_the_reason_in_the_log_and_keeps_the_old_r
     before_tree, before_db = tree(night_copy.folder), db_rows(night_copy.db)
     monkeypatch.setenv("CHROMIUM", "/bin/false")
     monkeypatch.setenv("PATH", "/nonexistent")
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            "--force",
-            *NIGHT_ARGS,
-        ]
-    )
+    code = main(nightly_args(night_copy, "--force"))
     assert code == 1
     assert "Chromium" in capsys.readouterr().err
     assert "nightly run failed" in (night_copy.out / "nightly.log").read_text()
@@ -207,19 +178,7 @@ def test_a_bad_scenario_costs_only_itself_and_those_built_on_it(
     )
     (folder / "on-huge.toml").write_text('name = "on-huge"\ndescription = "d"\nbase = "huge"\n')
     (folder / "broken.toml").write_text("name = \n")
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(folder),
-            "--force",
-            *NIGHT_ARGS,
-        ]
-    )
+    code = main(nightly_args(replace(night_copy, scenarios=folder), "--force"))
     assert code == 3
     err = capsys.readouterr().err
     summary = json.loads((night_copy.folder / "summary.json").read_text())
@@ -258,20 +217,7 @@ def test_the_data_quality_section_is_the_reconciliation_of_the_loaded_data(night
 
 def _next_night(night_copy: Night, data) -> dict:
     make_db(night_copy.db, data)
-    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            "--no-pdf",
-            *args,
-        ]
-    )
+    code = main(nightly_args(night_copy, "--no-pdf", day="2026-01-16"))
     assert code == 0
     return json.loads((night_copy.out / "2026-01-16" / "summary.json").read_text())
 
@@ -308,31 +254,8 @@ def test_the_same_data_again_names_no_input_change(night_copy: Night):
     assert "on the same data" in summary["changes_note"] or "0 input row" in summary["changes_note"]
 
 
-def _cell_equal(book_value, text: str) -> bool:
-    if book_value == "" or book_value is None:
-        return text == ""
-    if isinstance(book_value, bool):
-        return text == str(book_value).lower()
-    if isinstance(book_value, int | float):
-        return text != "" and float(text) == pytest.approx(float(book_value), rel=1e-12, abs=1e-12)
-    return str(book_value) == text
-
-
 def test_the_workbook_opens_and_equals_the_csv_extracts(night: Night):
-    from python_calamine import CalamineWorkbook
-
     from reports.nightly import WORKBOOK, WORKBOOK_TABLES
 
     extracts = night.folder / "extracts"
-    book = CalamineWorkbook.from_path(str(extracts / WORKBOOK))
-    assert book.sheet_names == list(WORKBOOK_TABLES)
-    for name in book.sheet_names:
-        sheet = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        with open(extracts / f"{name}.csv", newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-        assert sheet[0] == rows[0], name
-        body = [r for r in sheet[1:]]
-        assert len(body) == len(rows) - 1, name
-        for got, want in zip(body, rows[1:], strict=True):
-            got = list(got) + [""] * (len(want) - len(got))
-            assert all(_cell_equal(g, w) for g, w in zip(got, want, strict=True)), (name, got, want)
+    assert_workbook_equals_csv(extracts / WORKBOOK, extracts, WORKBOOK_TABLES)
