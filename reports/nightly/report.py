@@ -71,6 +71,7 @@ def _sections(f: Facts) -> tuple[list[Section], int]:
         flows_section(
             query(con, "capacity_value_for_run", run_id=f.base_id),
             query(con, "plan_shipments_for_run", run_id=f.base_id),
+            f.names,
         ),
         every_stock_section(f.outlook, f.names),
         *([scenario_detail_section(con, night, f.bases, f.names)] if f.comparisons else []),

@@ -59,8 +59,10 @@ def test_report_figures_match_the_database(night: Night):
     base = summary["runs"][0]["run_id"]
     page = (night.folder / "report.html").read_text()
     con = duckdb.connect(str(night.db), read_only=True)
+    # nodes are labelled with display names (the tiny data's are short: no cut, no bracket)
     flows = con.sql(
-        "SELECT source_id, partner_id, sum(units) FROM plan_shipments WHERE run_id = ? "
+        "SELECT s.name, p.name, sum(units) FROM plan_shipments JOIN sources s USING (source_id) "
+        "JOIN partners p USING (partner_id) WHERE run_id = ? "
         "GROUP BY ALL HAVING sum(units) > 0 ORDER BY 1, 2",
         params=[base],
     ).fetchall()
@@ -98,8 +100,10 @@ def test_report_figures_match_the_database(night: Night):
 
     bars = [d[0] for d in figures if d and d[0].get("type") == "bar"]
     ranked = con.sql(
-        "SELECT source_id || ' ' || item_id, sum(value) FROM capacity_value WHERE run_id = ? "
-        "GROUP BY ALL HAVING sum(value) > 0 ORDER BY 2 DESC, 1",
+        "SELECT s.name || ': ' || i.name, sum(value) FROM capacity_value "
+        "JOIN sources s USING (source_id) JOIN items i USING (item_id) WHERE run_id = ? "
+        "GROUP BY ALL HAVING sum(value) > 0 ORDER BY 2 DESC, any_value(source_id), "
+        "any_value(item_id)",
         params=[base],
     ).fetchall()
     valued = con.sql(
