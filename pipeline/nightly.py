@@ -205,6 +205,20 @@ def _scenario_files(
     return library, hashes, failures
 
 
+def _failed_base(name: str, library: dict[str, Scenario], failed: set[str]) -> str | None:
+    """The first base up ``name``'s chain that failed to be read (so is not in ``library``)."""
+    seen = {name}
+    current = library[name]
+    while current.base and current.base != BASELINE and current.base not in seen:
+        if current.base in failed:
+            return current.base
+        if current.base not in library:
+            return None
+        seen.add(current.base)
+        current = library[current.base]
+    return None
+
+
 def _apply_all(
     dataset: Dataset, library: dict[str, Scenario], failures: list[Failure]
 ) -> dict[str, Applied]:
@@ -218,7 +232,9 @@ def _apply_all(
         try:
             chains[name] = resolve_chain(name, library)
         except InputRejected as exc:
-            failures.append(Failure(name, f"rejected: {exc}"))
+            base = _failed_base(name, library, failed)
+            reason = f"skipped: its base {base!r} failed" if base else f"rejected: {exc}"
+            failures.append(Failure(name, reason))
             failed.add(name)
     for name in sorted(chains, key=lambda n: (len(chains[n]), n)):
         bad_base = next((s.name for s in chains[name][:-1] if s.name in failed), None)
