@@ -144,7 +144,9 @@ def stocks_section(
 def every_stock_section(outlook: pl.DataFrame, names: Names) -> Section:
     s = Section("Every stock, the most at risk first", "every-stock", appendix=True)
     shown = pick_pools(outlook).head(APPENDIX_ROWS)
-    s.text(table(OUTLOOK_HEADERS, _outlook_rows(shown, names)))
+    s.text(
+        table(OUTLOOK_HEADERS, _outlook_rows(shown, names), widths=[24, 17, 9, 9, 8, 8, 8, 8, 9])
+    )
     if outlook.height > shown.height:
         s.text(
             f"<p class='note'>{outlook.height - shown.height} more stocks in the workbook (stock_outlook).</p>"
