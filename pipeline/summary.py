@@ -474,6 +474,7 @@ def budget_options(
     spent = float(investments.filter(pl.col("chosen")).get_column("cost_usd").sum())
     left = None if budget is None else float(budget) - spent
     opts = dataset.expansion_options.join(investments.select("option_id", "chosen"), on="option_id")
+    names = Names.of(dataset)
     out = []
     for o in opts.sort("option_id").iter_rows(named=True):
         first = add_months(start, o["lead_time_months"])
@@ -502,8 +503,8 @@ def budget_options(
             row["reason"] = "its first output would come after the horizon"
         elif worth <= TOL:
             row["reason"] = (
-                f"no lateness left that it reduces: more {o['item_id']} from {o['source_id']} "
-                f"from {month_text(first)} on saves nothing"
+                f"no lateness left that it reduces: more {names.item(o['item_id'])} from "
+                f"{names.holder(o['source_id'])} from {month_text(first)} on saves nothing"
             )
         elif left is not None and o["cost_usd"] > left + TOL:
             row["reason"] = f"does not fit in the {usd(left)} left of the budget"

@@ -11,6 +11,7 @@ see) and read nothing from the database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import plotly.graph_objects as go
@@ -192,8 +193,13 @@ def backlog_timeline(commitments: pl.DataFrame, horizon_end: date | None = None)
     return fig
 
 
-def allocation_sankey(shipments: pl.DataFrame, title: str = "Sources to partners") -> go.Figure:
-    """Units shipped (``source_id``, ``partner_id``, ``units``) summed per source and partner."""
+def allocation_sankey(
+    shipments: pl.DataFrame,
+    title: str = "Sources to partners",
+    names: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Units shipped (``source_id``, ``partner_id``, ``units``) summed per source and partner.
+    ``names``: display names for the ids on the nodes (default the ids)."""
     if shipments.height == 0:
         return empty_figure("No shipments in the plan", title)
     flows = (
@@ -209,7 +215,11 @@ def allocation_sankey(shipments: pl.DataFrame, title: str = "Sources to partners
     }
     fig = go.Figure(
         go.Sankey(
-            node={"label": sources + partners, "pad": 16, "thickness": 14},
+            node={
+                "label": [(names or {}).get(x, x) for x in sources + partners],
+                "pad": 16,
+                "thickness": 14,
+            },
             link={
                 "source": [at[("s", s)] for s in flows.get_column("source_id")],
                 "target": [at[("p", p)] for p in flows.get_column("partner_id")],
@@ -222,16 +232,24 @@ def allocation_sankey(shipments: pl.DataFrame, title: str = "Sources to partners
     return fig
 
 
-def capacity_ranking(values: pl.DataFrame, top: int = 15) -> go.Figure:
+def capacity_ranking(
+    values: pl.DataFrame, top: int = 15, names: Mapping[str, str] | None = None
+) -> go.Figure:
     """Lines (``source_id``, ``item_id``) ranked by ``value`` summed over months: the weighted
-    late unit-months saved by one more unit of capacity in every month of the horizon."""
+    late unit-months saved by one more unit of capacity in every month of the horizon.
+    ``names``: display names for the ids in the labels (``source: item``; default the ids)."""
     title = "Value of one more unit of capacity"
     if values.height == 0:
         return empty_figure("No capacity values in this run", title)
     ranked = capacity_lines_worth_most(values, top)
     if ranked.height == 0:
         return empty_figure("No extra capacity would reduce lateness", title)
-    labels = [f"{s} {i}" for s, i in ranked.select("source_id", "item_id").iter_rows()]
+    pairs = ranked.select("source_id", "item_id").iter_rows()
+    labels = (
+        [f"{names.get(s, s)}: {names.get(i, i)}" for s, i in pairs]
+        if names
+        else [f"{s} {i}" for s, i in pairs]
+    )
     fig = go.Figure(
         go.Bar(
             x=ranked.get_column("value").to_list()[::-1],

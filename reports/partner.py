@@ -11,9 +11,12 @@ What is withheld, and why, is decided by the one releasability filter
   commitment (a shared depot's projection is shaped by every shipment through it);
 - a late reason that is not understood, or names anything the partner may not see.
 
-No ``releasable_to`` column is written: it names other partners. The extract is written into
-a temporary folder beside ``--out`` and renamed into place once complete, so a full disk or a
-kill leaves the earlier extract as it was and never a partial one.
+Each frame is written as CSV and Parquet, and all of them as the sheets of one workbook
+(``extract.xlsx``, by the one workbook writer of ``reports.workbook``, formula-like text
+neutralised as in the CSV files), all from the same filtered frames. No ``releasable_to``
+column is written: it names other partners. The extract is written into a temporary folder
+beside ``--out`` and renamed into place once complete, so a full disk or a kill leaves the
+earlier extract as it was and never a partial one.
 """
 
 from __future__ import annotations
@@ -28,13 +31,21 @@ import polars as pl
 from reports.folders import written_atomically
 from reports.releasability import partner_scope
 from reports.spreadsheet import write_csv
+from reports.workbook import write_workbook
 from store.db import Connection, connect
 from store.errors import InputRejected, Problem
 from store.months import month_text
 from store.runs import latest_run
 from store.sql import query
 
-__all__ = ["EXTRACT_FILES", "export_partner", "partner_view", "write_partner_extract"]
+__all__ = [
+    "EXTRACT_FILES",
+    "FRAMES",
+    "WORKBOOK",
+    "export_partner",
+    "partner_view",
+    "write_partner_extract",
+]
 
 FRAMES = (
     "commitments",
@@ -43,8 +54,10 @@ FRAMES = (
     "projected_stocks",
     "stock_outlook",
 )
+WORKBOOK = "extract.xlsx"
+"""The workbook of the extract: one sheet per frame, named as its CSV file."""
 EXTRACT_FILES = frozenset(
-    {f"{name}.{ext}" for name in FRAMES for ext in ("csv", "parquet")} | {"summary.json"}
+    {f"{name}.{ext}" for name in FRAMES for ext in ("csv", "parquet")} | {WORKBOOK, "summary.json"}
 )
 """Every file an extract folder holds."""
 
@@ -77,9 +90,9 @@ def _earlier_extract(folder: Path) -> bool:
 def write_partner_extract(
     con: Connection, run: dict[str, Any], partner: str, folder: Path
 ) -> dict[str, Any]:
-    """Write the extract (CSV + Parquet per frame, and summary.json) as ``folder``, at once
-    or not at all. An existing ``folder`` is replaced only when it holds nothing but extract
-    files; else ``InputRejected`` names ``--out``."""
+    """Write the extract (CSV + Parquet per frame, the workbook, summary.json) as ``folder``,
+    at once or not at all. An existing ``folder`` is replaced only when it holds nothing but
+    extract files; else ``InputRejected`` names ``--out``."""
     view = partner_view(con, run["run_id"], partner)
     summary = _summary(view, run, partner)
     try:
@@ -87,6 +100,7 @@ def write_partner_extract(
             for name, frame in view.items():
                 write_csv(frame, tmp / f"{name}.csv")
                 frame.write_parquet(tmp / f"{name}.parquet")
+            write_workbook(view, tmp / WORKBOOK)
             text = json.dumps(summary, indent=2, default=str) + "\n"
             (tmp / "summary.json").write_text(text, encoding="utf-8")
     except FileExistsError:
@@ -123,7 +137,9 @@ def _summary(view: dict[str, pl.DataFrame], run: dict[str, Any], partner: str) -
         "stocks_breaching_floor_p50": outlook.filter(
             pl.col("floor_breach_p50").is_not_null()
         ).height,
-        "files": sorted(f"{name}.{ext}" for name in view for ext in ("csv", "parquet")),
+        "files": sorted(
+            [f"{name}.{ext}" for name in view for ext in ("csv", "parquet")] + [WORKBOOK]
+        ),
     }
 
 

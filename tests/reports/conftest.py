@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reports_helpers import NIGHT_ARGS, Night, make_db, write_scenarios
+from reports_helpers import NIGHT_DATE, Night, make_db, nightly_args, write_scenarios
 
 from arsenal.cli import main
 
@@ -16,11 +16,9 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
     db = make_db(root / "a.duckdb")
     scenarios = write_scenarios(root / "scenarios")
     out = root / "reports"
-    code = main(
-        ["nightly", "--db", str(db), "--out", str(out), "--scenarios", str(scenarios), *NIGHT_ARGS]
-    )
-    assert code == 0
-    return Night(db, out, scenarios, out / "2026-01-15")
+    night = Night(db, out, scenarios, out / NIGHT_DATE)
+    assert main(nightly_args(night)) == 0
+    return night
 
 
 @pytest.fixture

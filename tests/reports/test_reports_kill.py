@@ -7,33 +7,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
-from reports_helpers import NIGHT_ARGS, Night
-from test_reports_nightly import db_rows, tree
+from reports_helpers import ROOT, Night, db_rows, nightly_command, run_nightly, tree
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NEXT = "2026-01-16"
 
 
 def start(night: Night, pause_at: str, pdf: bool) -> subprocess.Popen:
-    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
-    cmd = [
-        sys.executable,
-        "-m",
-        "arsenal.cli",
-        "nightly",
-        "--db",
-        str(night.db),
-        "--out",
-        str(night.out),
-        "--scenarios",
-        str(night.scenarios),
-        *args,
-    ]
-    if not pdf:
-        cmd.append("--no-pdf")
+    cmd = nightly_command(night, *([] if pdf else ["--no-pdf"]), day=NEXT)
     env = dict(os.environ, ARSENAL_PAUSE_AT=pause_at, ARSENAL_PAUSE_SECONDS="120")
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
 
@@ -69,35 +52,9 @@ def test_killed_mid_run_changes_nothing(night_copy: Night, pause_at: str, pdf: b
     assert tree(night_copy.folder) == before_tree
     assert not (night_copy.out / "2026-01-16").exists()
 
-    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
-    done = (
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "arsenal.cli",
-                "nightly",
-                "--db",
-                str(night_copy.db),
-                "--out",
-                str(night_copy.out),
-                "--scenarios",
-                str(night_copy.scenarios),
-                "--no-pdf",
-                *args,
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if pause_at == "nightly:written"
-        else None
-    )
-    if done is not None:
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert (night_copy.out / "2026-01-16" / "report.html").is_file()
+    if pause_at == "nightly:written":
+        run_nightly(night_copy, "--no-pdf", day=NEXT)
+        assert (night_copy.out / NEXT / "report.html").is_file()
         assert not list(night_copy.out.glob(".*partial*"))
 
 
@@ -126,29 +83,7 @@ def test_killed_between_the_commit_and_the_rename_the_next_start_puts_the_report
     hidden = list(night_copy.out.glob(".2026-01-16.partial-*"))
     assert len(hidden) == 1
 
-    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "arsenal.cli",
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            "--no-pdf",
-            *args,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = run_nightly(night_copy, "--no-pdf", day=NEXT)
     assert "recovering the report of 2026-01-16" in done.stderr
     assert _runs(night_copy.db) == committed  # nothing computed twice
     summary = json.loads((night_copy.out / "2026-01-16" / "summary.json").read_text())
@@ -159,29 +94,7 @@ def test_killed_between_the_commit_and_the_rename_the_next_start_puts_the_report
 
 def test_a_forced_rerun_keeps_the_earlier_report_beside_the_new_one(night_copy: Night):
     before = tree(night_copy.folder)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "arsenal.cli",
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            "--no-pdf",
-            "--force",
-            *NIGHT_ARGS,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    run_nightly(night_copy, "--no-pdf", "--force")
     kept = night_copy.out / f"{night_copy.folder.name}.v1"
     assert tree(kept) == before
     assert (kept / "report.pdf").is_file()  # a rebuild without a PDF keeps the earlier PDF

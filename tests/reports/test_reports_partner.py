@@ -1,8 +1,8 @@
 """Partner extracts hold only rows releasable to the partner: a planted non-releasable
-commitment and stock of another partner leave no id, quantity or derived figure behind (the
-commitment's id holds a dot, a space and a non-ASCII letter, which a filter splitting text
-into ``[A-Za-z0-9_-]`` tokens would let through in a reason sentence); the extract is
-written whole or not at all."""
+commitment and stock of another partner leave no id, quantity or derived figure behind in any
+file, the workbook included (the commitment's id holds a dot, a space and a non-ASCII letter,
+which a filter splitting text into ``[A-Za-z0-9_-]`` tokens would let through in a reason
+sentence); the workbook equals the CSV files; the extract is written whole or not at all."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
-from reports_helpers import TINY, make_db
+from reports_helpers import TINY, assert_workbook_equals_csv, make_db, workbook_rows
 
 import reports.partner
 from arsenal.cli import main
-from reports.partner import EXTRACT_FILES
+from reports.partner import EXTRACT_FILES, FRAMES, WORKBOOK
 from reports.reasons import Vocabulary, read_reason
 from reports.releasability import is_releasable, partner_scope, releasable_rows
 from store.db import connect
@@ -27,13 +27,18 @@ SECRET_ID, SECRET_QTY, SECRET_STOCK, SECRET_FLOOR = "SECRET.Ünit 7", 432109, 98
 
 
 def all_text(folder) -> str:
-    """Every extract file as text (Parquet decoded to CSV, so compression hides nothing)."""
+    """Every extract file as text (Parquet decoded to CSV and the workbook's cells read with
+    python-calamine, so compression hides nothing)."""
     parts = []
     for path in sorted(folder.iterdir()):
         if path.suffix == ".parquet":
             buf = io.StringIO()
             pl.read_parquet(path).write_csv(buf)
             parts.append(buf.getvalue())
+        elif path.suffix == ".xlsx":
+            for name, rows in workbook_rows(path).items():
+                parts.append(name)
+                parts.extend(",".join(str(cell) for cell in row) for row in rows)
         else:
             parts.append(path.read_text())
     return "\n".join(parts)
@@ -143,6 +148,25 @@ def test_nothing_of_the_planted_rows_appears(planted):
     ]
     for value in {v for v in forbidden if v and v > 1}:
         assert not any(abs(f - value) < 1e-6 for f in found), value
+
+
+def test_the_leak_check_reads_the_workbook(planted):
+    """Not vacuous: the workbook is in the extract and its cells are in the text checked."""
+    _, out = planted
+    assert (out / WORKBOOK).is_file()
+    text = all_text(out)
+    commitment = pl.read_csv(out / "commitments.csv").row(0, named=True)
+    in_book = "\n".join(
+        ",".join(str(c) for c in row) for row in workbook_rows(out / WORKBOOK)["commitments"]
+    )
+    assert commitment["commitment_id"] in in_book
+    assert in_book in text
+
+
+def test_the_workbook_holds_every_extract_table_equal_to_its_csv(planted):
+    _, out = planted
+    assert_workbook_equals_csv(out / WORKBOOK, out, FRAMES)
+    assert WORKBOOK in json.loads((out / "summary.json").read_text())["files"]
 
 
 def test_the_partner_sees_its_own_rows_and_aggregates_from_them(planted):
