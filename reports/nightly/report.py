@@ -23,6 +23,7 @@ from reports.nightly.stamp import stamp_line, stamp_section
 from reports.nightly.stocks import every_stock_section, stocks_section
 from reports.nightly.summary import add_timing, night_summary, write_summary
 from reports.nightly.tables import report_tables
+from reports.nightly.tradeoff import tradeoff_section
 from reports.pdf import print_pdf
 from store.sql import query
 
@@ -73,6 +74,7 @@ def _sections(f: Facts) -> tuple[list[Section], int]:
             query(con, "plan_shipments_for_run", run_id=f.base_id),
             f.names,
         ),
+        *([tradeoff_section(night.tradeoff, f.names)] if night.tradeoff else []),
         every_stock_section(f.outlook, f.names),
         *([scenario_detail_section(con, night, f.bases, f.names)] if f.comparisons else []),
         data_quality_section(f.quality),

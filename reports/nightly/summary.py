@@ -46,6 +46,7 @@ def night_summary(
         "budgets": {
             n: {"options": o, "curve": night.budget_curves.get(n, [])} for n, o in f.options.items()
         },
+        "tradeoff": night.tradeoff,
         "failed_scenarios": [x.as_dict() for x in night.failures],
         "data_quality": {
             k: f.quality[k] for k in ("periods_checked", "explained", "unexplained", "tolerance")

@@ -342,3 +342,24 @@ def test_the_stamp_lists_the_load_and_the_scenario_versions_used(sample: SampleN
     assert saved["ukr-surge"] == "planner-ann"
     assert saved["export-reform"] is None
     assert "<td>planner-ann</td>" in stamp
+
+
+def test_the_report_shows_the_baselines_tradeoff_curve_as_arsenal_tradeoff_computes_it(
+    sample: SampleNight, capsys: pytest.CaptureFixture[str]
+):
+    capsys.readouterr()
+    assert main(["tradeoff", "--db", str(sample.db), "--points", "5", "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)["points"]
+    curve = sample.summary["tradeoff"]["points"]
+    assert len(curve) == 5
+    for mine, theirs in zip(curve, alone, strict=True):
+        for key in ("us_unit_months_below_target", "partner_weighted_unit_months_below_floor"):
+            assert mine[key] == pytest.approx(theirs[key], rel=1e-6, abs=1e-3)
+    us = [p["us_unit_months_below_target"] for p in curve]
+    partners = [p["partner_weighted_unit_months_below_floor"] for p in curve]
+    assert us == sorted(us)
+    assert partners == sorted(partners, reverse=True)
+    page = (sample.folder / "report.html").read_text()
+    section = page.split('id="tradeoff"', 1)[1]
+    assert f"{partners[0]:,.0f}" in section
+    assert f"{us[-1]:,.0f}" in section
