@@ -296,9 +296,11 @@ def run_floor(raw: dict) -> dict:
     qf = np.nonzero(raw["p_floor"] > 0)[0]
     pt = np.nonzero(raw["target"] > 0)[0]
     group = _fair_groups(raw, rs, rc)
-    G = int(group.max()) + 1
     fc = lc[group[lc] >= 0]
     ft = lt[group[lc] >= 0]
+    # a fair level per group and month: flv, the level column of each fair row
+    _, flv = np.unique(group[fc] * H + ft, return_inverse=True)
+    G = int(flv.max(initial=-1)) + 1
     o_sus = n_ship
     o_inv = o_sus + n_sus
     o_br = o_inv + P * H
@@ -385,7 +387,7 @@ def run_floor(raw: dict) -> dict:
         o_lvl + m, o_lvl + mp - 1, ship_idx[into], sus_idx,
         o_gf + gf, o_lvl + np.repeat(qf, H) * H + tt[: gf.size],
         o_gt + gt, o_inv + np.repeat(pt, H) * H + tt[: gt.size],
-        o_arr + fc * H + ft, o_z + group[fc], o_s + nf,
+        o_arr + fc * H + ft, o_z + flv, o_s + nf,
     ])  # fmt: skip
     vals = np.concatenate([
         np.ones(n_ship), np.ones(n_sus), np.ones(k.size), -np.ones(kp.size),
@@ -448,7 +450,7 @@ def run_floor(raw: dict) -> dict:
     c2[o_gt:o_z] = np.repeat(1.0 / raw["target"][pt], H)
     c2 /= max(c2.max(initial=0.0), 1e-300)
     x, obj2 = solve_fixed(c2, (cost, obj1))
-    # fair shares: progressive filling, every group at its own level
+    # fair shares: progressive filling, every group and month at its own level
     fix_face((c2, obj2))
     earliest = np.full(n_c, H)
     np.minimum.at(earliest, rc[r], arrival)
@@ -461,25 +463,25 @@ def run_floor(raw: dict) -> dict:
     while free.size:
         levels += 1
         cz = np.zeros(n_col)
-        cz[o_z + np.unique(group[fc[free]])] = 1.0
+        cz[o_z + np.unique(flv[free])] = 1.0
         h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), cz)
         h.run()
         x = np.asarray(h.getSolution().col_value)
         yf = np.asarray(h.getSolution().row_dual)[r_fair + free]
-        lev = np.maximum(x[o_z + group[fc[free]]], 0.0)
+        lev = np.maximum(x[o_z + flv[free]], 0.0)
         pin = (lev <= 1e-9) | (np.abs(yf) > 1e-9)
         acol = o_arr + fc[free] * H + ft[free]
         miss = 1.0 - x[acol] / raw["qty"][fc[free]]
-        stuck = np.setdiff1d(group[fc[free]], group[fc[free[pin]]])
-        pin |= np.isin(group[fc[free]], stuck) & (miss >= lev - 1e-9)
+        stuck = np.setdiff1d(flv[free], flv[free[pin]])
+        pin |= np.isin(flv[free], stuck) & (miss >= lev - 1e-9)
         # a level that did not fall: which rows at it can do better, in one test
-        stalled = (lev > 1e-9) & (lev >= previous[group[fc[free]]] - 1e-5)
+        stalled = (lev > 1e-9) & (lev >= previous[flv[free]] - 1e-5)
         cand = ~pin & stalled & (miss >= lev - 1e-5)
         if cand.any():
             probes += 1
-            gz = o_z + np.unique(group[fc[free]])
+            gz = o_z + np.unique(flv[free])
             at_level = np.zeros(G)
-            at_level[group[fc[free]]] = lev
+            at_level[flv[free]] = lev
             h.changeColsBounds(gz.size, gz.astype(np.int32), lo_now[gz], at_level[gz - o_z])
             sc = (o_s + free[cand]).astype(np.int32)
             h.changeColsBounds(sc.size, sc, np.zeros(sc.size), np.full(sc.size, 1e-5))
@@ -491,7 +493,7 @@ def run_floor(raw: dict) -> dict:
             h.changeColsBounds(sc.size, sc, np.zeros(sc.size), np.zeros(sc.size))
             h.changeColsBounds(gz.size, gz.astype(np.int32), lo_now[gz], up_now[gz])
             pin[cand] = xs[sc] < 0.5e-5
-        previous[group[fc[free]]] = lev
+        previous[flv[free]] = lev
         acol = acol[pin]
         low = np.maximum(
             lo_now[acol], np.minimum(raw["qty"][fc[free[pin]]] * (1 - lev[pin]), x[acol])

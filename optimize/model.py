@@ -70,8 +70,8 @@ class Model:
     fair_backlog: np.ndarray = field(default_factory=_floats)
     fair_c: np.ndarray = field(default_factory=_ints)
     fair_t: np.ndarray = field(default_factory=_ints)
-    fair_g: np.ndarray = field(default_factory=_ints)
-    """The fair-share group of each ``fair`` row (its ``fair_level`` column)."""
+    fair_lv: np.ndarray = field(default_factory=_ints)
+    """The ``fair_level`` column (its group and month) of each ``fair`` row."""
 
     reference_cols: np.ndarray = field(default_factory=_ints)
     reference_units: np.ndarray = field(default_factory=_floats)

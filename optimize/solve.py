@@ -239,8 +239,8 @@ def lateness_face(model: Model, time_limit: float | None = None) -> LatenessFace
 
 
 def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, float]:
-    """Progressive filling over the ``fair`` rows, every group at its own level; returns the
-    plan and the largest missing fraction (the highest first level)."""
+    """Progressive filling over the ``fair`` rows, every group and month at its own level;
+    returns the plan and the largest missing fraction (the highest first level)."""
     lp = model.lp
     fair = lp.row_blocks["fair"]
     levels = lp.col_blocks["fair_level"]
@@ -259,29 +259,29 @@ def _fair_shares(runner: Any, model: Model, clock: _Clock) -> tuple[np.ndarray, 
     while free.size:
         k += 1
         cost = np.zeros(lp.num_col)
-        cost[levels.start + np.unique(model.fair_g[free])] = 1.0
+        cost[levels.start + np.unique(model.fair_lv[free])] = 1.0
         runner.set_cost(cost)
         x, total = runner.run(clock, f"fair shares, level {k}")
-        level = np.maximum(x[levels.start + model.fair_g[free]], 0.0)
+        level = np.maximum(x[levels.start + model.fair_lv[free]], 0.0)
         log.debug("fair shares: level %d, sum %.9g, %d free", k, total, free.size)
         if k == 1:
             first = max(first, float(level.max(initial=0.0)))
         y = runner.duals()[fair.start + free]
         pinned = (level <= FAIR_TOL) | (np.abs(y) > FAIR_TOL)
-        # a group whose level no dual explains (numerically degenerate): its rows at the level
+        # a level no dual explains (numerically degenerate): its rows at the level
         cols = model.fair_arrived[free]
         missing = 1.0 - x[cols] / model.fair_backlog[free]
-        stuck = np.setdiff1d(model.fair_g[free], model.fair_g[free[pinned]])
+        stuck = np.setdiff1d(model.fair_lv[free], model.fair_lv[free[pinned]])
         if stuck.size:
             log.warning(
-                "fair shares: level %d pinned from the values for %d group(s)", k, stuck.size
+                "fair shares: level %d pinned from the values for %d level(s)", k, stuck.size
             )
-            pinned |= np.isin(model.fair_g[free], stuck) & (missing >= level - 1e-9)
-        stalled = (level > FAIR_TOL) & (level >= previous[model.fair_g[free]] - FAIR_PROBE)
+            pinned |= np.isin(model.fair_lv[free], stuck) & (missing >= level - 1e-9)
+        stalled = (level > FAIR_TOL) & (level >= previous[model.fair_lv[free]] - FAIR_PROBE)
         candidates = ~pinned & stalled & (missing >= level - FAIR_PROBE)
         if candidates.any():
             pinned |= _cannot_do_better(runner, model, clock, free, level, candidates, k)
-        previous[model.fair_g[free]] = level
+        previous[model.fair_lv[free]] = level
         blocked, at = free[pinned], level[pinned]
         cols = model.fair_arrived[blocked]
         want = model.fair_backlog[blocked] * (1.0 - at)
@@ -302,18 +302,18 @@ def _cannot_do_better(
     candidates: np.ndarray,
     k: int,
 ) -> np.ndarray:
-    """Which ``candidates`` (free ``fair`` rows at their group's level, which the duals did
+    """Which ``candidates`` (free ``fair`` rows at their level, which the duals did
     not pin) cannot go below it: with every level fixed, give each candidate a slack of at
     most ``FAIR_PROBE`` and maximise their sum; a row whose slack stays below half of that
     cannot do better (``fairness.py``). A mask over ``free``."""
     lp = model.lp
     levels = lp.col_blocks["fair_level"]
     slack = lp.col_blocks["fair_slack"]
-    groups = levels.start + np.unique(model.fair_g[free])
+    cols = levels.start + np.unique(model.fair_lv[free])
     at = np.zeros(levels.size)
-    at[model.fair_g[free]] = level
-    low, up = runner.col_lower(groups), runner.col_upper(groups)
-    runner.set_col_bounds(groups, low, np.maximum(at[groups - levels.start], low))
+    at[model.fair_lv[free]] = level
+    low, up = runner.col_lower(cols), runner.col_upper(cols)
+    runner.set_col_bounds(cols, low, np.maximum(at[cols - levels.start], low))
     probe = slack.start + free[candidates]
     runner.set_col_bounds(probe, np.zeros(probe.size), np.full(probe.size, FAIR_PROBE))
     cost = np.zeros(lp.num_col)
@@ -321,7 +321,7 @@ def _cannot_do_better(
     runner.set_cost(cost)
     x, _ = runner.run(clock, f"fair shares, level {k}: which rows can do better")
     runner.set_col_bounds(probe, np.zeros(probe.size), np.zeros(probe.size))
-    runner.set_col_bounds(groups, low, up)
+    runner.set_col_bounds(cols, low, up)
     out = np.zeros(free.size, dtype=bool)
     out[candidates] = x[probe] < FAIR_PROBE / 2
     log.debug(
