@@ -297,10 +297,12 @@ def tradeoff_frontier(points: list[dict]) -> go.Figure:
         **_LAYOUT,
         title=title,
         xaxis_title="US unit-months below target (left: US rebuilt sooner)",
-        yaxis_title="partner unit-months below floor, tier-weighted",
+        yaxis_title="partners below floor (weighted)",
         height=380,
         showlegend=False,
     )
-    fig.update_xaxes(rangemode="tozero", gridcolor="#ddd")
-    fig.update_yaxes(rangemode="tozero", gridcolor="#ddd")
+    fig.update_layout(margin={"l": 80, "r": 30, "t": 60, "b": 50})
+    # room above and right of the highest and last points for their numbers
+    fig.update_xaxes(range=[0, max(max(xs), 1.0) * 1.08], gridcolor="#ddd")
+    fig.update_yaxes(range=[0, max(max(ys), 1.0) * 1.15], gridcolor="#ddd")
     return fig

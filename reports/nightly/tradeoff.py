@@ -35,7 +35,8 @@ def _below(point: dict[str, Any], names: Names) -> str:
 def tradeoff_section(curve: dict[str, Any], names: Names) -> Section:
     """The frontier as a chart and a table (point 1: US rebuilt first; the last: partners
     first); a curve that failed says why."""
-    s = Section("US rebuild against partner readiness", "tradeoff")
+    # first in the appendix: the body stays within its pages; page one's contents list it
+    s = Section("US rebuild against partner readiness", "tradeoff", appendix=True)
     if "error" in curve:
         s.text(f"<p>The trade-off curve could not be computed: {html.escape(curve['error'])}</p>")
         return s

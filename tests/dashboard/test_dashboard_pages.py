@@ -200,13 +200,21 @@ def test_the_tradeoff_curve_is_the_frontier_and_a_click_shows_that_plan(login, d
     assert all(a >= b - 1e-6 for a, b in zip(partners, partners[1:], strict=False))
     last = session.page.locator("#capacity-tradeoff-graph .scatterlayer .point").last
     last.scroll_into_view_if_needed()
-    box = last.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    session.page.mouse.move(x - 5, y - 5)
-    session.page.mouse.move(x, y, steps=5)
-    session.page.wait_for_selector("#capacity-tradeoff-graph .hovertext", timeout=20_000)
-    session.page.mouse.down()
-    session.page.mouse.up()
+    # plotly takes a click on the point it hovers: move onto it, then press (again if the
+    # first press came before plotly had picked the point up)
+    for _attempt in range(3):
+        box = last.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        session.page.mouse.move(x - 8, y - 8)
+        session.page.mouse.move(x, y, steps=8)
+        session.page.wait_for_selector("#capacity-tradeoff-graph .hovertext", timeout=20_000)
+        session.page.mouse.down()
+        session.page.mouse.up()
+        try:
+            session.page.wait_for_selector("#capacity-tradeoff-summary", timeout=7_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: press again
+            continue
     session.page.wait_for_selector("#capacity-tradeoff-summary", timeout=20_000)
     summary = session.page.inner_text("#capacity-tradeoff-summary")
     assert summary.startswith(f"Point {len(curve)}: US ")
