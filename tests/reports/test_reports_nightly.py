@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import re
@@ -11,7 +10,14 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
-from reports_helpers import NIGHT_ARGS, TINY, Night, make_db, write_scenarios
+from reports_helpers import (
+    NIGHT_ARGS,
+    TINY,
+    Night,
+    assert_workbook_equals_csv,
+    make_db,
+    write_scenarios,
+)
 
 from arsenal.cli import main
 
@@ -310,31 +316,8 @@ def test_the_same_data_again_names_no_input_change(night_copy: Night):
     assert "on the same data" in summary["changes_note"] or "0 input row" in summary["changes_note"]
 
 
-def _cell_equal(book_value, text: str) -> bool:
-    if book_value == "" or book_value is None:
-        return text == ""
-    if isinstance(book_value, bool):
-        return text == str(book_value).lower()
-    if isinstance(book_value, int | float):
-        return text != "" and float(text) == pytest.approx(float(book_value), rel=1e-12, abs=1e-12)
-    return str(book_value) == text
-
-
 def test_the_workbook_opens_and_equals_the_csv_extracts(night: Night):
-    from python_calamine import CalamineWorkbook
-
     from reports.nightly import WORKBOOK, WORKBOOK_TABLES
 
     extracts = night.folder / "extracts"
-    book = CalamineWorkbook.from_path(str(extracts / WORKBOOK))
-    assert book.sheet_names == list(WORKBOOK_TABLES)
-    for name in book.sheet_names:
-        sheet = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        with open(extracts / f"{name}.csv", newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-        assert sheet[0] == rows[0], name
-        body = [r for r in sheet[1:]]
-        assert len(body) == len(rows) - 1, name
-        for got, want in zip(body, rows[1:], strict=True):
-            got = list(got) + [""] * (len(want) - len(got))
-            assert all(_cell_equal(g, w) for g, w in zip(got, want, strict=True)), (name, got, want)
+    assert_workbook_equals_csv(extracts / WORKBOOK, extracts, WORKBOOK_TABLES)
