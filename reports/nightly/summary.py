@@ -54,7 +54,12 @@ def night_summary(
         "changes": f.changes,
         "changes_note": f.note,
         "extract_rows": counts,
-        "charts": {"stock_fans": fans, "sankey": 1, "capacity": 1},
+        "charts": {
+            "stock_fans": fans,
+            "sankey": 1,
+            "capacity": 1,
+            "tradeoff": int(bool(night.tradeoff) and "error" not in night.tradeoff),
+        },
         "render_seconds": {k: round(v, 3) for k, v in render_seconds.items()},
         **f.state,
     }
