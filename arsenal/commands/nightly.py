@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from arsenal.cli import add_simulation_arguments, add_window_arguments
+from arsenal.commands.tradeoff import points_arg
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -32,13 +33,8 @@ def _night(text: str) -> date:
 
 
 def tradeoff_points_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value != 0 and not 2 <= value <= 101:
-        raise argparse.ArgumentTypeError(f"{text!r}: 0 (no curve) or 2 to 101 points")
-    return value
+    """0 (no curve), or the points ``arsenal tradeoff --points`` takes."""
+    return 0 if text.strip() == "0" else points_arg(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,35 +6,23 @@ import html
 import json
 import re
 import shutil
+from dataclasses import replace
 
 import duckdb
 import polars as pl
 import pytest
 from reports_helpers import (
-    NIGHT_ARGS,
     TINY,
     Night,
     assert_workbook_equals_csv,
+    db_rows,
     make_db,
+    nightly_args,
+    tree,
     write_scenarios,
 )
 
 from arsenal.cli import main
-
-
-def tree(folder) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
-def db_rows(db) -> dict[str, list]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = ["runs", "plan_commitments", "plan_shipments", "stock_outlook", "demand_forecast"]
-        return {t: sorted(con.sql(f"SELECT * FROM {t}").fetchall(), key=str) for t in tables}
-    finally:
-        con.close()
 
 
 def test_the_night_folder_holds_every_part(night: Night):
@@ -138,18 +126,7 @@ def test_report_figures_match_the_database(night: Night):
 
 def test_a_rerun_of_the_same_night_changes_nothing(night_copy: Night):
     before_tree, before_db = tree(night_copy.folder), db_rows(night_copy.db)
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            *NIGHT_ARGS,
-        ]
-    )
+    code = main(nightly_args(night_copy))
     assert code == 0
     assert tree(night_copy.folder) == before_tree
     assert db_rows(night_copy.db) == before_db
@@ -177,19 +154,7 @@ def test_a_failure_exits_non_zero_with_the_reason_in_the_log_and_keeps_the_old_r
     before_tree, before_db = tree(night_copy.folder), db_rows(night_copy.db)
     monkeypatch.setenv("CHROMIUM", "/bin/false")
     monkeypatch.setenv("PATH", "/nonexistent")
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            "--force",
-            *NIGHT_ARGS,
-        ]
-    )
+    code = main(nightly_args(night_copy, "--force"))
     assert code == 1
     assert "Chromium" in capsys.readouterr().err
     assert "nightly run failed" in (night_copy.out / "nightly.log").read_text()
@@ -216,19 +181,7 @@ def test_a_bad_scenario_costs_only_itself_and_those_built_on_it(
     )
     (folder / "on-huge.toml").write_text('name = "on-huge"\ndescription = "d"\nbase = "huge"\n')
     (folder / "broken.toml").write_text("name = \n")
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(folder),
-            "--force",
-            *NIGHT_ARGS,
-        ]
-    )
+    code = main(nightly_args(replace(night_copy, scenarios=folder), "--force"))
     assert code == 3
     err = capsys.readouterr().err
     summary = json.loads((night_copy.folder / "summary.json").read_text())
@@ -269,20 +222,7 @@ def test_the_data_quality_section_is_the_reconciliation_of_the_loaded_data(night
 
 def _next_night(night_copy: Night, data) -> dict:
     make_db(night_copy.db, data)
-    args = [a if a != "2026-01-15" else "2026-01-16" for a in NIGHT_ARGS]
-    code = main(
-        [
-            "nightly",
-            "--db",
-            str(night_copy.db),
-            "--out",
-            str(night_copy.out),
-            "--scenarios",
-            str(night_copy.scenarios),
-            "--no-pdf",
-            *args,
-        ]
-    )
+    code = main(nightly_args(night_copy, "--no-pdf", day="2026-01-16"))
     assert code == 0
     return json.loads((night_copy.out / "2026-01-16" / "summary.json").read_text())
 
