@@ -195,6 +195,11 @@ class Reader:
         frame = query(self.con, "capacity_value_for_run", run_id=self.runs.run_id("allocate"))
         return frame.clear() if self.scope is not None else frame
 
+    def production(self) -> pl.DataFrame:
+        """Each line's output against capacity; like capacity values, none for a liaison."""
+        frame = query(self.con, "plan_production_for_run", run_id=self.runs.run_id("allocate"))
+        return frame.clear() if self.scope is not None else frame
+
     def investments(self) -> pl.DataFrame:
         frame = query(
             self.con, "expansion_options_with_choice", run_id=self.runs.run_id("allocate")

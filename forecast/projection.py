@@ -12,8 +12,12 @@ Pools projected, month by month from ``start`` (month 1) to ``start + horizon - 
   (``store.facts.line_holders``).
 
 Each month, per path: ``stock = max(0, stock + production + arrivals - shipments -
-consumption)``. Production is the capacity step function (a row's rate holds from its
-month until the next row for the same source and item; 0 before the first row).
+consumption)``. Production is the plan's output per line and month when a plan is given
+(``production``: a line with a bill of materials makes what its components allow), else the
+capacity step function (a row's rate holds from its month until the next row for the same
+source and item; 0 before the first row). Components (items of category ``component``) are not
+projected: they have one pool each, drawn by the lines that use them, whose level is the
+plan's (``plan_pools``).
 Shipments leave the pool of their source (a production source's shipments leave its
 stock holder's pool) in their ``month``; arrivals reach the partner's pool in their
 ``arrival_month``; only months inside the horizon count. Consumption is a simulated
@@ -42,6 +46,7 @@ import polars as pl
 
 from forecast.demand import DemandResult
 from forecast.simulate import series_rng, simulate_series
+from store.contract import COMPONENT
 from store.dataset import Dataset
 from store.defaults import DEFAULT_HORIZON, DEFAULT_PATHS
 from store.facts import capacity_grid, line_holders, starting_stocks
@@ -119,11 +124,17 @@ def event_month_quantiles(first: np.ndarray, qs: tuple[float, ...] = QUANTILES) 
     return out
 
 
-def _pools(dataset: Dataset, start: date, horizon: int) -> tuple[dict, dict[str, str]]:
+def _pools(
+    dataset: Dataset, start: date, horizon: int, production: pl.DataFrame | None = None
+) -> tuple[dict, dict[str, str]]:
     """The pools and their deterministic net flow from production; also which pool each
     production line feeds (``store.facts``: the same pools and starting stocks as the plan)."""
     pools: dict[tuple[str, str], _Pool] = {}
-    for r in starting_stocks(dataset.stockpiles, start).iter_rows(named=True):
+    parts = dataset.items.filter(pl.col("category") == COMPONENT).get_column("item_id")
+    counts = starting_stocks(dataset.stockpiles, start).filter(
+        ~pl.col("item_id").is_in(parts.implode())
+    )
+    for r in counts.iter_rows(named=True):
         pools[(r["holder_id"], r["item_id"])] = _Pool(
             r["holder_id"],
             r["item_id"],
@@ -133,14 +144,22 @@ def _pools(dataset: Dataset, start: date, horizon: int) -> tuple[dict, dict[str,
             np.zeros(horizon),
         )
     pool_of_source = dict(line_holders(dataset.sources).iter_rows())
-    grid = capacity_grid(dataset.capacity, month_range(start, horizon)).filter(
-        pl.col("source_id").is_in(list(pool_of_source))
+    if production is not None:
+        t = pl.Series("month", month_range(start, horizon), dtype=pl.Date)
+        grid = production.filter(pl.col("month").is_in(t.implode())).sort(
+            "source_id", "item_id", "month"
+        )
+    else:
+        grid = capacity_grid(dataset.capacity, month_range(start, horizon))
+    grid = grid.filter(
+        pl.col("source_id").is_in(list(pool_of_source)) & ~pl.col("item_id").is_in(parts.implode())
     )
     for (source, item), part in grid.group_by("source_id", "item_id", maintain_order=True):
         key = (pool_of_source[source], item)
         if key not in pools:
             pools[key] = _Pool(key[0], item, 0.0, 0.0, None, np.zeros(horizon))
-        pools[key].net += part.get_column("units").to_numpy()
+        ts = [month_index(m, start) for m in part.get_column("month").to_list()]
+        np.add.at(pools[key].net, ts, part.get_column("units").to_numpy())
     return pools, pool_of_source
 
 
@@ -199,6 +218,7 @@ def project_stocks(
     seed: int = 0,
     demand_multiplier: pl.DataFrame | None = None,
     investments: pl.DataFrame | None = None,
+    production: pl.DataFrame | None = None,
 ) -> ProjectionResult:
     """Project every pool over ``paths`` simulated consumption paths (see the module doc).
 
@@ -207,12 +227,15 @@ def project_stocks(
     ``demand_multiplier``: (holder_id, item_id, month, multiplier) rows scaling the simulated
     consumption of those months (a scenario's surge or lull); missing rows mean 1;
     ``investments``: the plan's expansion options (plan_investments' columns); a chosen one
-    adds its units to its line's pool from month ``1 + lead_time``, as in the plan.
+    adds its units to its line's pool from month ``1 + lead_time``, as in the plan;
+    ``production``: the plan's output per line and month (``source_id, item_id, month,
+    units``, plan_production's columns), which already holds the options bought: given, it
+    replaces the capacity step function and ``investments``.
     """
     models = demand.models if isinstance(demand, DemandResult) else demand[0]
     by_key = {(r["holder_id"], r["item_id"]): r for r in models.iter_rows(named=True)}
-    pools, pool_of_source = _pools(dataset, start, horizon)
-    if investments is not None and investments.height:
+    pools, pool_of_source = _pools(dataset, start, horizon, production)
+    if production is None and investments is not None and investments.height:
         _apply_investments(pools, pool_of_source, dataset, investments, horizon)
     if shipments is not None and shipments.height:
         _apply_shipments(pools, pool_of_source, shipments, start, horizon)

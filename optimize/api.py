@@ -133,4 +133,7 @@ def plan_to_json(
             plan.capacity_value.select("source_id", "item_id", "month", "value")
         ),
         "investments": _records(plan.investments.select("option_id", "chosen", "cost_usd")),
+        "production": _records(
+            plan.production.select("source_id", "item_id", "month", "units", "capacity")
+        ),
     }

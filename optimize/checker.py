@@ -42,6 +42,7 @@ class _PlanLike(Protocol):
     readiness: pl.DataFrame
     stages: tuple[tuple[str, float | None], ...]
     us_target_weight: float
+    production: pl.DataFrame
 
 
 def _mi(m: date, start: date) -> int:
@@ -103,8 +104,16 @@ class _Rules:
     producers: set[Key] = field(default_factory=set)
     use: dict[Key, list[float]] = field(default_factory=dict)
     com: dict[str, dict[str, Any]] = field(default_factory=dict)
+    components: set[str] = field(default_factory=set)
+    line_capacity: dict[Key, list[float]] = field(default_factory=dict)
+    """Each production line's capacity per month, with the options bought."""
+    spare_capacity: float | None = None
+    """Capacity (before options) left unused on lines with a bill of materials."""
 
     def pool_of(self, source: str, item: str) -> Key:
+        # a component has one pool, named by the component, whatever line makes it
+        if item in self.components:
+            return (item, item)
         # independent copy of store.facts.line_holders
         if self.kinds.get(source) in PRODUCTION:
             return (self.holder_of.get(source, source), item)
@@ -137,6 +146,7 @@ def _read_pools(r: _Rules, dataset: Dataset) -> None:
     ).iter_rows():
         if r.kinds.get(h) in STOCK or h in partners:
             counts[(h, i)].append((as_of, units, fl, tg))
+    parts: dict[Key, list[tuple[float, float, float | None]]] = defaultdict(list)
     for key, rows in counts.items():
         rows.sort(key=lambda row: row[0])
         before = [row for row in rows if row[0] < r.start]
@@ -144,8 +154,16 @@ def _read_pools(r: _Rules, dataset: Dataset) -> None:
         if key[0] in partners:
             r.partner_start[key], r.partner_floor[key] = chosen[1], chosen[2]
             r.partner_target[key] = chosen[3]
+        elif key[1] in r.components:
+            parts[(key[1], key[1])].append(chosen[1:])
         else:
             r.start_stock[key], r.floor[key], r.target[key] = chosen[1], chosen[2], chosen[3]
+
+    for key, rows in parts.items():
+        targets = [tg for _, _, tg in rows if tg is not None]
+        r.start_stock[key] = sum(u for u, _, _ in rows)
+        r.floor[key] = sum(fl for _, fl, _ in rows)
+        r.target[key] = sum(targets) if targets else None
 
 
 def _read_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> None:
@@ -160,12 +178,7 @@ def _read_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> None:
     for (s, i), rows in cap_rows.items():
         rows.sort()
         r.producers.add((s, i))
-        for t in range(H):
-            rate = 0.0
-            for k, u in rows:
-                if k <= t:
-                    rate = u
-            inflow[r.pool_of(s, i)][t] += rate
+        r.line_capacity[(s, i)] = _steps(rows, H)
     chosen = (
         {o for o, c in plan.investments.select("option_id", "chosen").iter_rows() if c}
         if plan.investments.height
@@ -176,8 +189,12 @@ def _read_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> None:
     ).iter_rows():
         if o in chosen:
             r.producers.add((s, i))
+            line = r.line_capacity.setdefault((s, i), [0.0] * H)
             for t in range(lead, H):
-                inflow[r.pool_of(s, i)][t] += added
+                line[t] += added
+    for (s, i), line in r.line_capacity.items():
+        for t in range(H):
+            inflow[r.pool_of(s, i)][t] += line[t]
     for key in list(inflow):
         r.start_stock.setdefault(key, 0.0)
         r.floor.setdefault(key, 0.0)
@@ -228,11 +245,122 @@ def _read_rules(
         items={i: c for i, c in dataset.items.select("item_id", "category").iter_rows()},
         rules=dataset.eligibility.to_dicts(),
     )
+    r.components = {i for i, c in r.items.items() if c == "component"}
     _read_pools(r, dataset)
     _read_production(r, dataset, plan)
     _read_use(r, demand)
     _read_commitments(r, dataset)
     return r
+
+
+def _bills(dataset: Dataset, lines: set[Key]) -> dict[Key, dict[str, tuple[float, int]]]:
+    """For each line with a bill of materials, component -> (units per item, lead time); a row
+    naming the line replaces the item-wide row for the same component."""
+    out: dict[Key, dict[str, tuple[float, int]]] = {}
+    rows = dataset.bom.select(
+        "item_id", "component_id", "units_per_item", "lead_time_months", "source_id"
+    ).iter_rows()
+    general: dict[str, dict[str, tuple[float, int]]] = defaultdict(dict)
+    specific: dict[Key, dict[str, tuple[float, int]]] = defaultdict(dict)
+    for item, comp, per, lead, source in rows:
+        if source is None:
+            general[item][comp] = (per, lead)
+        else:
+            specific[(source, item)][comp] = (per, lead)
+    for s, i in lines:
+        bill = dict(general.get(i, {})) | specific.get((s, i), {})
+        if bill:
+            out[(s, i)] = bill
+    return out
+
+
+def check_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> list[str]:
+    """Every line's output within its capacity; a line without a bill of materials makes its
+    capacity, one with a bill draws its components (at the lead time, from the stock at the
+    start when that falls before it). Moves the made output and the draws into the pools."""
+    problems: list[str] = []
+    H = r.H
+    production = getattr(plan, "production", None)
+    made: dict[tuple[str, str, int], float] = {}
+    if production is not None:
+        for s, i, m, u in production.select("source_id", "item_id", "month", "units").iter_rows():
+            made[(s, i, _mi(m, r.start))] = u
+    lines = set(r.line_capacity)
+    options = dataset.expansion_options.select("source_id", "item_id").iter_rows()
+    bills = _bills(dataset, lines | {(s, i) for s, i in options})
+    for comp in {c for bill in bills.values() for c in bill}:
+        r.start_stock.setdefault((comp, comp), 0.0)
+        r.floor.setdefault((comp, comp), 0.0)
+        r.target.setdefault((comp, comp), None)
+    early: dict[str, float] = defaultdict(float)
+    spare = 0.0
+    for (s, i), bill in sorted(bills.items()):
+        cap = r.line_capacity.get((s, i), [0.0] * H)
+        for t in range(H):
+            u = made.get((s, i, t))
+            if u is None:
+                if cap[t] > TOL:
+                    problems.append(f"production of {s}/{i} in month {t + 1} is missing")
+                u = 0.0
+            if u < -TOL or u > cap[t] + TOL * max(1.0, cap[t]):
+                problems.append(f"line {s}/{i} makes {u:g} in month {t + 1}, capacity {cap[t]:g}")
+            r.inflow[r.pool_of(s, i)][t] += u - cap[t]
+            for comp, (per, lead) in bill.items():
+                r.use[(comp, comp)][max(t - lead, 0)] += per * u
+                if t - lead < 0:
+                    early[comp] += per * u
+            spare -= u
+    for s, i in bills:
+        spare += sum(_capacity_before_options(dataset, s, i, r))
+    for comp, drawn in early.items():
+        have = r.start_stock.get((comp, comp), 0.0)
+        if drawn > have + TOL * max(1.0, have):
+            problems.append(
+                f"lines draw {drawn:g} {comp} before the plan starts, more than the "
+                f"{have:g} in stock at the start"
+            )
+    for (s, i), cap in r.line_capacity.items():
+        if (s, i) in bills:
+            continue
+        for t in range(H):
+            u = made.get((s, i, t))
+            if (
+                production is not None
+                and production.height
+                and (u is None or not _close(u, cap[t]))
+            ):
+                problems.append(
+                    f"line {s}/{i} without a bill of materials makes {u} in month {t + 1}, "
+                    f"not its capacity {cap[t]:g}"
+                )
+                break
+    r.spare_capacity = spare if bills else None
+    return problems
+
+
+def _capacity_before_options(dataset: Dataset, s: str, i: str, r: _Rules) -> list[float]:
+    """The line's capacity step function per month, without any option (independent copy)."""
+    rows = sorted(
+        (_mi(m, r.start), u)
+        for src, item, m, u in dataset.capacity.select(
+            "source_id", "item_id", "month", "units"
+        ).iter_rows()
+        if (src, item) == (s, i)
+    )
+    return _steps(rows, r.H)
+
+
+def _steps(rows: list[tuple[int, float]], H: int) -> list[float]:
+    """Independent copy of store.facts.capacity_grid: each month's rate is the last row's at
+    or before it, 0 before the first row (``rows``: (month index, rate), sorted)."""
+    out = []
+    for t in range(H):
+        rate = 0.0
+        for k, u in rows:
+            if k <= t:
+                rate = u
+        out.append(rate)
+    return out
 
 
 def check_shipments(r: _Rules, plan: _PlanLike) -> tuple[list[str], _Flows]:
@@ -509,7 +637,9 @@ def check_stages(
     breach = 0.0
     for key in r.start_stock:
         for v in _replay(r, key, flows):
-            breach += max(r.floor[key] - v, 0.0)
+            # rows rounded to 1e-6 units (times units per item, for components) are not breaches
+            below = r.floor[key] - v
+            breach += below if below > TOL * max(1.0, r.floor[key]) else 0.0
     recount["lateness"] = plan.weighted_late_unit_months + (16.0 * r.H + 1.0) * breach
     ready = 0.0
     for key in r.partner_start:
@@ -536,6 +666,8 @@ def check_stages(
         worst if groups and any(r.com[c]["due"] < r.H for c in groups) else None
     )
     recount["least_drawn"] = flows.drawn + flows.sustained
+    if r.spare_capacity is not None:
+        recount["spare_capacity"] = r.spare_capacity
     if reference is not None:
         recount["reference"] = _distance(plan.shipments, reference)
     # the plan's rows are rounded to 1e-6 units: each may move a recount by that much
@@ -587,7 +719,9 @@ def check_plan(
     stocks and readiness, and each stage's optimum recounted (the distance to ``reference``
     only when it is given)."""
     rules = _read_rules(dataset, demand, start, horizon, plan)
-    problems, flows = check_shipments(rules, plan)
+    problems = check_production(rules, dataset, plan)
+    shipment_problems, flows = check_shipments(rules, plan)
+    problems += shipment_problems
     problems += check_pools(rules, plan, flows)
     problems += check_absorption(rules, dataset, flows)
     problems += check_lateness(rules, plan, flows)

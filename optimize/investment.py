@@ -28,11 +28,24 @@ def define_investment(model: Model) -> None:
     first = np.concatenate([[0], np.cumsum(count)[:-1]])
     t = np.arange(o.size) - np.repeat(first, count) + lead[o]
     added = opts.get_column("added_units_per_month").to_numpy()
-    lp.add_terms(
-        pool.start + opts.get_column("pool").to_numpy()[o] * H + t,
-        build.start + o,
-        -added[o],
+    # on a line with a bill of materials the option raises the line's capacity row; elsewhere
+    # the added output flows into the pool
+    m = (
+        opts.join(data.made, on=["source_id", "item_id"], how="left", maintain_order="left")
+        .get_column("m")
+        .fill_null(-1)
+        .to_numpy()
     )
+    into_pool = m[o] < 0
+    lp.add_terms(
+        pool.start + opts.get_column("pool").to_numpy()[o[into_pool]] * H + t[into_pool],
+        build.start + o[into_pool],
+        -added[o[into_pool]],
+    )
+    if (~into_pool).any():
+        line = lp.row_blocks["line"]
+        k = ~into_pool
+        lp.add_terms(line.start + m[o[k]] * H + t[k], build.start + o[k], -added[o[k]])
     rows = lp.add_constraints(
         "budget", pl.DataFrame({"scope": ["total"]}), upper=float(data.budget)
     )

@@ -19,6 +19,11 @@ from optimize.pools import (
     define_readiness_rows,
     define_source_balance,
 )
+from optimize.production import (
+    define_component_draws,
+    define_make,
+    define_production_capacity,
+)
 from optimize.reference import define_reference
 from optimize.sets import ModelData
 from optimize.variables import (
@@ -70,6 +75,9 @@ class Model:
     fair_backlog: np.ndarray = field(default_factory=_floats)
     fair_c: np.ndarray = field(default_factory=_ints)
     fair_t: np.ndarray = field(default_factory=_ints)
+    make_m: np.ndarray = field(default_factory=_ints)
+    """The made line (row of ``data.made``) of each ``make`` column."""
+    make_t: np.ndarray = field(default_factory=_ints)
     fair_lv: np.ndarray = field(default_factory=_ints)
     """The ``fair_level`` column (its group and month) of each ``fair`` row."""
 
@@ -93,7 +101,10 @@ def build_model(data: ModelData, extra_functionality: Hook | None = None) -> Mod
     define_arrivals(model)
     define_late(model)
     define_readiness_gaps(model)
+    define_make(model)
     define_source_balance(model)
+    define_production_capacity(model)
+    define_component_draws(model)
     define_floors(model)
     define_partner_balance(model)
     define_readiness_rows(model)

@@ -11,6 +11,9 @@
 4. ``least_drawn``: units shipped out of stock pools plus units proposed as sustainment.
 5. ``reference``: the sum of absolute differences of shipments to a reference plan (only
    with a reference).
+6. ``spare_capacity``: capacity (before any expansion) left unused on lines with a bill of
+   materials, so such a line makes all its components allow once nothing above is at stake,
+   as a line without one does (only with a bill of materials).
 
 Each stage is solved over the optimal face of the stages before (``solve.py``).
 """
@@ -27,7 +30,14 @@ if TYPE_CHECKING:
 
 __all__ = ["STAGE_NAMES", "Stage", "define_stages", "stage_cost"]
 
-STAGE_NAMES = ("lateness", "readiness", "fair_shares", "least_drawn", "reference")
+STAGE_NAMES = (
+    "lateness",
+    "readiness",
+    "fair_shares",
+    "least_drawn",
+    "reference",
+    "spare_capacity",
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,17 @@ def _reference(model: Model) -> Stage:
     return Stage("reference", shipped[keep], costs[keep], constant=model.reference_constant)
 
 
+def _spare_capacity(model: Model) -> list[Stage]:
+    """The stage only exists with a bill of materials, so plans without one keep their list."""
+    lp = model.lp
+    make = lp.col_blocks.get("make")
+    if make is None:
+        return []
+    line = lp.row_blocks["line"]
+    capacity = float(lp.row_upper[line.start : line.stop].sum())
+    return [Stage("spare_capacity", make.index, -np.ones(make.size), constant=capacity)]
+
+
 def define_stages(model: Model) -> None:
     """The stages after the first (whose cost is on the columns), in order."""
     fair = model.lp.row_blocks.get("fair")
@@ -110,6 +131,7 @@ def define_stages(model: Model) -> None:
         ),
         _least_drawn(model),
         _reference(model),
+        *_spare_capacity(model),
     ]
 
 

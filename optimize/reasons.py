@@ -70,6 +70,13 @@ class _Solved:
     """commitment columns by name, indexed by c."""
     holder: list[str]
     floor_units: list[float]
+    made: dict[int, list[tuple[int, str]]]
+    """pool -> lines with a bill of materials feeding it (row of ``data.made``, source)."""
+    line_full: np.ndarray
+    """(made lines, H): the line's capacity row has a non-zero dual."""
+    bills: dict[int, list[int]]
+    """made line -> the component pools it draws from."""
+    pool_item: list[str]
 
 
 def _pool_state(model: Model, x: np.ndarray, duals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,11 +127,24 @@ def _binding_absorption(
 def _solved(model: Model, x: np.ndarray, duals: np.ndarray) -> _Solved:
     data = model.data
     scarce, at_floor = _pool_state(model, x, duals)
+    made: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for m, sid, pool in data.made.select("m", "source_id", "pool").iter_rows():
+        made[pool].append((m, sid))
     feeders: dict[int, list[str]] = defaultdict(list)
     for sid, pool in (
         data.capacity.select("source_id", "pool").unique(maintain_order=True).iter_rows()
     ):
-        feeders[pool].append(sid)
+        if sid not in {s for _, s in made.get(pool, [])}:
+            feeders[pool].append(sid)
+    bills: dict[int, list[int]] = defaultdict(list)
+    for m, comp in data.bom.select("m", "component_pool").iter_rows():
+        bills[m].append(comp)
+    line = model.lp.row_blocks.get("line")
+    line_full = (
+        (-duals[line.start : line.stop]).reshape(data.made.height, data.horizon) > DUAL_TOL
+        if line is not None
+        else np.zeros((0, data.horizon), dtype=bool)
+    )
     com = data.commitments
     return _Solved(
         H=data.horizon,
@@ -140,6 +160,10 @@ def _solved(model: Model, x: np.ndarray, duals: np.ndarray) -> _Solved:
         },
         holder=data.pools.get_column("holder_id").to_list(),
         floor_units=data.pools.get_column("floor_units").to_list(),
+        made=made,
+        line_full=line_full,
+        bills=bills,
+        pool_item=data.pools.get_column("item_id").to_list(),
     )
 
 
@@ -178,13 +202,40 @@ def _scarce_pool(s: _Solved, c: int, p: int, tight: np.ndarray, mon: list[str]) 
         out.append(
             f"capacity of {', '.join(s.feeders[p])} for {item} is fully used in {_ranges(mon)}"
         )
+    out += _made_lines(s, p, set())
     floor_mon = [s.labels[t] for t in np.nonzero(tight & s.at_floor[p][: len(tight)])[0]]
     if s.floor_units[p] > TOL and floor_mon:
         out.append(
             f"stock of {item} at {s.holder[p]} sits at its floor of {s.floor_units[p]:g} units in {_ranges(floor_mon)}"
         )
-    elif not s.feeders.get(p):
+    elif not s.feeders.get(p) and not s.made.get(p):
         out.append(f"stock of {item} at {s.holder[p]} is used up in {_ranges(mon)}")
+    return out
+
+
+def _made_lines(s: _Solved, p: int, seen: set[int]) -> list[str]:
+    """For the lines with a bill of materials feeding pool ``p``: the months their own
+    capacity binds, then each component whose pool binds (what makes it, and the months),
+    down the bill."""
+    out: list[str] = []
+    for m, sid in s.made.get(p, []):
+        full = [s.labels[t] for t in np.nonzero(s.line_full[m])[0]]
+        if full:
+            out.append(f"capacity of {sid} for {s.pool_item[p]} is fully used in {_ranges(full)}")
+        for comp in s.bills.get(m, []):
+            if comp in seen:
+                continue
+            seen.add(comp)
+            short = [s.labels[t] for t in np.nonzero(s.scarce[comp])[0]]
+            if not short:
+                continue
+            makers = s.feeders.get(comp, []) + [x for _, x in s.made.get(comp, [])]
+            name = s.pool_item[comp]
+            if makers:
+                out.append(f"{name} from {', '.join(makers)} fully used in {_ranges(short)}")
+            else:
+                out.append(f"{name}: no line makes it and its stock is used up in {_ranges(short)}")
+            out += _made_lines(s, comp, seen)
     return out
 
 

@@ -14,7 +14,14 @@ from optimize.model import Model
 from optimize.reasons import late_reasons
 from optimize.solve import Solution
 
-__all__ = ["READINESS_SCHEMA", "SHIPMENTS_SCHEMA", "Plan", "build_plan", "readiness_frame"]
+__all__ = [
+    "PRODUCTION_SCHEMA",
+    "READINESS_SCHEMA",
+    "SHIPMENTS_SCHEMA",
+    "Plan",
+    "build_plan",
+    "readiness_frame",
+]
 
 TOL = 1e-6
 SHIPMENTS_SCHEMA = {
@@ -26,6 +33,13 @@ SHIPMENTS_SCHEMA = {
     "arrival_month": pl.Date,
     "units": pl.Float64,
     "purpose": pl.String,
+}
+PRODUCTION_SCHEMA = {
+    "source_id": pl.String,
+    "item_id": pl.String,
+    "month": pl.Date,
+    "units": pl.Float64,
+    "capacity": pl.Float64,
 }
 READINESS_SCHEMA = {
     "holder_id": pl.String,
@@ -70,6 +84,9 @@ class Plan:
         )
     )
     """Each item's unit cost (for the value late)."""
+    production: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PRODUCTION_SCHEMA))
+    """Every production line, month by month: ``units`` made and its ``capacity`` (with any
+    expansion bought). A line without a bill of materials makes its capacity."""
 
     def metrics(self, outlook: pl.DataFrame | None = None) -> dict[str, Any]:
         """The decision metrics (``optimize.metrics.decision_metrics``); ``outlook``: the
@@ -317,8 +334,60 @@ def _pools(model: Model, x: np.ndarray) -> tuple[pl.DataFrame, float, float]:
     return pools, drawn, float(pools.get_column("floor_breach").sum())
 
 
+def _production(model: Model, x: np.ndarray, chosen: np.ndarray) -> pl.DataFrame:
+    """plan_production: each line's output and capacity (with the options bought) per month."""
+    data, H = model.data, model.data.horizon
+    grid = data.capacity.select("source_id", "item_id", "t", "units")
+    opts = data.options.filter(pl.Series(chosen, dtype=pl.Boolean)) if chosen.size else None
+    parts = [grid.rename({"units": "capacity"})]
+    if opts is not None and opts.height:
+        added = (
+            opts.select(
+                "source_id",
+                "item_id",
+                "added_units_per_month",
+                t=pl.int_ranges(pl.col("lead_time_months").cast(pl.Int64), H),
+            )
+            .explode("t")
+            .drop_nulls("t")
+            .select(
+                "source_id", "item_id", pl.col("t").cast(pl.Int64), capacity="added_units_per_month"
+            )
+        )
+        parts.append(added)
+    capacity = (
+        pl.concat(parts, how="vertical_relaxed")
+        .group_by("source_id", "item_id", "t")
+        .agg(pl.col("capacity").sum())
+    )
+    make = model.lp.col_blocks.get("make")
+    if make is not None:
+        made = pl.DataFrame(
+            {
+                "source_id": data.made.get_column("source_id").gather(model.make_m),
+                "item_id": data.made.get_column("item_id").gather(model.make_m),
+                "t": model.make_t,
+                "made": _clean(x[make.start : make.stop].copy()),
+            }
+        )
+        capacity = capacity.join(made, on=["source_id", "item_id", "t"], how="full", coalesce=True)
+    else:
+        capacity = capacity.with_columns(made=pl.lit(None, dtype=pl.Float64))
+    months = pl.Series("m", data.months, dtype=pl.Date)
+    return (
+        capacity.with_columns(
+            pl.col("capacity").fill_null(0.0),
+            month=months.gather(capacity.get_column("t").to_numpy()),
+        )
+        .with_columns(units=pl.col("made").fill_null(pl.col("capacity")))
+        .sort("source_id", "item_id", "t")
+        .select(list(PRODUCTION_SCHEMA))
+    )
+
+
 def _capacity_value(model: Model, duals: np.ndarray) -> pl.DataFrame:
-    """capacity_value: minus the dual of the pool balance each line feeds, per month."""
+    """capacity_value: minus the dual of the pool balance each line feeds, per month (for a
+    line with a bill of materials, of its capacity row)."""
     data, H = model.data, model.data.horizon
     cap = data.capacity
     if not (cap.height and data.num_pools):
@@ -331,9 +400,18 @@ def _capacity_value(model: Model, duals: np.ndarray) -> pl.DataFrame:
             }
         )
     pool_rows = model.lp.row_blocks["pool"]
-    value = -duals[
-        pool_rows.start + cap.get_column("pool").to_numpy() * H + cap.get_column("t").to_numpy()
-    ]
+    t = cap.get_column("t").to_numpy()
+    row = pool_rows.start + cap.get_column("pool").to_numpy() * H + t
+    if data.made.height:
+        m = (
+            cap.join(data.made, on=["source_id", "item_id"], how="left", maintain_order="left")
+            .get_column("m")
+            .fill_null(-1)
+            .to_numpy()
+        )
+        line = model.lp.row_blocks["line"]
+        row = np.where(m >= 0, line.start + np.maximum(m, 0) * H + t, row)
+    value = -duals[row]
     return pl.DataFrame(
         {
             "source_id": cap.get_column("source_id"),
@@ -346,7 +424,7 @@ def _capacity_value(model: Model, duals: np.ndarray) -> pl.DataFrame:
     )
 
 
-def _investments(model: Model, sol: Solution) -> tuple[pl.DataFrame, float | None]:
+def _investments(model: Model, sol: Solution) -> tuple[pl.DataFrame, float | None, np.ndarray]:
     """plan_investments (the expansion options, chosen or not) and the weighted lateness
     before investing (None without a budget)."""
     opts = model.data.options
@@ -366,7 +444,7 @@ def _investments(model: Model, sol: Solution) -> tuple[pl.DataFrame, float | Non
         },
         schema={"option_id": pl.String, "chosen": pl.Boolean, "cost_usd": pl.Float64},
     )
-    return investments, before
+    return investments, before, chosen
 
 
 def build_plan(model: Model, sol: Solution) -> Plan:
@@ -376,7 +454,7 @@ def build_plan(model: Model, sol: Solution) -> Plan:
     weighted = float((late_um * data.commitments.get_column("weight").to_numpy()).sum())
     reasons = late_reasons(model, x, sol.row_dual, late_um)
     pools, drawn, breach_um = _pools(model, x)
-    investments, before = _investments(model, sol)
+    investments, before, chosen = _investments(model, sol)
     return Plan(
         status="optimal",
         weighted_late_unit_months=round(weighted, 6) + 0.0,
@@ -395,6 +473,7 @@ def build_plan(model: Model, sol: Solution) -> Plan:
         readiness=readiness_frame(model, x),
         stages=tuple((n, None if v is None else round(v, 9) + 0.0) for n, v in sol.stages),
         us_target_weight=data.us_target_weight,
+        production=_production(model, x, chosen),
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from store.contract import STOCK_KINDS
+from store.contract import COMPONENT, STOCK_KINDS
 from store.dataset import Dataset
 from store.facts import (
     TOP_PRIORITY,
@@ -53,6 +53,15 @@ _SUSTAIN_SCHEMA = {
     "source_id": pl.String,
     "q": pl.Int64,
     "pool": pl.Int64,
+    "lead_time": pl.Int64,
+}
+
+
+_MADE_SCHEMA = {"m": pl.Int64, "source_id": pl.String, "item_id": pl.String, "pool": pl.Int64}
+_BOM_SCHEMA = {
+    "m": pl.Int64,
+    "component_pool": pl.Int64,
+    "units_per_item": pl.Float64,
     "lead_time": pl.Int64,
 }
 
@@ -106,6 +115,11 @@ class ModelData:
     (partner pools with a floor only), arrivals within the horizon."""
     us_target_weight: float = 1.0
     """W: the weight of US stock pools' shortfall below target in the readiness stage."""
+    made: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_MADE_SCHEMA))
+    """m, source_id, item_id, pool: lines with a bill of materials, whose output is a decision
+    (``make``) bounded by their capacity and by their components' pools."""
+    bom: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_BOM_SCHEMA))
+    """m, component_pool, units_per_item, lead_time: what each made line draws, per unit."""
     reference: pl.DataFrame | None = None
     """The reference plan's shipments (``source_id, commitment_id, partner_id, item_id, month,
     units``), or None: the last stage keeps the plan as close to it as the stages before allow."""
@@ -196,7 +210,16 @@ def _production_lines(dataset: Dataset, options: pl.DataFrame) -> pl.DataFrame:
         )
         .unique()
         .join(line_holders(dataset.sources), on="source_id", how="inner")
+        .with_columns(
+            holder_id=pl.when(pl.col("item_id").is_in(_components(dataset).implode()))
+            .then(pl.col("item_id"))
+            .otherwise(pl.col("holder_id"))
+        )
     )
+
+
+def _components(dataset: Dataset) -> pl.Series:
+    return dataset.items.filter(pl.col("category") == COMPONENT).get_column("item_id")
 
 
 def _pools(
@@ -204,11 +227,34 @@ def _pools(
 ) -> pl.DataFrame:
     """Stock sources' counted pools, then the pools production lines feed that have no count
     (0 units, floor 0), numbered in (holder, item) order."""
-    stock = starting_stocks(dataset.stockpiles, start, holders=stock_ids.to_list()).with_columns(
-        is_stock=pl.lit(True)
+    components = _components(dataset)
+    counted = starting_stocks(dataset.stockpiles, start, holders=stock_ids.to_list())
+    is_part = pl.col("item_id").is_in(components.implode())
+    stock = counted.filter(~is_part).with_columns(is_stock=pl.lit(True))
+    # a component has one pool, named by the component, holding every stock source's count
+    parts = (
+        counted.filter(is_part)
+        .group_by("item_id")
+        .agg(
+            pl.col("start_units", "floor_units").sum(),
+            pl.when(pl.col("target_units").is_not_null().any()).then(pl.col("target_units").sum()),
+        )
+        .select(
+            pl.col("item_id").alias("holder_id"),
+            "item_id",
+            "start_units",
+            "floor_units",
+            "target_units",
+            is_stock=pl.lit(False),
+        )
+    )
+    stock = pl.concat([stock, parts], how="vertical_relaxed")
+    # every component a bill names has a pool, even if nothing makes or holds it yet
+    named = dataset.bom.select(holder_id="component_id", item_id="component_id").filter(
+        pl.col("item_id").is_in(components.implode())
     )
     fed = (
-        lines.select("holder_id", "item_id")
+        pl.concat([lines.select("holder_id", "item_id"), named])
         .unique()
         .join(stock.select("holder_id", "item_id"), on=["holder_id", "item_id"], how="anti")
         .with_columns(
@@ -222,6 +268,11 @@ def _pools(
     return (
         pl.concat([stock, fed], how="vertical_relaxed")
         .join(kinds, on="holder_id", how="left")
+        .with_columns(
+            kind=pl.when(pl.col("item_id").is_in(components.implode()))
+            .then(pl.lit(COMPONENT))
+            .otherwise(pl.col("kind"))
+        )
         .sort("holder_id", "item_id")
         .with_row_index("pool")
         .with_columns(pl.col("pool").cast(pl.Int64))
@@ -250,11 +301,63 @@ def _partner_pools(dataset: Dataset, start: date) -> pl.DataFrame:
     )
 
 
+def _bills(
+    dataset: Dataset, lines: pl.DataFrame, pool_key: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The lines with a bill of materials (``m, source_id, item_id, pool``) and what each
+    draws per unit made (``m, component_pool, units_per_item, lead_time``). A ``bom.csv`` row
+    without a source applies to every line of its item."""
+    bom = dataset.bom
+    if bom.height == 0:
+        return pl.DataFrame(schema=_MADE_SCHEMA), pl.DataFrame(schema=_BOM_SCHEMA)
+    line_pool = lines.join(pool_key, on=["holder_id", "item_id"], how="inner").select(
+        "source_id", "item_id", "pool"
+    )
+    rows = (
+        line_pool.join(bom, on="item_id", how="inner", suffix="_row")
+        .filter(
+            pl.col("source_id_row").is_null() | (pl.col("source_id_row") == pl.col("source_id"))
+        )
+        .join(
+            pool_key.select(
+                pl.col("item_id").alias("component_id"), pl.col("pool").alias("component_pool")
+            ).filter(pl.col("component_id").is_in(_components(dataset).implode())),
+            on="component_id",
+            how="inner",
+        )
+    )
+    made = (
+        rows.select("source_id", "item_id", "pool")
+        .unique()
+        .sort("source_id", "item_id")
+        .with_row_index("m")
+        .with_columns(pl.col("m").cast(pl.Int64))
+    )
+    draws = (
+        rows.join(made, on=["source_id", "item_id", "pool"])
+        # a line-specific row replaces the item-wide row for the same component
+        .sort("m", "component_pool", pl.col("source_id_row").is_null())
+        .unique(["m", "component_pool"], keep="first", maintain_order=True)
+        .select(
+            "m",
+            "component_pool",
+            pl.col("units_per_item").cast(pl.Float64),
+            pl.col("lead_time_months").cast(pl.Int64).alias("lead_time"),
+        )
+    )
+    return made.select(list(_MADE_SCHEMA)), draws
+
+
 def _capacity(
-    dataset: Dataset, lines: pl.DataFrame, pool_key: pl.DataFrame, months: list[date]
+    dataset: Dataset,
+    lines: pl.DataFrame,
+    pool_key: pl.DataFrame,
+    months: list[date],
+    made: pl.DataFrame,
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """Each line's step-function rate per plan month (``source_id, item_id, pool, t, units``)
-    and the resulting inflow into each pool, ``(pools, H)``."""
+    and the resulting inflow into each pool, ``(pools, H)``; the output of ``made`` lines is
+    a decision, so it is not inflow."""
     line_pool = lines.join(pool_key, on=["holder_id", "item_id"], how="inner").select(
         "source_id", "item_id", "pool"
     )
@@ -270,10 +373,13 @@ def _capacity(
         .select("source_id", "item_id", "pool", "t", "units")
     )
     inflow = np.zeros((pool_key.height, len(months)))
+    fixed = capacity.join(
+        made.select("source_id", "item_id"), on=["source_id", "item_id"], how="anti"
+    )
     np.add.at(
         inflow,
-        (capacity.get_column("pool").to_numpy(), capacity.get_column("t").to_numpy()),
-        capacity.get_column("units").to_numpy(),
+        (fixed.get_column("pool").to_numpy(), fixed.get_column("t").to_numpy()),
+        fixed.get_column("units").to_numpy(),
     )
     return capacity, inflow
 
@@ -302,13 +408,18 @@ def _consumption(
 
 def _supply(lines: pl.DataFrame, pools: pl.DataFrame, stock_ids: pl.Series) -> pl.DataFrame:
     """Who can ship each item, and from which pool: ``source_id, item_id, pool, kind``."""
-    pool_key = pools.select("holder_id", "item_id", "pool")
+    pool_key = pools.filter(pl.col("kind").ne_missing(COMPONENT)).select(
+        "holder_id", "item_id", "pool"
+    )
     return pl.concat(
         [
             lines.join(pool_key, on=["holder_id", "item_id"]).select(
                 "source_id", "item_id", "pool", pl.lit("production").alias("kind")
             ),
-            pools.filter(pl.col("holder_id").is_in(stock_ids.implode())).select(
+            pools.filter(
+                pl.col("holder_id").is_in(stock_ids.implode())
+                & pl.col("kind").ne_missing(COMPONENT)
+            ).select(
                 pl.col("holder_id").alias("source_id"),
                 "item_id",
                 "pool",
@@ -469,7 +580,8 @@ def build_model_data(
     lines = _production_lines(dataset, options)
     pools = _pools(dataset, start, lines, stock_ids)
     pool_key = pools.select("holder_id", "item_id", "pool")
-    capacity, inflow = _capacity(dataset, lines, pool_key, months)
+    made, bom = _bills(dataset, lines, pool_key)
+    capacity, inflow = _capacity(dataset, lines, pool_key, months, made)
     partner_pools = _partner_pools(dataset, start)
     partner_key = partner_pools.select("holder_id", "item_id", pl.col("q").alias("pool"))
     supply = _supply(lines, pools, stock_ids)
@@ -505,5 +617,7 @@ def build_model_data(
         partner_consumption=_consumption(demand, partner_key, start, H),
         sustain_routes=_sustain_routes(dataset, partner_pools, supply, H),
         us_target_weight=float(us_target_weight),
+        made=made,
+        bom=bom,
         reference=reference,
     )

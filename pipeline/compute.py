@@ -206,6 +206,7 @@ def compute(
         seed,
         demand_multiplier=demand_multiplier(demand.forecast, applied.demand),
         investments=plan.investments,
+        production=plan.production,
     )
     timings["project"] = time.perf_counter() - t0
     checkpoint("pipeline:project")

@@ -105,6 +105,9 @@ def _subject(c: RowChange) -> str:
             return f"{row['partner_id']} absorption of {row['category']}"
         case "expansion_options":
             return f"expansion option {row['option_id']}"
+        case "bom":
+            line = f" at {row['source_id']}" if row.get("source_id") else ""
+            return f"{row['component_id']} in {row['item_id']}{line}"
         case "items" | "partners" | "sources":
             key = _KEYS[c.table][0]
             return f"{c.table[:-1]} {row[key]}"
@@ -124,6 +127,7 @@ def _brief(c: RowChange, row: dict[str, Any]) -> str:
         "as_of",
         "category",
         "option_id",
+        "component_id",
     }
     parts = []
     for column, value in row.items():

@@ -112,6 +112,7 @@ def write_plan(con: Connection, run_id: str, plan: Plan) -> None:
     write_results(con, "plan_investments", run_id, plan.investments)
     write_results(con, "plan_pools", run_id, plan.pools)
     write_results(con, "plan_readiness", run_id, plan.readiness)
+    write_results(con, "plan_production", run_id, plan.production)
 
 
 def checked_plan(
@@ -227,10 +228,13 @@ def project_stage(
         plan = latest_run(con, "allocate")
         if plan is None:
             log.info("no allocation plan yet: projecting without shipments")
-            shipments = investments = None
+            shipments = investments = production = None
         else:
             shipments = query(con, "plan_shipments_for_run", run_id=plan["run_id"])
             investments = query(con, "plan_investments_for_run", run_id=plan["run_id"])
+            production = query(con, "plan_production_for_run", run_id=plan["run_id"])
+            # a plan stored before production was kept: the capacity step function instead
+            production = production if production.height else None
             log.info("using plan %s (%d shipments)", plan["run_id"], shipments.height)
         run_id = stage.begin()
         result = project_stocks(
@@ -242,6 +246,7 @@ def project_stage(
             paths,
             seed,
             investments=investments,
+            production=production,
         )
         with transaction(con):
             write_results(con, "stock_projection", run_id, result.projection)

@@ -471,6 +471,7 @@ def budget_options(
     run = query(con, "run_by_id", run_id=run_id).row(0, named=True)
     budget = (json.loads(run["summary"] or "{}").get("scenario") or {}).get("budget_usd")
     values = query(con, "capacity_value_for_run", run_id=run_id)
+    production = query(con, "plan_production_for_run", run_id=run_id)
     spent = float(investments.filter(pl.col("chosen")).get_column("cost_usd").sum())
     left = None if budget is None else float(budget) - spent
     opts = dataset.expansion_options.join(investments.select("option_id", "chosen"), on="option_id")
@@ -501,6 +502,12 @@ def budget_options(
             pass
         elif o["lead_time_months"] >= horizon:
             row["reason"] = "its first output would come after the horizon"
+        elif worth <= TOL and (short := _short_components(dataset, production, o, first)):
+            row["reason"] = (
+                f"its components run short ({', '.join(names.item(c) for c in short)}): more "
+                f"{names.item(o['item_id'])} from {names.holder(o['source_id'])} buys nothing "
+                "unless they grow too"
+            )
         elif worth <= TOL:
             row["reason"] = (
                 f"no lateness left that it reduces: more {names.item(o['item_id'])} from "
@@ -512,6 +519,26 @@ def budget_options(
             row["reason"] = "the plan is as good without it"
         out.append(row)
     return out
+
+
+def _short_components(
+    dataset: Dataset, production: pl.DataFrame, option: dict[str, Any], first: date
+) -> list[str]:
+    """The components of the option's line when the line makes less than its capacity in some
+    month from the option's first output on: its bill, not its capacity, is what binds."""
+    bill = dataset.bom.filter(
+        (pl.col("item_id") == option["item_id"])
+        & (pl.col("source_id").is_null() | (pl.col("source_id") == option["source_id"]))
+    )
+    if bill.height == 0:
+        return []
+    held = production.filter(
+        (pl.col("source_id") == option["source_id"])
+        & (pl.col("item_id") == option["item_id"])
+        & (pl.col("month") >= first)
+        & (pl.col("units") < pl.col("capacity") - TOL)
+    )
+    return sorted(set(bill.get_column("component_id").to_list())) if held.height else []
 
 
 def _curve_levels(spent: float, budget: float) -> list[float]:

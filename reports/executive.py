@@ -13,6 +13,7 @@ from pipeline.summary import Names, usd
 from reports.html import Section, table
 
 __all__ = [
+    "budget_options_section",
     "budget_section",
     "page_one",
     "scenario_rows",
@@ -44,7 +45,7 @@ def _promise(r: dict[str, Any], names: Names) -> str:
 
 
 def _more(n: int) -> str:
-    return f"; and {n - MAX_LISTED} more (appendix A)" if n > MAX_LISTED else ""
+    return f"; and {n - MAX_LISTED} more (appendix: every stock)" if n > MAX_LISTED else ""
 
 
 def page_one(m: dict[str, Any], names: Names) -> dict[str, Any]:
@@ -225,7 +226,7 @@ def scenarios_section(rows: list[dict[str, Any]]) -> Section:
         "late promises (one not complete within the horizon counts to the horizon's end). "
         "Value late: late units x unit cost. Late value saved per dollar: value late saved "
         "over the extra cost. What each scenario assumes, and every promise and stock it "
-        "moves, is in appendix B.</p>"
+        "moves, is in the appendix (each scenario's detail).</p>"
     )
     s.text(
         table(
@@ -267,6 +268,8 @@ def budget_section(
     curve: list[dict[str, Any]],
     names: Names,
 ) -> Section:
+    """The body's part: what is bought, and lateness against budget; every option and why it
+    was not bought is in :func:`budget_options_section` (the appendix)."""
     s = Section(f"What the budget of {name} buys", f"budget-{name}", wide=True)
     bought = [o for o in options if o["chosen"]]
     spent = sum(o["cost_usd"] for o in bought)
@@ -274,36 +277,23 @@ def budget_section(
         f"<p>{html.escape(name)} has a budget of {usd(budget)} and spends {usd(spent)} on "
         f"{_plural(len(bought), 'option')}"
         + (": " + html.escape(", ".join(o["option_id"] for o in bought)) if bought else "")
-        + ". The other options buy nothing the plan can use, for the reason given.</p>"
+        + f". The other {_plural(len(options) - len(bought), 'option')} buy nothing the plan "
+        "can use; each, with the reason, is in the appendix (options of "
+        + html.escape(name)
+        + ").</p>"
     )
-    s.text(
-        table(
-            [
-                "option",
-                "line",
-                "item",
-                "added a month",
-                "cost",
-                "first output",
-                "bought",
-                "why not",
-            ],
-            [
-                [
-                    o["option_id"],
-                    names.holder(o["source_id"]),
-                    names.item(o["item_id"]),
-                    o["added_units_per_month"],
-                    usd(o["cost_usd"]),
-                    o["first_output"],
-                    o["chosen"],
-                    "-" if o["chosen"] else o["reason"],
-                ]
-                for o in options
-            ],
-            widths=[12, 22, 12, 7, 7, 7, 5, 28],
+    held = [o for o in options if not o["chosen"] and o["reason"].startswith("its components")]
+    if held:
+        s.text(
+            "<p>"
+            + " ".join(
+                f"{html.escape(o['option_id'])} would add nothing: "
+                + html.escape(o["reason"].split(": more ")[0])
+                + "."
+                for o in held
+            )
+            + "</p>"
         )
-    )
     if curve:
         s.text("<h3>Lateness against budget</h3>")
         s.text(
@@ -332,4 +322,38 @@ def budget_section(
                 widths=[9, 9, 30, 10, 12, 10, 20],
             )
         )
+    return s
+
+
+def budget_options_section(name: str, options: list[dict[str, Any]], names: Names) -> Section:
+    """Every expansion option the scenario could buy: bought or not, and why not."""
+    s = Section(f"Options of {name}", f"options-{name}", wide=True, appendix=True)
+    s.text(
+        table(
+            [
+                "option",
+                "line",
+                "item",
+                "added a month",
+                "cost",
+                "first output",
+                "bought",
+                "why not",
+            ],
+            [
+                [
+                    o["option_id"],
+                    names.holder(o["source_id"]),
+                    names.item(o["item_id"]),
+                    o["added_units_per_month"],
+                    usd(o["cost_usd"]),
+                    o["first_output"],
+                    o["chosen"],
+                    "-" if o["chosen"] else o["reason"].split(": more ")[0],
+                ]
+                for o in options
+            ],
+            widths=[12, 22, 12, 7, 7, 7, 5, 28],
+        )
+    )
     return s

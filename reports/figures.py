@@ -7,6 +7,7 @@ see) and read nothing from the database.
 - ``allocation_sankey(shipments, title=...)``: units from sources to partners.
 - ``capacity_ranking(values, top=15)``: lines ranked by the value of one more unit.
 - ``tradeoff_frontier(points)``: US rebuild against partner readiness, point by point.
+- ``line_load(production)``: each line's output against its capacity, month by month.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "backlog_timeline",
     "capacity_ranking",
     "empty_figure",
+    "line_load",
     "stock_fan",
     "tradeoff_frontier",
 ]
@@ -305,4 +307,53 @@ def tradeoff_frontier(points: list[dict]) -> go.Figure:
     # room above and right of the highest and last points for their numbers
     fig.update_xaxes(range=[0, max(max(xs), 1.0) * 1.08], gridcolor="#ddd")
     fig.update_yaxes(range=[0, max(max(ys), 1.0) * 1.15], gridcolor="#ddd")
+    return fig
+
+
+def line_load(production: pl.DataFrame, names: Mapping[str, str] | None = None) -> go.Figure:
+    """A heat map of each line's output as a share of its capacity per month (``production``:
+    ``source_id, item_id, category, month, units, capacity``). Component lines come first, so
+    the sub-tier sits above the lines it feeds; a month without capacity is blank."""
+    title = "Load against capacity"
+    if production.height == 0:
+        return empty_figure("No production in this run", title)
+    names = dict(names or {})
+    for id_col, name_col in (("source_id", "source_name"), ("item_id", "item_name")):
+        if name_col in production.columns:
+            for key, name in production.select(id_col, name_col).unique().iter_rows():
+                if name:
+                    names.setdefault(key, name)
+    frame = production.with_columns(
+        load=pl.when(pl.col("capacity") > 0).then(pl.col("units") / pl.col("capacity") * 100),
+        tier=pl.when(pl.col("category") == "component").then(0).otherwise(1),
+    ).sort("tier", "item_id", "source_id", "month")
+    lines = frame.select("tier", "source_id", "item_id").unique(maintain_order=True)
+    months = sorted(frame.get_column("month").unique().to_list())
+    labels = [
+        f"{'component: ' if tier == 0 else ''}{names.get(i, i)} @ {names.get(s, s)}"
+        for tier, s, i in lines.iter_rows()
+    ]
+    grid = {
+        (s, i, m): v
+        for s, i, m, v in frame.select("source_id", "item_id", "month", "load").iter_rows()
+    }
+    z = [[grid.get((s, i, m)) for m in months] for _, s, i in lines.iter_rows()]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z[::-1],
+            x=[m.strftime("%Y-%m") for m in months],
+            y=labels[::-1],
+            zmin=0,
+            zmax=100,
+            colorscale=[[0, "#f4f6f8"], [0.7, "#9cc3e6"], [1, BLUE]],
+            colorbar={"title": "% of capacity"},
+            hovertemplate="%{y}<br>%{x}: %{z:.0f}% of capacity<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT,
+        title=title,
+        height=max(260, 22 * lines.height + 120),
+        xaxis={"dtick": "M3", "tickformat": "%Y-%m", "type": "category"},
+    )
     return fig

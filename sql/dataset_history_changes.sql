@@ -58,6 +58,11 @@ WITH loaded AS (
            json_object('option_id', option_id)::VARCHAR AS key,
            json_object('option_id', option_id, 'source_id', source_id, 'item_id', item_id, 'added_units_per_month', added_units_per_month, 'lead_time_months', lead_time_months, 'cost_usd', cost_usd)::VARCHAR AS row
     FROM expansion_options_history WHERE load_id IN ($load_a, $load_b)
+    UNION ALL
+    SELECT 'bom' AS table_name, load_id,
+           json_object('item_id', item_id, 'component_id', component_id, 'source_id', source_id)::VARCHAR AS key,
+           json_object('item_id', item_id, 'component_id', component_id, 'units_per_item', units_per_item, 'lead_time_months', lead_time_months, 'source_id', source_id)::VARCHAR AS row
+    FROM bom_history WHERE load_id IN ($load_a, $load_b)
 ),
 numbered AS (
     SELECT *, row_number() OVER (PARTITION BY table_name, load_id, key ORDER BY row) AS copy

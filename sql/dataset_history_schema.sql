@@ -12,3 +12,4 @@ CREATE TABLE IF NOT EXISTS deliveries_history AS SELECT CAST(0 AS BIGINT) AS loa
 CREATE TABLE IF NOT EXISTS eligibility_history AS SELECT CAST(0 AS BIGINT) AS load_id, * FROM eligibility LIMIT 0;
 CREATE TABLE IF NOT EXISTS absorption_history AS SELECT CAST(0 AS BIGINT) AS load_id, * FROM absorption LIMIT 0;
 CREATE TABLE IF NOT EXISTS expansion_options_history AS SELECT CAST(0 AS BIGINT) AS load_id, * FROM expansion_options LIMIT 0;
+CREATE TABLE IF NOT EXISTS bom_history AS SELECT CAST(0 AS BIGINT) AS load_id, * FROM bom LIMIT 0;

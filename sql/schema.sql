@@ -92,6 +92,15 @@ CREATE TABLE IF NOT EXISTS expansion_options (
     cost_usd DOUBLE NOT NULL
 );
 
+-- source_id NULL: the row applies to every line of the item
+CREATE TABLE IF NOT EXISTS bom (
+    item_id VARCHAR NOT NULL,
+    component_id VARCHAR NOT NULL,
+    units_per_item DOUBLE NOT NULL,
+    lead_time_months INTEGER NOT NULL,
+    source_id VARCHAR
+);
+
 -- Bookkeeping ---------------------------------------------------------------
 
 CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1;
@@ -227,6 +236,16 @@ CREATE TABLE IF NOT EXISTS plan_readiness (
     below_floor_units DOUBLE NOT NULL,
     below_target_units DOUBLE,
     unmet_units DOUBLE NOT NULL     -- partner consumption not covered so far (still owed)
+);
+
+-- one row per run, production line, month: output planned against capacity
+CREATE TABLE IF NOT EXISTS plan_production (
+    run_id VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    units DOUBLE NOT NULL,          -- made (a line without a bill of materials makes its capacity)
+    capacity DOUBLE NOT NULL        -- with any expansion bought
 );
 
 -- Results: stock projection ------------------------------------------------------

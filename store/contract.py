@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "COMPONENT",
     "FILES",
     "MAX_LEAD_MONTHS",
     "MAX_UNITS",
@@ -31,6 +32,8 @@ ColumnType = Literal["id", "text", "number", "integer", "month", "date", "bool",
 SOURCE_KINDS = ("us_production", "co_production", "allied_production", "us_stock", "allied_stock")
 PRODUCTION_KINDS = ("us_production", "co_production", "allied_production")
 STOCK_KINDS = ("us_stock", "allied_stock")
+COMPONENT = "component"
+"""The item category of parts made to go into other items (``bom.csv``)."""
 TIERS = ("most_capable", "frontline", "other")
 
 
@@ -100,7 +103,13 @@ FILES: tuple[FileSpec, ...] = (
         (
             Column("item_id", "id", "Item identifier."),
             Column("name", "text", "Display name."),
-            Column("category", "id", "Category (absorption limits are per category)."),
+            Column(
+                "category",
+                "id",
+                "Category (absorption limits are per category); `component` for parts made to "
+                "go into other items (energetics, propellant, rocket motors, fuzes, seekers), "
+                "never promised to a partner.",
+            ),
             _qty("unit_cost_usd", "Cost of one unit.", unit="USD"),
         ),
         key=("item_id",),
@@ -284,6 +293,46 @@ FILES: tuple[FileSpec, ...] = (
         key=("option_id",),
         required=False,
         references=(Reference("source_id", "source"), Reference("item_id", "item")),
+    ),
+    FileSpec(
+        "bom",
+        "Bills of materials: the components a line uses per unit it makes. Each component has "
+        "one pool, named by the component id, that all its lines feed and all lines using it "
+        "draw from. No cycles.",
+        (
+            Column("item_id", "id", "The item made (an end item or a component)."),
+            Column("component_id", "id", "A component it uses (an item of category `component`)."),
+            Column(
+                "units_per_item",
+                "number",
+                "Units of the component per unit of the item (more than 0).",
+                unit="units",
+                minimum=0.0,
+                maximum=MAX_UNITS,
+            ),
+            Column(
+                "lead_time_months",
+                "integer",
+                "The component is made that many months before the item that uses it.",
+                unit="months",
+                minimum=0,
+                maximum=MAX_LEAD_MONTHS,
+            ),
+            Column(
+                "source_id",
+                "id",
+                "The line this row applies to (default: every line of the item).",
+                required=False,
+                nullable=True,
+            ),
+        ),
+        key=("item_id", "component_id", "source_id"),
+        required=False,
+        references=(
+            Reference("item_id", "item"),
+            Reference("component_id", "item"),
+            Reference("source_id", "source"),
+        ),
     ),
 )
 

@@ -34,6 +34,7 @@ class Dataset:
     eligibility: pl.DataFrame
     absorption: pl.DataFrame
     expansion_options: pl.DataFrame
+    bom: pl.DataFrame
 
     def with_tables(self, **tables: pl.DataFrame) -> Dataset:
         """A copy with some tables replaced (scenarios build on this)."""

@@ -24,6 +24,7 @@ __all__ = [
     "TOP_PRIORITY",
     "capacity_grid",
     "capacity_lines_worth_most",
+    "capacity_value_per_dollar",
     "commitment_backlog",
     "line_holders",
     "priority_weight",
@@ -182,3 +183,46 @@ def capacity_lines_worth_most(values: pl.DataFrame, top: int) -> pl.DataFrame:
     lateness (summed value > 0): what the CLI summary, the report's chart and the Capacity
     page's chart and table list, ties in the same order."""
     return rank_capacity_value(values).filter(pl.col("value") > 0).head(top)
+
+
+def capacity_value_per_dollar(values: pl.DataFrame, options: pl.DataFrame) -> pl.DataFrame:
+    """Per line with an expansion option: the capacity value its cheapest option would buy
+    per million USD, to first order (the duals hold only within their range; the investment
+    model re-solves): ``added_units_per_month`` times the value summed over the months from
+    the plan's first month plus the option's lead time, divided by its cost. ``values``: as
+    :func:`rank_capacity_value`; ``options``: ``option_id, source_id, item_id,
+    added_units_per_month, lead_time_months, cost_usd``. Returns ``source_id, item_id,
+    option_id, per_million_usd``."""
+    schema = {
+        "source_id": pl.String,
+        "item_id": pl.String,
+        "option_id": pl.String,
+        "per_million_usd": pl.Float64,
+    }
+    if values.height == 0 or options.height == 0:
+        return pl.DataFrame(schema=schema)
+    first = values.get_column("month").min()
+    cheapest = (
+        options.filter(pl.col("cost_usd") > 0)
+        .sort("cost_usd", "option_id")
+        .unique(_KEY, keep="first", maintain_order=True)
+    )
+    ranked = values.with_columns(
+        k=(pl.col("month").dt.year() - first.year) * 12 + pl.col("month").dt.month() - first.month  # type: ignore[union-attr]
+    )
+    return (
+        ranked.join(cheapest, on=_KEY)
+        .filter(pl.col("k") >= pl.col("lead_time_months"))
+        .group_by(*_KEY, "option_id", "added_units_per_month", "cost_usd")
+        .agg(pl.col("value").sum())
+        .select(
+            *_KEY,
+            "option_id",
+            per_million_usd=pl.col("value")
+            * pl.col("added_units_per_month")
+            / pl.col("cost_usd")
+            * 1e6,
+        )
+        .sort(_KEY)
+        .cast(schema)
+    )

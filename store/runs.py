@@ -30,6 +30,7 @@ RESULT_TABLES = (
     "plan_investments",
     "plan_pools",
     "plan_readiness",
+    "plan_production",
     "stock_projection",
     "stock_outlook",
 )

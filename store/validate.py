@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from store.contract import FILES, STOCK_KINDS, Column, FileSpec
+from store.contract import COMPONENT, FILES, PRODUCTION_KINDS, STOCK_KINDS, Column, FileSpec
 from store.dataset import Dataset
 from store.errors import InputRejected, Problem
 
@@ -525,7 +525,8 @@ def _check_keys(table: RawTable, typed: pl.DataFrame, problems: list[Problem]) -
     key = list(table.spec.key)
     if not key:
         return
-    keyed = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    required = [k for k in key if not table.spec.column(k).nullable]
+    keyed = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in required))
     dup = keyed.filter(keyed.select(key).is_duplicated())
     if dup.height == 0:
         return
@@ -538,7 +539,7 @@ def _check_keys(table: RawTable, typed: pl.DataFrame, problems: list[Problem]) -
         .sort(LINE)
     )
     for row in dup.head(MAX_PROBLEMS_PER_CHECK).iter_rows(named=True):
-        value = ", ".join(str(row[k]) for k in key)
+        value = ", ".join("" if row[k] is None else str(row[k]) for k in key)
         problems.append(
             Problem(
                 table.label,
@@ -661,6 +662,110 @@ def _check_deliveries(
         )
 
 
+def _bom_cycles(edges: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """For each edge (item, component) on a cycle, one cycle through it (item first)."""
+    needs: dict[str, list[str]] = {}
+    for item, component in edges:
+        needs.setdefault(item, []).append(component)
+    out: dict[tuple[str, str], list[str]] = {}
+    for item, component in edges:
+        # a path from the component back to the item closes a cycle through this edge
+        seen, stack = {component: [item, component]}, [component]
+        while stack and item not in seen:
+            node = stack.pop()
+            for nxt in needs.get(node, []):
+                if nxt not in seen:
+                    seen[nxt] = [*seen[node], nxt]
+                    stack.append(nxt)
+        if component == item:
+            out[(item, component)] = [item, item]
+        elif item in seen:
+            out[(item, component)] = seen[item]
+    return out
+
+
+def _check_components(
+    tables: dict[str, RawTable], typed: dict[str, pl.DataFrame], problems: list[Problem]
+) -> None:
+    """Bills of materials: components are items of category ``component``, never promised;
+    a row's line makes the item; more than 0 per item; no cycles."""
+    if "items" not in typed:
+        return
+    components = (
+        typed["items"].filter(pl.col("category") == COMPONENT).get_column("item_id").drop_nulls()
+    )
+    category = dict(typed["items"].select("item_id", "category").iter_rows())
+    if "commitments" in typed:
+        bad = typed["commitments"].filter(pl.col("item_id").is_in(components.implode()))
+        _report(
+            problems,
+            tables["commitments"],
+            bad,
+            "item_id",
+            "is a component (category component): components go into other items and are "
+            "never promised to a partner",
+        )
+    if "bom" not in typed:
+        return
+    bom, table = typed["bom"], tables["bom"]
+    _report(
+        problems,
+        table,
+        table.frame.filter(
+            pl.col(LINE).is_in(bom.filter(pl.col("units_per_item") == 0).get_column(LINE).implode())
+        ),
+        "units_per_item",
+        "must be more than 0 (drop the row if the item does not use the component)",
+    )
+
+    def component_problem(row: dict, reason: str) -> None:
+        problems.append(
+            Problem(table.label, row[LINE], "component_id", row["component_id"], reason)
+        )
+
+    known = pl.col("component_id").is_in(list(category))
+    for row in bom.filter(known & ~pl.col("component_id").is_in(components.implode())).iter_rows(
+        named=True
+    ):
+        component_problem(
+            row,
+            f"is not a component (its category is {category[row['component_id']]}); "
+            "give it the category component in items",
+        )
+    if "sources" in typed:
+        lines = pl.concat(
+            [
+                typed[name].select("source_id", "item_id")
+                for name in ("capacity", "expansion_options")
+                if name in typed
+            ]
+        ).unique()
+        production = typed["sources"].filter(pl.col("kind").is_in(PRODUCTION_KINDS))
+        named = bom.filter(
+            pl.col("source_id").is_not_null()
+            & pl.col("source_id").is_in(typed["sources"].get_column("source_id").implode())
+        )
+        stray = named.join(lines, on=["source_id", "item_id"], how="anti")
+        for row in stray.iter_rows(named=True):
+            is_production = row["source_id"] in production.get_column("source_id").to_list()
+            why = "makes no" if is_production else "is not a production source, so it makes no"
+            problems.append(
+                Problem(
+                    table.label,
+                    row[LINE],
+                    "source_id",
+                    row["source_id"],
+                    f"{why} {row['item_id']} (no capacity or expansion option for it)",
+                )
+            )
+    edges = bom.select("item_id", "component_id").drop_nulls().unique().rows()
+    cycles = _bom_cycles([tuple(e) for e in edges])
+    for row in bom.iter_rows(named=True):
+        cycle = cycles.get((row["item_id"], row["component_id"]))
+        if cycle:
+            component_problem(row, "a cycle in the bills of materials: " + " needs ".join(cycle))
+
+
 def _content_hash(dataset: Dataset) -> str:
     digest = hashlib.sha256()
     for name, frame in dataset.tables().items():
@@ -682,6 +787,7 @@ def validate_path(path: str | Path) -> Validated:
         _check_keys(table, typed[name], problems)
     _check_references(tables, typed, problems)
     _check_deliveries(tables, typed, problems)
+    _check_components(tables, typed, problems)
     if problems:
         raise InputRejected(problems, limit=200)
     frames = {}

@@ -13,9 +13,9 @@ from dashboards.scenario_form import parse_budget
 from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note, simple_table
 from pipeline.tradeoff import run_tradeoff, tradeoff_json
 from pipeline.whatif import investment_under_budget
-from reports.figures import capacity_ranking, empty_figure, tradeoff_frontier
+from reports.figures import capacity_ranking, empty_figure, line_load, tradeoff_frontier
 from store.defaults import DEFAULT_HORIZON
-from store.facts import capacity_lines_worth_most
+from store.facts import capacity_lines_worth_most, capacity_value_per_dollar
 
 ROLES = ("viewer", "planner")
 dash.register_page(
@@ -23,11 +23,26 @@ dash.register_page(
 )
 
 
-def ranking_rows(values: pl.DataFrame, top: int = 15) -> list[list[str]]:
-    """Per line: months where one more unit helps, total and best-month value; the same lines
-    in the same order as the chart (``capacity_lines_worth_most``)."""
+def ranking_rows(
+    values: pl.DataFrame, top: int = 15, options: pl.DataFrame | None = None
+) -> list[list[str]]:
+    """Per line: months where one more unit helps, total and best-month value, and what its
+    cheapest expansion option buys per million USD; the same lines in the same order as the
+    chart (``capacity_lines_worth_most``)."""
     if values.height == 0:
         return []
+    per_dollar: dict[tuple[str, str], tuple[str, float]] = {}
+    if options is not None and options.height:
+        per_dollar = {
+            (s, i): (o, v) for s, i, o, v in capacity_value_per_dollar(values, options).iter_rows()
+        }
+
+    def bought(s: str, i: str) -> str:
+        if (s, i) not in per_dollar:
+            return "no option"
+        o, v = per_dollar[(s, i)]
+        return f"{fmt_number(v, 1)} ({o})"
+
     return [
         [
             r["source_id"],
@@ -35,21 +50,58 @@ def ranking_rows(values: pl.DataFrame, top: int = 15) -> list[list[str]]:
             f"{fmt_month(r['first_month'])} to {fmt_month(r['last_month'])} ({r['months']} months)",
             fmt_number(r["best"], 1),
             fmt_number(r["value"], 1),
+            bought(r["source_id"], r["item_id"]),
         ]
         for r in capacity_lines_worth_most(values, top).iter_rows(named=True)
     ]
+
+
+def component_rows(production: pl.DataFrame) -> list[list[str]]:
+    """Per component line: what it makes, its months at full capacity and its lowest load."""
+    parts = production.filter(pl.col("category") == "component")
+    if parts.height == 0:
+        return []
+    full = pl.col("units") >= pl.col("capacity") - 1e-6
+    has = pl.col("capacity") > 0
+    rows = (
+        parts.group_by("source_id", "source_name", "item_id", "item_name", maintain_order=True)
+        .agg(
+            (full & has).sum().alias("full"),
+            has.sum().alias("months"),
+            pl.col("month").filter(full & has).min().alias("first"),
+            pl.col("month").filter(full & has).max().alias("last"),
+            (pl.col("units").filter(has).sum() / pl.col("capacity").filter(has).sum() * 100).alias(
+                "load"
+            ),
+        )
+        .sort("item_id", "source_id")
+    )
+    out = []
+    for r in rows.iter_rows(named=True):
+        span = f"{fmt_month(r['first'])} to {fmt_month(r['last'])}" if r["full"] else "none"
+        out.append(
+            [
+                r["item_name"] or r["item_id"],
+                r["source_name"] or r["source_id"],
+                f"{r['full']} of {r['months']} ({span})",
+                "" if r["load"] is None else f"{r['load']:.0f}%",
+            ]
+        )
+    return out
 
 
 def layout(**_query: str) -> html.Div:
     user, allowed = page_user(ROLES)
     values = pl.DataFrame()
     options = pl.DataFrame()
+    production = pl.DataFrame()
     if allowed:
         with open_reader(user) as reader:
             values = reader.capacity_value()
             options = reader.investments()
+            production = reader.production()
     total = float(options.get_column("cost_usd").sum()) if options.height else 0.0
-    rows = ranking_rows(values)
+    rows = ranking_rows(values, options=options)
     marks = {0: "$0", int(total): fmt_usd(total)} if total else {0: "$0"}
     return html.Div(
         [
@@ -76,10 +128,31 @@ def layout(**_query: str) -> html.Div:
                             "months where it helps",
                             "best month",
                             "sum over months",
+                            "per $1M of its cheapest option",
                         ],
                         rows,
                         "capacity-ranking-table",
-                        numeric=(3, 4),
+                        numeric=(3, 4, 5),
+                    ),
+                    html.H2("Component tier and line load"),
+                    html.P(
+                        "A line whose item has a bill of materials makes at most what its "
+                        "components allow; the lines making components are listed first. "
+                        "Full months: output equal to capacity.",
+                        className="note",
+                    ),
+                    simple_table(
+                        ["component", "made by", "months at full capacity", "load over horizon"],
+                        component_rows(production) if allowed else [],
+                        "capacity-component-table",
+                        numeric=(3,),
+                    ),
+                    dcc.Graph(
+                        id="capacity-load-graph",
+                        figure=line_load(production)
+                        if allowed and production.height
+                        else empty_figure("No production in this run"),
+                        config={"displaylogo": False},
                     ),
                     html.H2("Investment under a budget"),
                     html.Div(

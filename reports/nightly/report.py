@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.nightly import Night
-from reports.executive import budget_section, scenarios_section, summary_html
+from reports.executive import (
+    budget_options_section,
+    budget_section,
+    scenarios_section,
+    summary_html,
+)
 from reports.html import Section, render_report
 from reports.nightly.changes import changes_section
 from reports.nightly.extracts import write_extracts
@@ -78,6 +83,7 @@ def _sections(f: Facts) -> tuple[list[Section], int]:
         every_stock_section(f.outlook, f.names),
         *([scenario_detail_section(con, night, f.bases, f.names)] if f.comparisons else []),
         data_quality_section(f.quality),
+        *(budget_options_section(name, opts, f.names) for name, opts in f.options.items()),
         stamp_section(f.runs, night, f.load, f.before, f.versions),
     ]
     return sections, fans

@@ -108,7 +108,7 @@ def stocks_section(
     picked = pick_pools(outlook, BODY_CHARTS)
     s.text(
         "<p class='note'>Only stocks with a floor or a target, those breaking their floor "
-        "first, then the most at risk (every stock is in appendix A). Band: P10 to P90 of the "
+        "first, then the most at risk (every stock is in the appendix). Band: P10 to P90 of the "
         "simulated stock; solid line: P50; line with dots: counted; dashes: the floor; dots: "
         "the target.</p>"
     )

@@ -32,6 +32,7 @@ KEYS = {
         "readiness",
         "stages",
         "metrics",
+        "production",
     },
     "commitments": {
         "commitment_id",
@@ -66,6 +67,7 @@ KEYS = {
         "below_target_units",
     },
     "stages": {"name", "objective"},
+    "production": {"source_id", "item_id", "month", "units", "capacity"},
 }
 METRICS = {
     "promises_on_time",
@@ -107,6 +109,7 @@ def test_sample_plan_keeps_the_rules(db: Path, capsys: pytest.CaptureFixture[str
         "investments",
         "readiness",
         "stages",
+        "production",
     ):
         for row in plan[part]:
             assert set(row) == KEYS[part]
@@ -117,6 +120,7 @@ def test_sample_plan_keeps_the_rules(db: Path, capsys: pytest.CaptureFixture[str
         "fair_shares",
         "least_drawn",
         "reference",
+        "spare_capacity",
     ]
     for row in plan["shipments"]:
         assert (row["purpose"] == "sustainment") == (row["commitment_id"] is None)
@@ -194,3 +198,28 @@ def test_plan_checker_on_sample(db: Path) -> None:
     start = default_start(ds)
     plan = allocate(ds, None, start, 12)
     assert check_plan(ds, None, start, 12, plan) == []
+
+
+def test_a_motor_plant_stand_down_binds_the_sub_tier(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample's camden-motor-shortfall scenario: the motor plant makes nothing in its
+    outage, no line makes more than its capacity, missile promises go late naming a motor,
+    and the budget buys a motor expansion."""
+    scenarios = SAMPLE.parents[1] / "scenarios"
+    code = main(
+        ["run", "--db", str(db), "--scenarios", str(scenarios)]
+        + ["--scenario", "camden-motor-shortfall", "--paths", "20", "--json"]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    plan = json.loads(out.out)["allocate"]
+    camden = [r for r in plan["production"] if r["source_id"] == "AR_CAMDEN"]
+    assert camden
+    assert all(r["units"] == 0 for r in camden if "2026-12" <= r["month"] <= "2027-11")
+    assert all(r["units"] <= r["capacity"] + 1e-6 for r in plan["production"])
+    reasons = [r for c in plan["commitments"] for r in c["reasons"]]
+    assert any(r.startswith("MOTOR_") and "from AR_CAMDEN fully used" in r for r in reasons)
+    bought = {o["option_id"] for o in plan["investments"] if o["chosen"]}
+    assert any("MOTOR" in o for o in bought), bought
+    assert "spare_capacity" in [s["name"] for s in plan["stages"]]

@@ -312,6 +312,7 @@ def test_scenarios_are_compared_with_their_own_base_and_a_budget_says_what_it_bu
             assert o["reason"].startswith(
                 (
                     "no lateness left that it reduces",
+                    "its components run short",
                     "its first output would come after",
                     "does not fit",
                 )

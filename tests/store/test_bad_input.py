@@ -434,6 +434,106 @@ def expansion_for_stock_source(d: Path) -> None:
     append_line(d, "expansion_options", "OPT-EU,EU_STOCK,155MM,100,6,1000")
 
 
+# Bills of materials ------------------------------------------------------------------------
+
+NOT_PROMISED = (
+    "is a component (category component): components go into other items and are never "
+    "promised to a partner"
+)
+
+
+def _components(d: Path, *rows: str) -> None:
+    """FUZE and BODY as components, and ``rows`` as bom.csv."""
+    append_line(d, "items", "FUZE,Fuze,component,100")
+    append_line(d, "items", "BODY,Shell body,component,900")
+    for row in rows:
+        append_line(d, "bom", row)
+
+
+@defect(
+    Problem(
+        "bom.csv",
+        3,
+        "component_id",
+        "BODY",
+        "a cycle in the bills of materials: FUZE needs BODY needs FUZE",
+    ),
+    Problem(
+        "bom.csv",
+        4,
+        "component_id",
+        "FUZE",
+        "a cycle in the bills of materials: BODY needs FUZE needs BODY",
+    ),
+)
+def bom_cycle(d: Path) -> None:
+    _components(d, "155MM,FUZE,1,0,", "FUZE,BODY,1,0,", "BODY,FUZE,1,0,")
+
+
+@defect(Problem("bom.csv", 2, "component_id", "NOPE", UNKNOWN_ITEM))
+def bom_unknown_component(d: Path) -> None:
+    _components(d, "155MM,NOPE,1,0,")
+
+
+@defect(
+    Problem(
+        "bom.csv",
+        2,
+        "component_id",
+        "GMLRS",
+        "is not a component (its category is rocket); give it the category component in items",
+    )
+)
+def bom_component_not_a_component(d: Path) -> None:
+    _components(d, "155MM,GMLRS,1,0,")
+
+
+@defect(Problem("commitments.csv", 6, "item_id", "FUZE", NOT_PROMISED))
+def promise_of_a_component(d: Path) -> None:
+    _components(d)
+    append_line(d, "commitments", "UKR-9,UKR,FUZE,10,2026-03,1,2025-08-08,")
+
+
+@defect(
+    Problem(
+        "bom.csv",
+        2,
+        "units_per_item",
+        "0",
+        "must be more than 0 (drop the row if the item does not use the component)",
+    )
+)
+def bom_zero_units_per_item(d: Path) -> None:
+    _components(d, "155MM,FUZE,0,0,")
+
+
+@defect(
+    dup(
+        "bom",
+        3,
+        "item_id+component_id+source_id",
+        "155MM, FUZE, ",
+        "item_id, component_id, source_id",
+        2,
+    )
+)
+def bom_duplicate_row(d: Path) -> None:
+    _components(d, "155MM,FUZE,1,0,", "155MM,FUZE,2,1,")
+
+
+@defect(
+    Problem(
+        "bom.csv",
+        2,
+        "source_id",
+        "LM_CAMDEN",
+        "makes no 155MM (no capacity or expansion option for it)",
+    )
+)
+def bom_line_that_does_not_make_the_item(d: Path) -> None:
+    _components(d, "155MM,FUZE,1,0,LM_CAMDEN")
+
+
 # Hardening: bounds, ids that spoof, line endings -------------------------------------------
 
 ID = (

@@ -70,6 +70,7 @@ def datasets(draw: st.DrawFn, nonempty: bool = False) -> Data:
     sources = stock + prod
     holders = stock + partners
     r: dict[str, list[dict[str, str]]] = {}
+    components = [f"K{n}" for n in range(draw(st.integers(at_least, 2)))]
     r["items"] = [
         {
             "item_id": i,
@@ -78,6 +79,9 @@ def datasets(draw: st.DrawFn, nonempty: bool = False) -> Data:
             "unit_cost_usd": draw(quantities),
         }
         for i in items
+    ] + [
+        {"item_id": k, "name": draw(names), "category": "component", "unit_cost_usd": "1"}
+        for k in components
     ]
     r["partners"] = [
         {"partner_id": p, "name": draw(names), "tier": draw(st.sampled_from(TIERS))}
@@ -209,6 +213,23 @@ def datasets(draw: st.DrawFn, nonempty: bool = False) -> Data:
             "cost_usd": draw(quantities),
         }
         for n in range(draw(st.integers(at_least, 3)))
+    ]
+    # end items use components (never the other way), so no bill has a cycle
+    r["bom"] = [
+        {
+            "item_id": i,
+            "component_id": k,
+            "units_per_item": draw(st.sampled_from(["1", "2", "0.5", "3.25"])),
+            "lead_time_months": str(draw(st.integers(0, 12))),
+            "source_id": "",
+        }
+        for i, k in _unique(
+            draw,
+            st.tuples(st.sampled_from(items), st.sampled_from(components or ["-"])),
+            lambda t: t,
+            3 if components else 0,
+            at_least if components else 0,
+        )
     ]
     data = Data(r)
     for spec in FILES:
