@@ -200,6 +200,11 @@ class Reader:
         frame = query(self.con, "plan_production_for_run", run_id=self.runs.run_id("allocate"))
         return frame.clear() if self.scope is not None else frame
 
+    def component_stock(self) -> pl.DataFrame:
+        """Each component pool's planned level per month; none for a liaison."""
+        frame = query(self.con, "component_stock_for_run", run_id=self.runs.run_id("allocate"))
+        return frame.clear() if self.scope is not None else frame
+
     def investments(self) -> pl.DataFrame:
         frame = query(
             self.con, "expansion_options_with_choice", run_id=self.runs.run_id("allocate")

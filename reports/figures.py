@@ -312,8 +312,9 @@ def tradeoff_frontier(points: list[dict]) -> go.Figure:
 
 def line_load(production: pl.DataFrame, names: Mapping[str, str] | None = None) -> go.Figure:
     """A heat map of each line's output as a share of its capacity per month (``production``:
-    ``source_id, item_id, category, month, units, capacity``). Component lines come first, so
-    the sub-tier sits above the lines it feeds; a month without capacity is blank."""
+    ``source_id, item_id, category, month, units, capacity``, optionally ``source_name`` and
+    ``item_name``, shown on hover). Component lines come first, so the sub-tier sits above
+    the lines it feeds; a month without capacity is blank."""
     title = "Load against capacity"
     if production.height == 0:
         return empty_figure("No production in this run", title)
@@ -329,10 +330,8 @@ def line_load(production: pl.DataFrame, names: Mapping[str, str] | None = None) 
     ).sort("tier", "item_id", "source_id", "month")
     lines = frame.select("tier", "source_id", "item_id").unique(maintain_order=True)
     months = sorted(frame.get_column("month").unique().to_list())
-    labels = [
-        f"{'component: ' if tier == 0 else ''}{names.get(i, i)} @ {names.get(s, s)}"
-        for tier, s, i in lines.iter_rows()
-    ]
+    labels = [f"{'component ' if tier == 0 else ''}{i} @ {s}" for tier, s, i in lines.iter_rows()]
+    hover = [f"{names.get(i, i)} at {names.get(s, s)}" for _, s, i in lines.iter_rows()]
     grid = {
         (s, i, m): v
         for s, i, m, v in frame.select("source_id", "item_id", "month", "load").iter_rows()
@@ -341,19 +340,20 @@ def line_load(production: pl.DataFrame, names: Mapping[str, str] | None = None) 
     fig = go.Figure(
         go.Heatmap(
             z=z[::-1],
-            x=[m.strftime("%Y-%m") for m in months],
+            x=months,
             y=labels[::-1],
+            customdata=[[h] * len(months) for h in hover[::-1]],
             zmin=0,
             zmax=100,
             colorscale=[[0, "#f4f6f8"], [0.7, "#9cc3e6"], [1, BLUE]],
             colorbar={"title": "% of capacity"},
-            hovertemplate="%{y}<br>%{x}: %{z:.0f}% of capacity<extra></extra>",
+            hovertemplate="%{customdata}<br>%{x|%Y-%m}: %{z:.0f}% of capacity<extra></extra>",
         )
     )
     fig.update_layout(
         **_LAYOUT,
         title=title,
         height=max(260, 22 * lines.height + 120),
-        xaxis={"dtick": "M3", "tickformat": "%Y-%m", "type": "category"},
+        xaxis={"dtick": "M3", "tickformat": "%Y-%m"},
     )
     return fig

@@ -56,35 +56,41 @@ def ranking_rows(
     ]
 
 
-def component_rows(production: pl.DataFrame) -> list[list[str]]:
-    """Per component line: what it makes, its months at full capacity and its lowest load."""
+def component_rows(production: pl.DataFrame, stock: pl.DataFrame) -> list[list[str]]:
+    """Per component: the lines making it, units made over the horizon, and the months its
+    pool is used up (the lines using it could make more with more of it)."""
     parts = production.filter(pl.col("category") == "component")
     if parts.height == 0:
         return []
-    full = pl.col("units") >= pl.col("capacity") - 1e-6
-    has = pl.col("capacity") > 0
-    rows = (
-        parts.group_by("source_id", "source_name", "item_id", "item_name", maintain_order=True)
+    made = (
+        parts.group_by("item_id", maintain_order=True)
         .agg(
-            (full & has).sum().alias("full"),
-            has.sum().alias("months"),
-            pl.col("month").filter(full & has).min().alias("first"),
-            pl.col("month").filter(full & has).max().alias("last"),
-            (pl.col("units").filter(has).sum() / pl.col("capacity").filter(has).sum() * 100).alias(
-                "load"
-            ),
+            pl.col("item_name").first(),
+            pl.col("source_name").fill_null(pl.col("source_id")).unique(maintain_order=True),
+            pl.col("units").sum(),
         )
-        .sort("item_id", "source_id")
+        .sort("item_id")
     )
+    empty = (
+        stock.filter(pl.col("inventory") <= 1e-6)
+        .group_by("item_id")
+        .agg(pl.col("month").min().alias("first"), pl.col("month").max().alias("last"), pl.len())
+        if stock.height
+        else pl.DataFrame(schema={"item_id": pl.String})
+    )
+    low = {i: v for i, v in stock.group_by("item_id").agg(pl.col("inventory").min()).iter_rows()}
+    used_up = {r["item_id"]: r for r in empty.iter_rows(named=True)}
     out = []
-    for r in rows.iter_rows(named=True):
-        span = f"{fmt_month(r['first'])} to {fmt_month(r['last'])}" if r["full"] else "none"
+    for r in made.iter_rows(named=True):
+        u = used_up.get(r["item_id"])
+        months = f"{u['len']} ({fmt_month(u['first'])} to {fmt_month(u['last'])})" if u else "none"
         out.append(
             [
                 r["item_name"] or r["item_id"],
-                r["source_name"] or r["source_id"],
-                f"{r['full']} of {r['months']} ({span})",
-                "" if r["load"] is None else f"{r['load']:.0f}%",
+                "; ".join(r["source_name"]),
+                fmt_number(r["units"], 0),
+                months,
+                fmt_number(low.get(r["item_id"]), 0),
             ]
         )
     return out
@@ -95,11 +101,13 @@ def layout(**_query: str) -> html.Div:
     values = pl.DataFrame()
     options = pl.DataFrame()
     production = pl.DataFrame()
+    component_stock = pl.DataFrame()
     if allowed:
         with open_reader(user) as reader:
             values = reader.capacity_value()
             options = reader.investments()
             production = reader.production()
+            component_stock = reader.component_stock()
     total = float(options.get_column("cost_usd").sum()) if options.height else 0.0
     rows = ranking_rows(values, options=options)
     marks = {0: "$0", int(total): fmt_usd(total)} if total else {0: "$0"}
@@ -137,15 +145,23 @@ def layout(**_query: str) -> html.Div:
                     html.H2("Component tier and line load"),
                     html.P(
                         "A line whose item has a bill of materials makes at most what its "
-                        "components allow; the lines making components are listed first. "
-                        "Full months: output equal to capacity.",
+                        "components allow. Each component has one pool, fed by the lines making "
+                        "it; in a month it is used up (empty at the month's end), the lines using "
+                        "it could not make more without more of it. The load map lists the "
+                        "component lines first.",
                         className="note",
                     ),
                     simple_table(
-                        ["component", "made by", "months at full capacity", "load over horizon"],
-                        component_rows(production) if allowed else [],
+                        [
+                            "component",
+                            "made by",
+                            "made over the horizon",
+                            "months used up",
+                            "lowest stock",
+                        ],
+                        component_rows(production, component_stock) if allowed else [],
                         "capacity-component-table",
-                        numeric=(3,),
+                        numeric=(2, 4),
                     ),
                     dcc.Graph(
                         id="capacity-load-graph",

@@ -232,47 +232,58 @@ def test_the_tradeoff_curve_is_the_frontier_and_a_click_shows_that_plan(login, d
 
 
 def test_the_capacity_page_shows_the_component_tier(login, dash_env):
-    """The component table lists every component line of the stored plan with its months at
-    full capacity (recounted here in SQL), and the load map has a row per line."""
+    """The component table lists every component with what its lines make over the horizon
+    and the months its pool is used up (both recounted here in SQL from the stored plan), and
+    the load map has a row per line, the component lines marked."""
     con = connect(dash_env["db"], read_only=True)
     try:
         run_id = latest_run(con, "allocate")["run_id"]
-        expected = {
-            (item, source): (full, months)
-            for item, source, full, months in con.execute(
+        made = dict(
+            con.execute(
                 """
-                SELECT coalesce(i.name, p.item_id), coalesce(s.name, p.source_id),
-                       count(*) FILTER (WHERE p.capacity > 0 AND p.units >= p.capacity - 1e-6),
-                       count(*) FILTER (WHERE p.capacity > 0)
-                FROM plan_production AS p
-                JOIN items AS i USING (item_id)
-                LEFT JOIN sources AS s USING (source_id)
-                WHERE p.run_id = ? AND i.category = 'component'
+                SELECT i.name, sum(p.units) FROM plan_production AS p JOIN items AS i USING (item_id)
+                WHERE p.run_id = ? AND i.category = 'component' GROUP BY ALL
+                """,
+                [run_id],
+            ).fetchall()
+        )
+        used_up = dict(
+            con.execute(
+                """
+                SELECT i.name, count(*) FROM plan_pools AS p JOIN items AS i USING (item_id)
+                WHERE p.run_id = ? AND i.category = 'component' AND p.holder_id = p.item_id
+                  AND p.inventory <= 1e-6
                 GROUP BY ALL
                 """,
                 [run_id],
             ).fetchall()
-        }
-        lines = con.execute(
-            "SELECT count(DISTINCT (source_id, item_id)) FROM plan_production WHERE run_id = ?",
+        )
+        lines, part_lines = con.execute(
+            """
+            SELECT count(DISTINCT (p.source_id, p.item_id)),
+                   count(DISTINCT (p.source_id, p.item_id)) FILTER (WHERE i.category = 'component')
+            FROM plan_production AS p JOIN items AS i USING (item_id) WHERE p.run_id = ?
+            """,
             [run_id],
-        ).fetchone()[0]
+        ).fetchone()
     finally:
         con.close()
-    assert expected, "the sample has component lines"
+    assert made, "the sample has component lines"
     session = login("plan")
     session.goto("/capacity", "#capacity-load-graph .main-svg")
     rows = session.page.eval_on_selector_all(
         "#capacity-component-table tbody tr",
         "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
     )
-    shown = {(r[0], r[1]): r[2].split(" (")[0] for r in rows}
-    assert shown == {k: f"{full} of {months}" for k, (full, months) in expected.items()}
+    assert {r[0]: float(r[2].replace(",", "")) for r in rows} == pytest.approx(made, abs=0.5)
+    assert {r[0]: r[3].split(" (")[0] for r in rows} == {
+        name: str(used_up[name]) if name in used_up else "none" for name in made
+    }
     (heat,) = session.page.evaluate(
         "() => document.querySelector('#capacity-load-graph .js-plotly-plot').data"
         ".map(t => ({y: t.y}))"
     )
     assert len(heat["y"]) == lines
-    assert sum(label.startswith("component: ") for label in heat["y"]) == len(expected)
+    assert sum(label.startswith("component ") for label in heat["y"]) == part_lines
     session.screenshot("capacity-components")
     assert session.errors == []
