@@ -11,10 +11,10 @@ from dash import Input, Output, callback, dcc, html
 from dashboards.data import open_reader
 from dashboards.liaison import liaison_safe
 from dashboards.page_figures import shipments_by_month
+from dashboards.plan_download import plan_csv, plan_workbook
 from dashboards.ui import frame_table, page_user, role_note
 from dashboards.values import one_text
 from reports.figures import allocation_sankey, empty_figure
-from reports.spreadsheet import csv_text
 
 dash.register_page(
     __name__, path="/allocation", name="Allocation", order=3, title="Arsenal - Allocation"
@@ -79,6 +79,13 @@ def layout(item: str | None = None, **_query: str) -> html.Div:
                         className="secondary",
                     ),
                     dcc.Download(id="allocation-download"),
+                    html.Button(
+                        "Download the workbook (xlsx)",
+                        id="allocation-workbook-button",
+                        className="secondary",
+                        hidden=bool(user and user.is_liaison),
+                    ),
+                    dcc.Download(id="allocation-workbook"),
                 ],
                 className="controls",
                 hidden=not allowed,
@@ -128,12 +135,26 @@ def _show(item: str | None) -> tuple[Any, Any, Any]:
 )
 @liaison_safe
 def _download(_clicks: int | None, item: str | None) -> Any:
-    frame = _shipments()
-    if frame is None:
+    user, allowed = page_user()
+    if not allowed:
         return dash.no_update
     item = one_text(item)
-    if item and item != ALL:
-        frame = frame.filter(pl.col("item_id") == item)
-    frame = frame.select([c for c, _ in COLUMNS])
-    name = "plan.csv" if not item or item == ALL else f"plan-{item}.csv"
-    return {"content": csv_text(frame), "filename": name, "type": "text/csv"}
+    with open_reader(user) as reader:
+        return plan_csv(reader, None if not item or item == ALL else item)
+
+
+@callback(
+    Output("allocation-workbook", "data"),
+    Input("allocation-workbook-button", "n_clicks"),
+    dash.State("allocation-item-dropdown", "value"),
+    prevent_initial_call=True,
+)
+def _workbook(_clicks: int | None, item: str | None) -> Any:
+    """Planners and viewers only (a liaison has its extract): not marked liaison-safe."""
+    user, allowed = page_user()
+    if not allowed:
+        return dash.no_update
+    item = one_text(item)
+    with open_reader(user) as reader:
+        content, name = plan_workbook(reader, None if not item or item == ALL else item)
+    return dcc.send_bytes(content, name)

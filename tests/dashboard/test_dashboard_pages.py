@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -286,4 +289,59 @@ def test_the_capacity_page_shows_the_component_tier(login, dash_env):
     assert len(heat["y"]) == lines
     assert sum(label.startswith("component ") for label in heat["y"]) == part_lines
     session.screenshot("capacity-components")
+    assert session.errors == []
+
+
+def test_the_plan_downloads_say_which_plan_they_are(login, dash_env):
+    """The CSV and the workbook are named and headed with the run id, the plan's start, the
+    data hash and the date; the CSV holds every shipment of the stored plan with months as
+    YYYY-MM and whole units as integers (the deliveries against promises, as the page's
+    table); the workbook has the plan, promises, pools and
+    capacity value."""
+    from python_calamine import CalamineWorkbook
+
+    con = connect(dash_env["db"], read_only=True)
+    try:
+        run = latest_run(con, "allocate")
+        shipped = con.execute(
+            "SELECT count(*), sum(units) FROM plan_shipments"
+            " WHERE run_id = ? AND commitment_id IS NOT NULL",
+            [run["run_id"]],
+        ).fetchone()
+        content_hash = con.execute(
+            "SELECT content_hash FROM loads ORDER BY load_id DESC LIMIT 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    start = run["start_month"].strftime("%Y-%m")
+    session = login("plan")
+    session.goto("/allocation", "#allocation-sankey-graph .main-svg")
+    with session.page.expect_download() as caught:
+        session.page.click("#allocation-download-button")
+    csv_file = caught.value
+    name = csv_file.suggested_filename
+    assert name.startswith(f"plan-{run['run_id']}-{start}-{content_hash[:12]}-")
+    assert name.endswith(".csv")
+    lines = Path(csv_file.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == [
+        f"# run_id: {run['run_id']}",
+        f"# start: {start}",
+        f"# data_hash: {content_hash[:12]}",
+    ]
+    assert lines[3].startswith("# written: ")
+    rows = list(csv.DictReader(lines[4:]))
+    assert len(rows) == shipped[0]
+    assert sum(float(r["units"]) for r in rows) == pytest.approx(shipped[1], abs=1e-3 * len(rows))
+    assert all(re.fullmatch(r"\d{4}-\d{2}", r["month"]) for r in rows)
+    assert all(not r["units"].endswith(".0") for r in rows)
+    with session.page.expect_download() as caught:
+        session.page.click("#allocation-workbook-button")
+    book = caught.value
+    assert book.suggested_filename == name[: -len(".csv")] + ".xlsx"
+    workbook = CalamineWorkbook.from_path(book.path())
+    assert workbook.sheet_names == ["about", "plan", "promises", "pools", "capacity value"]
+    about = dict(workbook.get_sheet_by_name("about").to_python()[1:])
+    assert about["run_id"] == run["run_id"]
+    assert about["start"] == start
+    assert len(workbook.get_sheet_by_name("plan").to_python()) == shipped[0] + 1
     assert session.errors == []
