@@ -12,6 +12,7 @@ from dashboards.data import open_reader, reasons_list
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, frame_table, page_user, role_note
 from dashboards.values import one_text, texts, whole_numbers
+from pipeline.pegging import promise_pegging
 from reports.figures import backlog_timeline, empty_figure
 from store.months import add_months
 
@@ -185,6 +186,7 @@ def _reasons(click: Any, row_clicks: Any) -> Any:
         return ""
     with open_reader(user) as reader:
         row = reader.commitments().filter(pl.col("commitment_id") == commitment_id)
+        shipped = reader.shipments().filter(pl.col("commitment_id") == commitment_id)
     if row.height == 0:
         return html.P("No such promise among those you may see.", className="note")
     c = row.row(0, named=True)
@@ -193,13 +195,44 @@ def _reasons(click: Any, row_clicks: Any) -> Any:
         f"priority {c['priority']}, promised {fmt_month(c['promised_month'])}, planned "
         f"{fmt_month(c['completion_month']) or 'not complete within the horizon'}"
     )
+    due = max(c["promised_month"], reader.runs.start_month or c["promised_month"])
+    pegging = _pegging_table(promise_pegging(shipped, float(c["backlog_units"]), due))
     if not c["late"]:
-        return html.Div([html.H2(head, id="backlog-reasons-title"), html.P("On time in the plan.")])
+        return html.Div(
+            [html.H2(head, id="backlog-reasons-title"), html.P("On time in the plan."), pegging]
+        )
     reasons = reasons_list(c["reasons"]) or ["The plan gives no reason."]
     return html.Div(
         [
             html.H2(head, id="backlog-reasons-title"),
             html.P(f"{c['late_unit_months']:,.0f} late unit-months. Why:", className="late"),
             html.Ul([html.Li(r) for r in reasons], className="reasons", id="backlog-reasons-list"),
+            pegging,
         ]
+    )
+
+
+PEGGING_COLUMNS = [
+    ("arrival_month", "arrives"),
+    ("sources", "from (units, shipped)"),
+    ("units", "units"),
+    ("cumulative", "so far"),
+    ("owed", "still owed"),
+]
+
+
+def _pegging_table(pegging: pl.DataFrame) -> html.Div:
+    """Which supply covers the promise in which month, and what is still owed (red: after the
+    due month)."""
+    if pegging.height == 0:
+        return html.Div(
+            html.P("Nothing arrives for it within the horizon.", className="note"),
+            id="backlog-pegging",
+        )
+    return html.Div(
+        [
+            html.H3("Where it comes from, month by month"),
+            frame_table(pegging, PEGGING_COLUMNS, "backlog-pegging-table"),
+        ],
+        id="backlog-pegging",
     )

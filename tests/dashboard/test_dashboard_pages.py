@@ -345,3 +345,50 @@ def test_the_plan_downloads_say_which_plan_they_are(login, dash_env):
     assert about["start"] == start
     assert len(workbook.get_sheet_by_name("plan").to_python()) == shipped[0] + 1
     assert session.errors == []
+
+
+def test_pegging_shows_where_a_late_promise_comes_from(login, dash_env):
+    """Click a late promise: the pegging table's units per arrival month equal the plan's
+    shipments of that promise arriving then (summed here in SQL), and what is still owed at
+    the end is the backlog minus all of them."""
+    con = connect(dash_env["db"], read_only=True)
+    try:
+        run_id = latest_run(con, "allocate")["run_id"]
+        cid, backlog = con.execute(
+            """
+            SELECT commitment_id, backlog_units FROM plan_commitments
+            WHERE run_id = ? AND late_unit_months > 0 AND planned_units > 0
+            ORDER BY late_unit_months DESC LIMIT 1
+            """,
+            [run_id],
+        ).fetchone()
+        arrivals = {
+            m.strftime("%Y-%m"): u
+            for m, u in con.execute(
+                """
+                SELECT arrival_month, sum(units) FROM plan_shipments
+                WHERE run_id = ? AND commitment_id = ? GROUP BY ALL
+                """,
+                [run_id, cid],
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    session = login("plan")
+    session.goto("/backlog", "#backlog-timeline-graph .main-svg")
+    row_id = json.dumps({"index": cid, "type": "backlog-row"}, separators=(",", ":"))
+    session.page.click(f"[id='{row_id}']")
+    session.page.wait_for_selector("#backlog-pegging-table tbody tr")
+    rows = session.page.eval_on_selector_all(
+        "#backlog-pegging-table tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
+    )
+
+    def number(text: str) -> float:
+        return float(text.replace(",", ""))
+
+    shown = {r[0]: number(r[2]) for r in rows}
+    assert shown == pytest.approx(arrivals, abs=0.5)
+    assert number(rows[-1][4]) == pytest.approx(max(backlog - sum(arrivals.values()), 0), abs=0.5)
+    session.screenshot("backlog-pegging")
+    assert session.errors == []
