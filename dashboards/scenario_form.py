@@ -167,6 +167,7 @@ def form_to_doc(
     base: Any,
     budget: Any,
     rows: dict[str, list[dict[str, Any]]],
+    cost: Any = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The scenario file content a form describes, and the problems found in the cells
     (empty rows are skipped; a partly filled row must have its required cells)."""
@@ -193,6 +194,12 @@ def form_to_doc(
             problems.append(problem)
         else:
             doc["budget_usd"] = value
+    if not _empty(cost):
+        value, problem = parse_budget(cost, "Cost of the measures")
+        if problem is not None:
+            problems.append(problem)
+        elif value:
+            doc["cost_usd"] = value
     for kind, (_, fields) in FORM.items():
         entries = []
         for index, row in enumerate(rows.get(kind, []), start=1):

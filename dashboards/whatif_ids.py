@@ -18,7 +18,8 @@ NAME = "whatif-name"
 DESCRIPTION = "whatif-description"
 BASE_DROPDOWN = "whatif-base-dropdown"
 BUDGET = "whatif-budget"
-HEAD = (NAME, DESCRIPTION, BASE_DROPDOWN, BUDGET)
+COST = "whatif-cost"
+HEAD = (NAME, DESCRIPTION, BASE_DROPDOWN, BUDGET, COST)
 
 # actions and messages
 RUN_BUTTON = "whatif-run-button"

@@ -4,6 +4,10 @@ SELECT DISTINCT 'production_source' AS role, source_id AS id
 FROM sources
 WHERE kind IN ('us_production', 'co_production', 'allied_production')
 UNION ALL
+SELECT DISTINCT 'stock_source' AS role, source_id AS id
+FROM sources
+WHERE kind IN ('us_stock', 'allied_stock')
+UNION ALL
 SELECT DISTINCT 'source' AS role, source_id AS id FROM sources
 UNION ALL
 SELECT DISTINCT 'item' AS role, item_id AS id FROM items

@@ -8,6 +8,7 @@ by ``dashboards/whatif_results.py``; every id is in ``dashboards/whatif_ids.py``
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import dash
@@ -29,7 +30,7 @@ from dashboards.scenario_form import (
     rows_from_cells,
 )
 from dashboards.ui import page_user, role_note
-from dashboards.values import one_text
+from dashboards.values import one_text, texts
 from dashboards.whatif_results import render_result
 from pipeline.whatif import (
     BASELINE,
@@ -44,6 +45,13 @@ ROLES = ("viewer", "planner")
 dash.register_page(
     __name__, path="/what-if", name="What-if", order=5, title="Arsenal - What-if", roles=ROLES
 )
+
+NEW_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
+# the id dropdowns that name a source: a new line typed in the form is offered in them too
+SOURCE_CELLS = [
+    (kind, f) for kind, f in CELLS if f.widget == "ids" and f.ids in ("source", "production_source")
+]
+
 
 STATE = [State(h, "value") for h in ids.HEAD] + [
     State(ids.cell(kind, f.key, ALL), "value") for kind, f in CELLS
@@ -117,6 +125,10 @@ def _header_fields(saved: list[str]) -> html.Div:
             ),
             _labelled("Built on", base),
             _labelled("Budget for expansion options (USD)", budget),
+            _labelled(
+                "Cost of these measures (USD)",
+                dcc.Input(id=ids.COST, type="text", value="", placeholder="none"),
+            ),
         ],
         className="controls panel",
     )
@@ -201,12 +213,18 @@ def _refused(user: Any, allowed: bool, what: str) -> html.Div | None:
     ],
 )
 def _run(
-    _clicks: int | None, name: Any, description: Any, base: Any, budget: Any, *cells: Any
+    _clicks: int | None,
+    name: Any,
+    description: Any,
+    base: Any,
+    budget: Any,
+    cost: Any,
+    *cells: Any,
 ) -> Any:
     refused = _refused(*page_user(ROLES), "run")
     if refused is not None:
         return dash.no_update, refused
-    doc, problems = form_to_doc(name, description, base, budget, rows_from_cells(cells))
+    doc, problems = form_to_doc(name, description, base, budget, rows_from_cells(cells), cost)
     if problems:
         return dash.no_update, _errors(problems)
     try:
@@ -243,13 +261,14 @@ def _save(
     description: Any,
     base: Any,
     budget: Any,
+    cost: Any,
     *cells: Any,
 ) -> Any:
     refused = _refused(*page_user(ROLES), "save")
     if refused is not None:
         return refused, dash.no_update, dash.no_update
     folder = scenarios_folder()
-    doc, problems = form_to_doc(name, description, base, budget, rows_from_cells(cells))
+    doc, problems = form_to_doc(name, description, base, budget, rows_from_cells(cells), cost)
     if not problems:
         try:
             replace_it = isinstance(replace, list) and "replace" in replace
@@ -272,38 +291,83 @@ def _save(
 @callback(
     [Output(h, "value") for h in ids.HEAD]
     + [Output(ids.cell(kind, f.key, ALL), "value") for kind, f in CELLS]
-    + [Output(ids.OPEN_MESSAGE, "children")],
+    + [Output(ids.OPEN_MESSAGE, "children")]
+    + [
+        Output(ids.cell(kind, f.key, ALL), "options", allow_duplicate=True)
+        for kind, f in SOURCE_CELLS
+    ],
     Input(ids.OPEN_BUTTON, "n_clicks"),
     State(ids.OPEN_DROPDOWN, "value"),
     prevent_initial_call=True,
 )
 def _open(_clicks: int | None, name: str | None) -> list[Any]:
-    _user, allowed = page_user(ROLES)
+    user, allowed = page_user(ROLES)
     # a pattern-matching output takes one value per row: no_update for each
     keep = [dash.no_update] * len(ids.HEAD) + [[dash.no_update] * FORM[k][0] for k, _ in CELLS]
+    same = [[dash.no_update] * FORM[k][0] for k, _ in SOURCE_CELLS]
     if not allowed or not one_text(name):
-        return [*keep, "Choose a saved scenario first."]
+        return [*keep, "Choose a saved scenario first.", *same]
     if name not in saved_scenarios(scenarios_folder()):
-        return [*keep, "No such saved scenario."]
+        return [*keep, "No such saved scenario.", *same]
     try:
         file, doc = open_saved_scenario(scenarios_folder(), name)
     except FileNotFoundError:
-        return [*keep, "No such saved scenario."]
+        return [*keep, "No such saved scenario.", *same]
     except ValueError as exc:
-        return [*keep, str(exc)]
+        return [*keep, str(exc), *same]
     rows, why = doc_to_form(doc)
     if rows is None:
-        head = [f"{name}-whatif", f"Built on {name}", name, ""]
+        head = [f"{name}-whatif", f"Built on {name}", name, "", ""]
         return [
             *head,
             *blank_cells(),
             f"The form cannot show all of {name} ({why}); it is the base of a new what-if.",
+            *same,
         ]
-    budget = doc.get("budget_usd")
+    # the options arrive with the values: a dropdown drops a value it does not offer
+    new_lines = [r["source"] for r in rows.get("new_line", []) if r.get("source")]
+    offered = _source_options(user, new_lines)
     head = [
         doc.get("name", name),
         doc.get("description", ""),
         doc.get("base", BASELINE),
-        "" if budget is None else (str(int(budget)) if float(budget).is_integer() else str(budget)),
+        _usd_text(doc.get("budget_usd")),
+        _usd_text(doc.get("cost_usd")),
     ]
-    return [*head, *cells_from_rows(rows), f"Opened {file}."]
+    return [*head, *cells_from_rows(rows), f"Opened {file}.", *offered]
+
+
+def _usd_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@callback(
+    [
+        Output(ids.cell(kind, f.key, ALL), "options", allow_duplicate=True)
+        for kind, f in SOURCE_CELLS
+    ],
+    Input(ids.cell("new_line", "source", ALL), "value"),
+    prevent_initial_call=True,
+)
+def _offer_new_lines(new_sources: Any) -> list[Any]:
+    """Offer the new lines' ids wherever a source is chosen (a capacity change or a route
+    for a line the same what-if adds)."""
+    user, allowed = page_user(ROLES)
+    if not allowed:
+        return [dash.no_update] * len(SOURCE_CELLS)
+    return _source_options(user, texts(new_sources))
+
+
+def _source_options(user: Any, new_sources: list[str]) -> list[Any]:
+    """The options of every source dropdown: the data's ids, then the new lines' ids."""
+    with open_reader(user) as reader:
+        options = reader.form_options()
+    typed = [t.strip() for t in new_sources if NEW_ID.match(t.strip())]
+    out = []
+    for kind, f in SOURCE_CELLS:
+        offered = (["*"] if f.wildcard else []) + options.get(f.ids or "", [])
+        offered += [t for t in typed if t not in offered]
+        out.append([offered] * FORM[kind][0])
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import tomllib
 import urllib.request
 
 import pytest
@@ -126,21 +127,54 @@ def test_form_problems_name_the_row_and_the_cell():
     assert problems == [
         "Name: give the scenario a name (letters, digits, '-' or '_').",
         "Budget: must not be negative.",
-        "Capacity multipliers, row 2: give the item.",
-        "Capacity multipliers, row 2: x capacity 'x2' is not a number.",
-        "Capacity multipliers, row 2: give the from YYYY-MM.",
-        "Open or close a route, row 1: give the open or close.",
+        "Capacity changes (one of x, + or =), row 2: give the item.",
+        "Capacity changes (one of x, + or =), row 2: x capacity 'x2' is not a number.",
+        "Capacity changes (one of x, + or =), row 2: give the from YYYY-MM.",
         "Open or close a route, row 1: lead time (months) '1.5' is not a whole number.",
     ]
 
 
 def test_a_scenario_the_form_cannot_show_is_refused_by_doc_to_form():
-    rows, why = doc_to_form({"name": "x", "new_line": [{"source": "NEW"}]})
+    outage = {"source": "A", "from": "2027-01"}
+    rows, why = doc_to_form({"name": "x", "outage": [outage] * 3})
     assert rows is None
-    assert "new_line" in why
-    rows, why = doc_to_form({"name": "x", "capacity": [{"source": "A", "set": 5}]})
+    assert "3 'outage' overrides; the form has 2 rows" in why
+    rows, why = doc_to_form({"name": "x", "capacity": [{"source": "A", "scale": 5}]})
     assert rows is None
-    assert "set" in why
+    assert "scale" in why
+
+
+def test_every_kind_a_scenario_file_can_hold_opens_in_the_form():
+    """Each sample scenario opens into the form and the form gives back the same overrides;
+    one with more rows of a kind than the form has is refused with that reason."""
+    opened = set()
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        rows, why = doc_to_form(doc)
+        too_many = [k for k, (n, _) in FORM.items() if len(doc.get(k, [])) > n]
+        if too_many:
+            assert rows is None
+            assert f"'{too_many[0]}' overrides; the form has" in why
+            continue
+        assert rows is not None, (path.name, why)
+        opened.add(doc["name"])
+        budget = doc.get("budget_usd")
+        again, problems = form_to_doc(
+            doc["name"],
+            doc.get("description"),
+            doc.get("base"),
+            "" if budget is None else str(budget),
+            rows,
+            str(doc.get("cost_usd", "")),
+        )
+        assert problems == [], (path.name, problems)
+        a, b = scenario_from_doc(doc), scenario_from_doc(again)
+        assert sorted((o.kind, sorted(o.values.items())) for o in a.overrides) == sorted(
+            (o.kind, sorted(o.values.items())) for o in b.overrides
+        ), path.name
+        assert (a.budget_usd, a.cost_usd) == (b.budget_usd, b.cost_usd), path.name
+    # every kind the scenario files use is among them
+    assert {"coproduction-poland", "export-reform", "ukr-surge", "camden-motor-shortfall"} <= opened
 
 
 @pytest.mark.parametrize("name", ["baseline", "../escape", "with space"])

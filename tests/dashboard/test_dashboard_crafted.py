@@ -163,11 +163,11 @@ def _whatif(session: HttpSession, output: str, **fields: Any) -> str:
         ({"name": ["a"]}, "Name: a list is not text."),
         (
             {"capacity_multiply": ["1e308", "", ""]},
-            "Capacity multipliers, row 1, multiply '1e+308': must be from 0 to 1,000.",
+            "Capacity changes (one of x, + or =), row 1, multiply '1e+308': must be from 0 to 1,000.",
         ),
         (
             {"capacity_source": [["BOEING_HARPOON"], None, None]},
-            "Capacity multipliers, row 1: source: a list is not text.",
+            "Capacity changes (one of x, + or =), row 1: source: a list is not text.",
         ),
     ],
 )
