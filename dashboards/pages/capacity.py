@@ -24,11 +24,15 @@ dash.register_page(
 
 
 def ranking_rows(
-    values: pl.DataFrame, top: int = 15, options: pl.DataFrame | None = None
-) -> list[list[str]]:
+    values: pl.DataFrame,
+    top: int = 15,
+    options: pl.DataFrame | None = None,
+    names: dict[str, str] | None = None,
+) -> list[list[Any]]:
     """Per line: months where one more unit helps, total and best-month value, and what its
     cheapest expansion option buys per million USD; the same lines in the same order as the
-    chart (``capacity_lines_worth_most``)."""
+    chart (``capacity_lines_worth_most``). ``names``: display names for the source and item
+    ids (the id then shows on hover)."""
     if values.height == 0:
         return []
     per_dollar: dict[tuple[str, str], tuple[str, float]] = {}
@@ -43,10 +47,13 @@ def ranking_rows(
         o, v = per_dollar[(s, i)]
         return f"{fmt_number(v, 1)} ({o})"
 
+    def shown(key: str) -> Any:
+        return html.Span(names[key], title=key) if names and names.get(key) else key
+
     return [
         [
-            r["source_id"],
-            r["item_id"],
+            shown(r["source_id"]),
+            shown(r["item_id"]),
             f"{fmt_month(r['first_month'])} to {fmt_month(r['last_month'])} ({r['months']} months)",
             fmt_number(r["best"], 1),
             fmt_number(r["value"], 1),
@@ -102,14 +109,16 @@ def layout(**_query: str) -> html.Div:
     options = pl.DataFrame()
     production = pl.DataFrame()
     component_stock = pl.DataFrame()
+    names: dict[str, str] = {}
     if allowed:
         with open_reader(user) as reader:
             values = reader.capacity_value()
             options = reader.investments()
+            names = {i: n for (kind, i), n in reader.names().items() if kind != "partner"}
             production = reader.production()
             component_stock = reader.component_stock()
     total = float(options.get_column("cost_usd").sum()) if options.height else 0.0
-    rows = ranking_rows(values, options=options)
+    rows = ranking_rows(values, options=options, names=names)
     marks = {0: "$0", int(total): fmt_usd(total)} if total else {0: "$0"}
     return html.Div(
         [
@@ -119,7 +128,7 @@ def layout(**_query: str) -> html.Div:
                 [
                     dcc.Graph(
                         id="capacity-ranking-graph",
-                        figure=capacity_ranking(values)
+                        figure=capacity_ranking(values, names=names)
                         if allowed
                         else empty_figure("Not available"),
                         config={"displaylogo": False},

@@ -288,6 +288,18 @@ def test_the_capacity_page_shows_the_component_tier(login, dash_env):
     )
     assert len(heat["y"]) == lines
     assert sum(label.startswith("component ") for label in heat["y"]) == part_lines
+    # the ranking names its lines by their display names, the id on hover
+    con = connect(dash_env["db"], read_only=True)
+    try:
+        source_names = dict(con.execute("SELECT source_id, name FROM sources").fetchall())
+    finally:
+        con.close()
+    ranked = session.page.eval_on_selector_all(
+        "#capacity-ranking-table tbody tr td:first-child span",
+        "spans => spans.map(s => [s.title, s.innerText])",
+    )
+    assert ranked
+    assert all(source_names[key] == text for key, text in ranked)
     session.screenshot("capacity-components")
     assert session.errors == []
 
