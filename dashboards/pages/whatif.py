@@ -83,14 +83,25 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=ids.RESULT_STORE, storage_type="session"),
             html.Div(
                 [
-                    _open_panel(saved),
-                    _header_fields(saved),
-                    _override_rows(options),
-                    _actions(planner),
-                    html.Div(id=ids.FORM_ERRORS),
-                    html.Div(id=ids.SAVE_MESSAGE),
-                    dcc.Loading(html.Div(id=ids.RESULTS), type="circle"),
+                    html.Div(
+                        [
+                            _open_panel(saved),
+                            _header_fields(saved),
+                            _actions(planner),
+                            html.Div(id=ids.FORM_ERRORS),
+                            html.Div(id=ids.SAVE_MESSAGE),
+                            _override_rows(options),
+                        ],
+                        className="whatif-form",
+                    ),
+                    # the results beside the form (below it on a narrow screen), never
+                    # a screen's height under it
+                    html.Div(
+                        dcc.Loading(html.Div(id=ids.RESULTS), type="circle"),
+                        className="whatif-side",
+                    ),
                 ],
+                className="whatif-layout",
                 hidden=not allowed,
             ),
         ],
