@@ -107,6 +107,8 @@ class _Rules:
     components: set[str] = field(default_factory=set)
     line_capacity: dict[Key, list[float]] = field(default_factory=dict)
     """Each production line's capacity per month, with the options bought."""
+    capacity_before_options: dict[Key, float] = field(default_factory=dict)
+    """Each line's capacity summed over the horizon, without any option."""
     spare_capacity: float | None = None
     """Capacity (before options) left unused on lines with a bill of materials."""
 
@@ -179,6 +181,7 @@ def _read_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> None:
         rows.sort()
         r.producers.add((s, i))
         r.line_capacity[(s, i)] = _steps(rows, H)
+        r.capacity_before_options[(s, i)] = sum(r.line_capacity[(s, i)])
     chosen = (
         {o for o, c in plan.investments.select("option_id", "chosen").iter_rows() if c}
         if plan.investments.height
@@ -310,8 +313,8 @@ def check_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> list[str]:
                 if t - lead < 0:
                     early[comp] += per * u
             spare -= u
-    for s, i in bills:
-        spare += sum(_capacity_before_options(dataset, s, i, r))
+    for key in bills:
+        spare += r.capacity_before_options.get(key, 0.0)
     for comp, drawn in early.items():
         have = r.start_stock.get((comp, comp), 0.0)
         if drawn > have + TOL * max(1.0, have):
@@ -336,18 +339,6 @@ def check_production(r: _Rules, dataset: Dataset, plan: _PlanLike) -> list[str]:
                 break
     r.spare_capacity = spare if bills else None
     return problems
-
-
-def _capacity_before_options(dataset: Dataset, s: str, i: str, r: _Rules) -> list[float]:
-    """The line's capacity step function per month, without any option (independent copy)."""
-    rows = sorted(
-        (_mi(m, r.start), u)
-        for src, item, m, u in dataset.capacity.select(
-            "source_id", "item_id", "month", "units"
-        ).iter_rows()
-        if (src, item) == (s, i)
-    )
-    return _steps(rows, r.H)
 
 
 def _steps(rows: list[tuple[int, float]], H: int) -> list[float]:
