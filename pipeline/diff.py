@@ -108,6 +108,8 @@ def _subject(c: RowChange) -> str:
         case "bom":
             line = f" at {row['source_id']}" if row.get("source_id") else ""
             return f"{row['component_id']} in {row['item_id']}{line}"
+        case "uncertainty":
+            return f"uncertainty {row['kind']} of {row['target']} {row['item_id']}"
         case "items" | "partners" | "sources":
             key = _KEYS[c.table][0]
             return f"{c.table[:-1]} {row[key]}"

@@ -63,6 +63,11 @@ WITH loaded AS (
            json_object('item_id', item_id, 'component_id', component_id, 'source_id', source_id)::VARCHAR AS key,
            json_object('item_id', item_id, 'component_id', component_id, 'units_per_item', units_per_item, 'lead_time_months', lead_time_months, 'source_id', source_id)::VARCHAR AS row
     FROM bom_history WHERE load_id IN ($load_a, $load_b)
+    UNION ALL
+    SELECT 'uncertainty' AS table_name, load_id,
+           json_object('target', target, 'item_id', item_id, 'kind', kind)::VARCHAR AS key,
+           json_object('target', target, 'item_id', item_id, 'kind', kind, 'distribution', distribution, 'low', low, 'mode', mode, 'high', high)::VARCHAR AS row
+    FROM uncertainty_history WHERE load_id IN ($load_a, $load_b)
 ),
 numbered AS (
     SELECT *, row_number() OVER (PARTITION BY table_name, load_id, key ORDER BY row) AS copy

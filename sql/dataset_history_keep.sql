@@ -13,3 +13,4 @@ INSERT INTO eligibility_history BY NAME SELECT (SELECT max(load_id) FROM loads) 
 INSERT INTO absorption_history BY NAME SELECT (SELECT max(load_id) FROM loads) AS load_id, * FROM new_absorption;
 INSERT INTO expansion_options_history BY NAME SELECT (SELECT max(load_id) FROM loads) AS load_id, * FROM new_expansion_options;
 INSERT INTO bom_history BY NAME SELECT (SELECT max(load_id) FROM loads) AS load_id, * FROM new_bom;
+INSERT INTO uncertainty_history BY NAME SELECT (SELECT max(load_id) FROM loads) AS load_id, * FROM new_uncertainty;

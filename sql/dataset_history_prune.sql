@@ -13,3 +13,4 @@ DELETE FROM eligibility_history WHERE load_id NOT IN (SELECT load_id FROM loads 
 DELETE FROM absorption_history WHERE load_id NOT IN (SELECT load_id FROM loads WHERE tables_kept);
 DELETE FROM expansion_options_history WHERE load_id NOT IN (SELECT load_id FROM loads WHERE tables_kept);
 DELETE FROM bom_history WHERE load_id NOT IN (SELECT load_id FROM loads WHERE tables_kept);
+DELETE FROM uncertainty_history WHERE load_id NOT IN (SELECT load_id FROM loads WHERE tables_kept);

@@ -13,3 +13,4 @@ CREATE TABLE IF NOT EXISTS eligibility_history AS SELECT CAST(0 AS BIGINT) AS lo
 CREATE TABLE IF NOT EXISTS absorption_history AS SELECT CAST(0 AS BIGINT) AS load_id, * FROM absorption LIMIT 0;
 CREATE TABLE IF NOT EXISTS expansion_options_history AS SELECT CAST(0 AS BIGINT) AS load_id, * FROM expansion_options LIMIT 0;
 CREATE TABLE IF NOT EXISTS bom_history AS SELECT CAST(0 AS BIGINT) AS load_id, * FROM bom LIMIT 0;
+CREATE TABLE IF NOT EXISTS uncertainty_history AS SELECT CAST(0 AS BIGINT) AS load_id, * FROM uncertainty LIMIT 0;

@@ -101,6 +101,18 @@ CREATE TABLE IF NOT EXISTS bom (
     source_id VARCHAR
 );
 
+-- rules (the most specific matching rule wins: store/uncertainty.py); mode: triangular only,
+-- high: every distribution but fixed
+CREATE TABLE IF NOT EXISTS uncertainty (
+    target VARCHAR NOT NULL,        -- a source, a holder or '*'
+    item_id VARCHAR NOT NULL,       -- an item or '*'
+    kind VARCHAR NOT NULL,
+    distribution VARCHAR NOT NULL,
+    low DOUBLE NOT NULL,
+    mode DOUBLE,
+    high DOUBLE
+);
+
 -- Bookkeeping ---------------------------------------------------------------
 
 CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1;

@@ -12,7 +12,9 @@ from typing import Literal
 
 __all__ = [
     "COMPONENT",
+    "DISTRIBUTIONS",
     "FILES",
+    "MAX_FACTOR",
     "MAX_LEAD_MONTHS",
     "MAX_UNITS",
     "MAX_USD",
@@ -20,6 +22,7 @@ __all__ = [
     "REQUIRED_FILES",
     "STOCK_KINDS",
     "PRODUCTION_KINDS",
+    "UNCERTAINTY_KINDS",
     "Column",
     "FileSpec",
     "Reference",
@@ -35,6 +38,15 @@ STOCK_KINDS = ("us_stock", "allied_stock")
 COMPONENT = "component"
 """The item category of parts made to go into other items (``bom.csv``)."""
 TIERS = ("most_capable", "frontline", "other")
+UNCERTAINTY_KINDS = (
+    "ramp_delay_months",
+    "capacity_factor",
+    "outage_probability",
+    "lead_time_extra_months",
+    "demand_factor",
+)
+"""What a row of ``uncertainty.csv`` makes uncertain (the rules: ``store.uncertainty``)."""
+DISTRIBUTIONS = ("uniform_int", "uniform", "triangular", "fixed")
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,8 @@ MAX_UNITS = 1e12
 figure, and keeps sums and the solver's numbers finite."""
 MAX_USD = 1e13
 MAX_LEAD_MONTHS = 240
+MAX_FACTOR = 1000.0
+"""A factor on a rate or a forecast (``uncertainty.csv``, a scenario's multipliers)."""
 
 
 def _qty(name: str, description: str, unit: str = "units") -> Column:
@@ -333,6 +347,74 @@ FILES: tuple[FileSpec, ...] = (
             Reference("component_id", "item"),
             Reference("source_id", "source"),
         ),
+    ),
+    FileSpec(
+        "uncertainty",
+        "What may turn out otherwise than planned, sampled per simulated future: ramp slips, "
+        "capacity factors, outages, lead-time stretch, demand factors. Rows are rules, matched "
+        "like eligibility: for a line, route or holder and a kind, the most specific rule (most "
+        "non-`*` fields) wins.",
+        (
+            Column(
+                "target",
+                "id",
+                "A source, a holder or `*`: a production source for `ramp_delay_months`, "
+                "`capacity_factor` and `outage_probability`; a stock source or a partner for "
+                "`demand_factor`; for `lead_time_extra_months` a source (routes from it) or a "
+                "partner (routes to it).",
+                wildcard=True,
+            ),
+            Column("item_id", "id", "Item, or `*`.", wildcard=True),
+            Column(
+                "kind",
+                "id",
+                "`ramp_delay_months`: every capacity step of the line dated after the plan's "
+                "start shifts later by the sample (whole months); `capacity_factor`: the line's "
+                "capacity times the sample, drawn once per future; `outage_probability`: each "
+                "month, with this probability, the line makes nothing; `lead_time_extra_months`: "
+                "the route's lead time plus the sample (whole months); `demand_factor`: the "
+                "holder's forecast consumption times the sample.",
+                allowed=UNCERTAINTY_KINDS,
+            ),
+            Column(
+                "distribution",
+                "id",
+                "What the sample is drawn from: `uniform_int` (whole numbers `low` to `high`, "
+                "month kinds only), `uniform`, `triangular` (`low`, `mode`, `high`) or `fixed` "
+                "(`low` itself). Month kinds take `uniform_int` or `fixed`, the others any but "
+                "`uniform_int`.",
+                allowed=DISTRIBUTIONS,
+            ),
+            Column(
+                "low",
+                "number",
+                "The lowest value (the value itself for `fixed`): months are whole, at most "
+                f"{MAX_LEAD_MONTHS}; a probability is at most 1.",
+                minimum=0.0,
+                maximum=MAX_FACTOR,
+            ),
+            Column(
+                "mode",
+                "number",
+                "The most likely value, from `low` to `high`: `triangular` only, empty otherwise.",
+                required=False,
+                nullable=True,
+                minimum=0.0,
+                maximum=MAX_FACTOR,
+            ),
+            Column(
+                "high",
+                "number",
+                "The highest value, at least `low`: every distribution but `fixed` (empty there).",
+                required=False,
+                nullable=True,
+                minimum=0.0,
+                maximum=MAX_FACTOR,
+            ),
+        ),
+        key=("target", "item_id", "kind"),
+        required=False,
+        references=(Reference("item_id", "item"),),
     ),
 )
 

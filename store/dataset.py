@@ -35,6 +35,7 @@ class Dataset:
     absorption: pl.DataFrame
     expansion_options: pl.DataFrame
     bom: pl.DataFrame
+    uncertainty: pl.DataFrame
 
     def with_tables(self, **tables: pl.DataFrame) -> Dataset:
         """A copy with some tables replaced (scenarios build on this)."""

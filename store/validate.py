@@ -19,9 +19,20 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from store.contract import COMPONENT, FILES, PRODUCTION_KINDS, STOCK_KINDS, Column, FileSpec
+from store.contract import (
+    COMPONENT,
+    DISTRIBUTIONS,
+    FILES,
+    MAX_FACTOR,
+    PRODUCTION_KINDS,
+    STOCK_KINDS,
+    UNCERTAINTY_KINDS,
+    Column,
+    FileSpec,
+)
 from store.dataset import Dataset
 from store.errors import InputRejected, Problem
+from store.uncertainty import parameter_problems, target_problem
 
 __all__ = ["Validated", "read_raw_tables", "validate_path"]
 
@@ -766,6 +777,50 @@ def _check_components(
             component_problem(row, "a cycle in the bills of materials: " + " needs ".join(cycle))
 
 
+def _check_uncertainty(
+    tables: dict[str, RawTable], typed: dict[str, pl.DataFrame], problems: list[Problem]
+) -> None:
+    """Uncertainty rules (``store.uncertainty``): each target suits its kind, each row's
+    distribution and parameters suit its kind. Cells already refused (an unknown kind or
+    distribution, a value that is not a number or out of the column's range) are not judged
+    again."""
+    if "uncertainty" not in typed:
+        return
+    table = tables["uncertainty"]
+    # the cells as written, beside their typed values (the typed frame keeps the file's rows)
+    rules = typed["uncertainty"].with_columns(
+        table.frame.get_column(c).alias(f"_raw_{c}") for c in ("low", "mode", "high")
+    )
+    if "sources" in typed and "partners" in typed:
+        sources = dict(typed["sources"].select("source_id", "kind").drop_nulls().iter_rows())
+        partners = set(typed["partners"].get_column("partner_id").drop_nulls())
+        for row in rules.filter(pl.col("target").is_not_null()).iter_rows(named=True):
+            reason = target_problem(row["kind"], row["target"], sources, partners)
+            if reason is not None:
+                problems.append(Problem(table.label, row[LINE], "target", row["target"], reason))
+
+    def clean(column: str) -> pl.Expr:
+        value = pl.col(column)
+        usable = value.is_not_null() & value.is_finite() & value.is_between(0, MAX_FACTOR)
+        return pl.col(f"_raw_{column}").is_null() | usable
+
+    judged = rules.filter(
+        pl.col("kind").is_in(UNCERTAINTY_KINDS)
+        & pl.col("distribution").is_in(DISTRIBUTIONS)
+        & pl.col("low").is_not_null()
+        & clean("low")
+        & clean("mode")
+        & clean("high")
+    )
+    for row in judged.iter_rows(named=True):
+        found = parameter_problems(
+            row["kind"], row["distribution"], row["low"], row["mode"], row["high"]
+        )
+        for column, reason in found:
+            value = row["distribution"] if column == "distribution" else row[f"_raw_{column}"]
+            problems.append(Problem(table.label, row[LINE], column, value, reason))
+
+
 def _content_hash(dataset: Dataset) -> str:
     digest = hashlib.sha256()
     for name, frame in dataset.tables().items():
@@ -788,6 +843,7 @@ def validate_path(path: str | Path) -> Validated:
     _check_references(tables, typed, problems)
     _check_deliveries(tables, typed, problems)
     _check_components(tables, typed, problems)
+    _check_uncertainty(tables, typed, problems)
     if problems:
         raise InputRejected(problems, limit=200)
     frames = {}

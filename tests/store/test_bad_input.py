@@ -24,6 +24,8 @@ from store_helpers import (
 )
 
 from store.contract import OPTIONAL_FILES
+from store.dataset import read_dataset
+from store.db import connect
 from store.errors import InputRejected, Problem
 from store.validate import validate_path
 
@@ -534,6 +536,189 @@ def bom_line_that_does_not_make_the_item(d: Path) -> None:
     _components(d, "155MM,FUZE,1,0,LM_CAMDEN")
 
 
+# Uncertainty rules ---------------------------------------------------------------------------
+
+MONTHS_DRAWN = "the sample must be a whole number of months"
+NOT_A_LINE = "applies to production lines: give a production source or *"
+
+
+def _uncertainty(d: Path, *rows: str) -> None:
+    """A valid rule on line 2, then ``rows`` as uncertainty.csv from line 3."""
+    for row in ("US_PLANT,155MM,ramp_delay_months,uniform_int,0,,6", *rows):
+        append_line(d, "uncertainty", row)
+
+
+def _rule(line: int, column: str, value: str | None, reason: str) -> Problem:
+    return Problem("uncertainty.csv", line, column, value, reason)
+
+
+@defect(
+    _rule(3, "target", "NOPE", "an unknown source or holder (not in sources or partners)"),
+)
+def uncertainty_unknown_target(d: Path) -> None:
+    _uncertainty(d, "NOPE,*,lead_time_extra_months,fixed,1,,")
+
+
+@defect(_rule(3, "target", "UKR", f"is a partner; capacity_factor {NOT_A_LINE}"))
+def uncertainty_line_kind_at_a_partner(d: Path) -> None:
+    _uncertainty(d, "UKR,*,capacity_factor,uniform,0.5,,1")
+
+
+@defect(_rule(3, "target", "US_DEPOT", f"is a us_stock source; outage_probability {NOT_A_LINE}"))
+def uncertainty_line_kind_at_a_stock_source(d: Path) -> None:
+    _uncertainty(d, "US_DEPOT,*,outage_probability,fixed,0.1,,")
+
+
+@defect(
+    _rule(
+        3,
+        "target",
+        "LM_CAMDEN",
+        "is a us_production source; demand_factor applies to holders of stock: give a stock "
+        "source, a partner or *",
+    )
+)
+def uncertainty_demand_factor_at_a_line(d: Path) -> None:
+    _uncertainty(d, "LM_CAMDEN,GMLRS,demand_factor,fixed,1.2,,")
+
+
+@defect(_rule(3, "item_id", "SM6", UNKNOWN_ITEM))
+def uncertainty_unknown_item(d: Path) -> None:
+    _uncertainty(d, "*,SM6,capacity_factor,fixed,0.9,,")
+
+
+@defect(
+    _rule(
+        3,
+        "kind",
+        "strike_probability",
+        "not one of ramp_delay_months, capacity_factor, outage_probability, "
+        "lead_time_extra_months, demand_factor",
+    )
+)
+def uncertainty_kind_not_allowed(d: Path) -> None:
+    _uncertainty(d, "*,*,strike_probability,fixed,0.1,,")
+
+
+@defect(
+    _rule(3, "distribution", "normal", "not one of uniform_int, uniform, triangular, fixed"),
+)
+def uncertainty_distribution_not_allowed(d: Path) -> None:
+    _uncertainty(d, "*,*,demand_factor,normal,0.8,,1.2")
+
+
+@defect(_rule(3, "high", None, "required for uniform (the highest value)"))
+def uncertainty_high_missing(d: Path) -> None:
+    _uncertainty(d, "*,*,demand_factor,uniform,0.8,,")
+
+
+@defect(_rule(3, "high", "2", "fixed takes its value from low: leave high empty"))
+def uncertainty_high_given_for_fixed(d: Path) -> None:
+    _uncertainty(d, "*,*,lead_time_extra_months,fixed,1,,2")
+
+
+@defect(_rule(3, "mode", None, "required for triangular (the most likely value)"))
+def uncertainty_mode_missing_for_triangular(d: Path) -> None:
+    _uncertainty(d, "*,*,capacity_factor,triangular,0.5,,1")
+
+
+@defect(_rule(3, "mode", "0.9", "only triangular has a mode: leave it empty for uniform"))
+def uncertainty_mode_given_for_uniform(d: Path) -> None:
+    _uncertainty(d, "*,*,capacity_factor,uniform,0.5,0.9,1")
+
+
+@defect(_rule(3, "mode", "1.1", "is above high (1)"))
+def uncertainty_mode_above_high(d: Path) -> None:
+    _uncertainty(d, "*,*,capacity_factor,triangular,0.5,1.1,1")
+
+
+@defect(_rule(3, "mode", "0.4", "is below low (0.5)"))
+def uncertainty_mode_below_low(d: Path) -> None:
+    _uncertainty(d, "*,*,capacity_factor,triangular,0.5,0.4,1")
+
+
+@defect(_rule(3, "high", "3", "is below low (5)"))
+def uncertainty_high_below_low(d: Path) -> None:
+    _uncertainty(d, "*,GMLRS,ramp_delay_months,uniform_int,5,,3")
+
+
+@defect(_rule(3, "high", "2.5", "must be a whole number of months for lead_time_extra_months"))
+def uncertainty_months_not_whole(d: Path) -> None:
+    _uncertainty(d, "UKR,*,lead_time_extra_months,uniform_int,1,,2.5")
+
+
+@defect(
+    _rule(
+        3,
+        "distribution",
+        "triangular",
+        f"not allowed for ramp_delay_months ({MONTHS_DRAWN}): use uniform_int or fixed",
+    )
+)
+def uncertainty_months_drawn_triangular(d: Path) -> None:
+    _uncertainty(d, "LM_CAMDEN,*,ramp_delay_months,triangular,1,2,4")
+
+
+@defect(_rule(3, "low", "300", "must be from 0 to 240 for ramp_delay_months"))
+def uncertainty_months_beyond_any_horizon(d: Path) -> None:
+    _uncertainty(d, "LM_CAMDEN,*,ramp_delay_months,fixed,300,,")
+
+
+@defect(_rule(3, "low", "-1", "negative; must be >= 0"))
+def uncertainty_negative_value(d: Path) -> None:
+    _uncertainty(d, "EU_STOCK,*,lead_time_extra_months,fixed,-1,,")
+
+
+@defect(_rule(3, "high", "1.5", "must be from 0 to 1 for outage_probability"))
+def uncertainty_probability_above_one(d: Path) -> None:
+    _uncertainty(d, "*,*,outage_probability,uniform,0.1,,1.5")
+
+
+@defect(
+    _rule(
+        3,
+        "distribution",
+        "uniform_int",
+        "not allowed for outage_probability (a probability is not drawn as a whole number): "
+        "use fixed, uniform or triangular",
+    )
+)
+def uncertainty_probability_drawn_uniform_int(d: Path) -> None:
+    _uncertainty(d, "*,*,outage_probability,uniform_int,0,,1")
+
+
+@defect(
+    _rule(
+        3,
+        "distribution",
+        "uniform_int",
+        "not allowed for demand_factor (a factor is not drawn as a whole number): "
+        "use fixed, uniform or triangular",
+    )
+)
+def uncertainty_factor_drawn_uniform_int(d: Path) -> None:
+    _uncertainty(d, "POL,*,demand_factor,uniform_int,1,,3")
+
+
+@defect(_rule(3, "high", "5000", "must be from 0 to 1000"))
+def uncertainty_factor_beyond_any_multiplier(d: Path) -> None:
+    _uncertainty(d, "*,*,capacity_factor,uniform,1,,5000")
+
+
+@defect(
+    dup(
+        "uncertainty",
+        3,
+        "target+item_id+kind",
+        "US_PLANT, 155MM, ramp_delay_months",
+        "target, item_id, kind",
+        2,
+    )
+)
+def uncertainty_duplicate_rule(d: Path) -> None:
+    _uncertainty(d, "US_PLANT,155MM,ramp_delay_months,fixed,2,,")
+
+
 # Hardening: bounds, ids that spoof, line endings -------------------------------------------
 
 ID = (
@@ -747,6 +932,34 @@ def test_minus_zero_is_stored_as_zero(tiny: Path) -> None:
     units = validate_path(tiny).dataset.consumption.get_column("units").head(2).to_list()
     assert units == [0.0, 0.0]
     assert all(math.copysign(1.0, u) == 1.0 for u in units)
+
+
+def test_uncertainty_rules_of_every_kind_load_as_written(tiny: Path, loaded_db: Path) -> None:
+    """Control case: every kind with each distribution it allows, at each kind of target."""
+    rows = [
+        "US_PLANT,155MM,ramp_delay_months,uniform_int,0,,6",
+        "*,*,capacity_factor,triangular,0.6,0.9,1",
+        "LM_CAMDEN,*,outage_probability,fixed,0.05,,",
+        "*,GMLRS,outage_probability,uniform,0,,0.1",
+        "US_DEPOT,*,lead_time_extra_months,fixed,2,,",
+        "TWN,*,lead_time_extra_months,uniform_int,1,,3",
+        "UKR,155MM,demand_factor,uniform,0.8,,1.5",
+        "EU_STOCK,*,demand_factor,fixed,0,,",
+    ]
+    for row in rows:
+        append_line(tiny, "uncertainty", row)
+    written = [
+        tuple(None if c == "" else float(c) if i >= 4 else c for i, c in enumerate(r.split(",")))
+        for r in rows
+    ]
+    assert validate_path(tiny).dataset.uncertainty.rows() == written
+    assert cli("load", str(tiny), "--db", str(loaded_db)) == 0
+    con = connect(loaded_db, read_only=True)
+    try:
+        loaded = read_dataset(con).uncertainty.rows()
+    finally:
+        con.close()
+    assert loaded == sorted(written, key=lambda r: r[:3])  # kept in key order
 
 
 def test_a_formula_cell_in_a_workbook_is_refused_where_it_stands(

@@ -14,7 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.contract import FILES, PRODUCTION_KINDS, STOCK_KINDS, TIERS, file_spec
+from store.contract import (
+    FILES,
+    PRODUCTION_KINDS,
+    STOCK_KINDS,
+    TIERS,
+    UNCERTAINTY_KINDS,
+    file_spec,
+)
 from store.dataset import read_dataset
 from store.db import connect
 from store.errors import InputRejected
@@ -57,6 +64,34 @@ class Data:
 
 def _unique(draw, strategy, key, max_size: int, min_size: int = 0) -> list:
     return draw(st.lists(strategy, min_size=min_size, max_size=max_size, unique_by=key))
+
+
+def _targets(kind: str, prod: list[str], stock: list[str], partners: list[str]) -> list[str]:
+    """The ids a rule of ``kind`` may name (an independent reading of the contract)."""
+    if kind in ("ramp_delay_months", "capacity_factor", "outage_probability"):
+        return prod
+    if kind == "demand_factor":
+        return stock + partners
+    return prod + stock + partners
+
+
+def _uncertainty_rule(draw: st.DrawFn, target: str, item: str, kind: str) -> dict[str, str]:
+    """A valid rule: months whole and uniform_int or fixed; a probability within 0 to 1."""
+    row = {"target": target, "item_id": item, "kind": kind, "mode": "", "high": ""}
+    if kind.endswith("_months"):
+        low, high = sorted(draw(st.lists(st.integers(0, 24), min_size=2, max_size=2)))
+        if draw(st.booleans()):
+            return row | {"distribution": "fixed", "low": str(low)}
+        return row | {"distribution": "uniform_int", "low": str(low), "high": str(high)}
+    top = 4 if kind == "outage_probability" else 12
+    values = sorted(draw(st.lists(st.integers(0, top), min_size=3, max_size=3)))
+    low, mode, high = (str(v / 4) for v in values)
+    distribution = draw(st.sampled_from(["fixed", "uniform", "triangular"]))
+    if distribution == "fixed":
+        return row | {"distribution": distribution, "low": low}
+    if distribution == "uniform":
+        return row | {"distribution": distribution, "low": low, "high": high}
+    return row | {"distribution": distribution, "low": low, "mode": mode, "high": high}
 
 
 @st.composite
@@ -231,6 +266,22 @@ def datasets(draw: st.DrawFn, nonempty: bool = False) -> Data:
             at_least if components else 0,
         )
     ]
+    r["uncertainty"] = [
+        _uncertainty_rule(draw, t, i, k)
+        for t, i, k in _unique(
+            draw,
+            st.sampled_from(UNCERTAINTY_KINDS).flatmap(
+                lambda k: st.tuples(
+                    st.sampled_from(["*", *_targets(k, prod, stock, partners)]),
+                    st.sampled_from(["*", *items]),
+                    st.just(k),
+                )
+            ),
+            lambda t: t,
+            4,
+            at_least,
+        )
+    ]
     data = Data(r)
     for spec in FILES:
         if not spec.required and not nonempty and draw(st.booleans()):
@@ -238,7 +289,10 @@ def datasets(draw: st.DrawFn, nonempty: bool = False) -> Data:
             continue
         columns = [c.name for c in spec.columns]
         for c in spec.columns:
-            if not c.required and draw(st.booleans()):  # an optional column left out
+            # an optional column left out (a rule's mode and high only where every row is empty:
+            # they go with its distribution)
+            needed = spec.name == "uncertainty" and any(r[c.name] for r in data.rows[spec.name])
+            if not c.required and not needed and draw(st.booleans()):
                 columns.remove(c.name)
                 for row in data.rows[spec.name]:
                     row[c.name] = ""
@@ -519,6 +573,47 @@ def capacity_at_stock_source(draw: st.DrawFn, data: Data) -> Expect:
         "source_id",
         "a stock source has no production capacity; only production sources may appear here",
     )
+
+
+@mutator
+def uncertainty_rule_broken(draw: st.DrawFn, data: Data) -> Expect:
+    """A new rule (a key no rule has) whose target or distribution does not suit its kind."""
+    taken = {(r["target"], r["item_id"], r["kind"]) for r in data.rows["uncertainty"]}
+    items = ["*", *(r["item_id"] for r in data.rows["items"])]
+    if draw(st.booleans()):
+        kind = "capacity_factor"
+        partner = draw(st.sampled_from([r["partner_id"] for r in data.rows["partners"]]))
+        row = {  # no valid rule names a partner for a line kind, so the key is new
+            "target": partner,
+            "item_id": draw(st.sampled_from(items)),
+            "kind": kind,
+            "distribution": "fixed",
+            "low": "0.9",
+            "mode": "",
+            "high": "",
+        }
+        reason = (
+            "is a partner; capacity_factor applies to production lines: give a production "
+            "source or *"
+        )
+        return _append(data, "uncertainty", row, "target", reason)
+    kind = draw(st.sampled_from(["ramp_delay_months", "lead_time_extra_months"]))
+    free = [i for i in items if ("*", i, kind) not in taken]
+    row = {
+        "target": "*",
+        "item_id": draw(st.sampled_from(free)),
+        "kind": kind,
+        "distribution": "uniform",
+        "low": "1",
+        "mode": "",
+        "high": "3",
+    }
+    reason = (
+        f"not allowed for {kind} (the sample must be a whole number of months): "
+        "use uniform_int or fixed"
+    )
+    data.header["uncertainty"] = list(dict.fromkeys([*data.header["uncertainty"], "high"]))
+    return _append(data, "uncertainty", row, "distribution", reason)
 
 
 @SETTINGS
