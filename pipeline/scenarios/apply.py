@@ -35,8 +35,10 @@ __all__ = [
     "apply_partner_stop",
     "apply_route",
     "apply_source_stop",
+    "apply_uncertainty",
     "edit_capacity",
     "edit_route",
+    "edit_uncertainty",
 ]
 
 BASELINE = "baseline"
@@ -158,6 +160,10 @@ def apply_route(e: Edit, o: Override) -> None:
         e.dataset = e.dataset.with_tables(
             eligibility=edit_route(e.dataset.eligibility, o, e.scenario.name)
         )
+
+
+def apply_uncertainty(e: Edit, o: Override) -> None:
+    e.dataset = e.dataset.with_tables(uncertainty=edit_uncertainty(e.dataset.uncertainty, o))
 
 
 # -- the edits (each a pure function of frames) ------------------------------------------------
@@ -313,6 +319,31 @@ def edit_route(eligibility: pl.DataFrame, o: Override, scenario: str) -> pl.Data
         for k, c in updates.items()
         if k in o.values
     )
+
+
+_UNCERTAINTY_KEY = ("target", "item_id", "kind")
+
+
+def edit_uncertainty(rules: pl.DataFrame, o: Override) -> pl.DataFrame:
+    """The uncertainty rules with the override's rule in place of the one with the same
+    (target, item_id, kind), or added; in key order, as a loaded data set keeps them, so a
+    scenario's rules tie-break (``store.uncertainty.resolve_uncertainty``) as they would had
+    the data file held them."""
+    row = pl.DataFrame(
+        [
+            (
+                *(o[k] for k in _UNCERTAINTY_KEY),
+                o["distribution"],
+                o["low"],
+                o.get("mode"),
+                o.get("high"),
+            )
+        ],
+        schema=rules.schema,
+        orient="row",
+    )
+    same = pl.all_horizontal(pl.col(k) == o[k] for k in _UNCERTAINTY_KEY)
+    return pl.concat([rules.filter(~same), row]).sort(_UNCERTAINTY_KEY)
 
 
 def _deny_routes(d: Dataset, blocks: Iterable[RouteBlock]) -> Dataset:

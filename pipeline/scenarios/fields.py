@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from store.contract import MAX_UNITS, MAX_USD
+from store.contract import MAX_FACTOR, MAX_UNITS, MAX_USD
 from store.months import parse_month
 
 __all__ = [
@@ -177,7 +177,7 @@ NAME = Type("name", _name)
 
 # Bounded numbers: what a scenario may ask is checked as strictly as what a data file holds
 # (store/contract.py), so a what-if is refused when saved, not when the nightly solves it.
-MAX_MULTIPLIER = 1000.0
+MAX_MULTIPLIER = MAX_FACTOR
 MULTIPLIER = Type("number", _within(_non_negative, 0.0, MAX_MULTIPLIER))
 """A factor on a rate or a forecast: 0 to 1,000."""
 USD = Type("number", _within(_non_negative, 0.0, MAX_USD))

@@ -29,6 +29,7 @@ from pipeline.scenarios.apply import (
     apply_partner_stop,
     apply_route,
     apply_source_stop,
+    apply_uncertainty,
 )
 from pipeline.scenarios.checks import IdCheck, check_declared
 from pipeline.scenarios.fields import (
@@ -38,6 +39,7 @@ from pipeline.scenarios.fields import (
     MONTH,
     MONTHS,
     MULTIPLIER,
+    NUMBER,
     PRIORITY,
     RATE,
     TEXT,
@@ -47,9 +49,10 @@ from pipeline.scenarios.fields import (
     Override,
     choice,
 )
-from store.contract import PRODUCTION_KINDS
+from store.contract import DISTRIBUTIONS, PRODUCTION_KINDS, UNCERTAINTY_KINDS
 from store.dataset import Dataset
 from store.errors import Problem
+from store.uncertainty import parameter_problems, target_problem
 
 __all__ = ["KINDS", "Cell", "Form", "OverrideKind"]
 
@@ -172,6 +175,28 @@ def _commitment_rules(file: str, o: Override) -> list[Problem]:
             Problem(file, o.index, col + "action", "change", "change what? give a field to change")
         )
     return problems
+
+
+def _check_uncertainty(c: IdCheck) -> None:
+    """The item as declared; the target as ``uncertainty.csv``'s (``store.uncertainty``)."""
+    c.declared()
+    o = c.override
+    reason = target_problem(o["kind"], o["target"], c.ids.sources, c.ids.partners)
+    if reason is not None:
+        c.bad("target", reason)
+
+
+def _uncertainty_rules(file: str, o: Override) -> list[Problem]:
+    """The distribution and parameters as ``uncertainty.csv``'s (``store.uncertainty``)."""
+    if not {"kind", "distribution", "low"} <= set(o.values):
+        return []  # a missing or unreadable field is already reported
+    found = parameter_problems(o["kind"], o["distribution"], o["low"], o.get("mode"), o.get("high"))
+
+    def shown(key: str) -> str | None:
+        value = o.get(key)
+        return f"{value:g}" if isinstance(value, float) else value
+
+    return [Problem(file, o.index, f"{o.kind}.{key}", shown(key), why) for key, why in found]
 
 
 # -- the registry -----------------------------------------------------------------------------
@@ -385,6 +410,32 @@ KINDS: dict[str, OverrideKind] = {
                     Cell("reason", "why"),
                 ),
             ),
+        ),
+        OverrideKind(
+            "uncertainty",
+            "an uncertainty rule (as in uncertainty.csv) added, or replacing the data's rule "
+            "with the same target, item and kind",
+            (
+                Field(
+                    "target",
+                    TEXT,
+                    True,
+                    "source, holder or '*' (a production source for the line kinds, a stock "
+                    "source or partner for demand_factor, a source or partner for "
+                    "lead_time_extra_months)",
+                ),
+                Field("item_id", TEXT, True, "item id or '*'", "item", True),
+                Field("kind", choice(*UNCERTAINTY_KINDS), True, "what is uncertain"),
+                Field(
+                    "distribution", choice(*DISTRIBUTIONS), True, "what the sample is drawn from"
+                ),
+                Field("low", NUMBER, True, "lowest value (the value itself for fixed)"),
+                Field("mode", NUMBER, False, "most likely value (triangular only)"),
+                Field("high", NUMBER, False, "highest value (all but fixed)"),
+            ),
+            apply_uncertainty,
+            check=_check_uncertainty,
+            rules=_uncertainty_rules,
         ),
     )
 }
