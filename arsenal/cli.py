@@ -76,6 +76,19 @@ def number_arg(what: str, *, positive: bool = False) -> Callable[[str], float]:
     return parse
 
 
+def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--scenario`` and ``--scenarios``: which scenario, from which folder."""
+    parser.add_argument(
+        "--scenario", default="baseline", help="scenario name (default: the baseline)"
+    )
+    parser.add_argument(
+        "--scenarios",
+        default="scenarios",
+        metavar="DIR",
+        help="folder of scenario TOML files (default: ./scenarios)",
+    )
+
+
 def add_window_arguments(parser: argparse.ArgumentParser, first: str) -> None:
     """``--start`` and ``--horizon``, the plan window every stage shares."""
     parser.add_argument(

@@ -150,6 +150,17 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
         runner.set_cost(model.lp.col_cost)
         chosen = np.round(x_cheap[build.start : build.stop])
         runner.set_bounds(build.index, chosen, chosen, integer=False)
+    x, duals, optima, seconds = staged_solve(runner, model, matrix, clock)
+    obj1 = optima[0][1]
+    log.info("solved with %s in %.2f s (stage-1 objective %.6g)", solver, clock.elapsed, obj1)
+    return Solution(x, duals, x_before, solver, clock.elapsed, tuple(optima), tuple(seconds))
+
+
+def staged_solve(
+    runner: Any, model: Model, matrix: sp.csc_matrix, clock: _Clock
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, float | None]], list[tuple[str, float]]]:
+    """Stage 1 and every later stage on a runner that holds the model (options already
+    chosen): the plan, the stage-1 duals, each stage's optimum and seconds."""
     x, obj1 = runner.run(clock, "stage 1 (lateness)")
     _check_feasible(model, matrix, x, "stage-1")
     duals = runner.duals()
@@ -195,8 +206,7 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
             raise SolveError(
                 f"numerically doubtful result: {name} {reached} above its optimum {opt}"
             )
-    log.info("solved with %s in %.2f s (stage-1 objective %.6g)", solver, clock.elapsed, obj1)
-    return Solution(x, duals, x_before, solver, clock.elapsed, tuple(optima), tuple(seconds))
+    return x, duals, optima, seconds
 
 
 @dataclass

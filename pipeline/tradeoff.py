@@ -7,16 +7,33 @@ import logging
 from datetime import date
 from typing import Any
 
+import polars as pl
+
 from optimize.tradeoff import Tradeoff, tradeoff
 from store.dataset import default_start, read_dataset
-from store.db import connect
+from store.db import Connection, connect
 from store.months import month_text
 from store.runs import latest_forecast_from
 from store.sql import query
 
-__all__ = ["render_tradeoff", "run_tradeoff", "tradeoff_json"]
+__all__ = ["render_tradeoff", "run_tradeoff", "stored_forecast", "tradeoff_json"]
 
 log = logging.getLogger(__name__)
+
+
+def stored_forecast(con: Connection, start: date, horizon: int) -> pl.DataFrame | None:
+    """The latest stored baseline forecast from ``start`` covering ``horizon`` months (None,
+    with a warning: no consumption)."""
+    forecast_run = latest_forecast_from(con, start, horizon)
+    if forecast_run is not None:
+        return query(con, "demand_forecast_for_run", run_id=forecast_run)
+    log.warning(
+        "no stored demand forecast from %s covering %d months: stocks see no consumption "
+        "(run 'arsenal run' first)",
+        month_text(start),
+        horizon,
+    )
+    return None
 
 
 def run_tradeoff(db: str, start: date | None, horizon: int, points: int = 11) -> Tradeoff:
@@ -26,17 +43,7 @@ def run_tradeoff(db: str, start: date | None, horizon: int, points: int = 11) ->
     try:
         dataset = read_dataset(con)
         start = start or default_start(dataset)
-        forecast_run = latest_forecast_from(con, start, horizon)
-        demand = None
-        if forecast_run is not None:
-            demand = query(con, "demand_forecast_for_run", run_id=forecast_run)
-        else:
-            log.warning(
-                "no stored demand forecast from %s covering %d months: stocks see no "
-                "consumption (run 'arsenal run' first)",
-                month_text(start),
-                horizon,
-            )
+        demand = stored_forecast(con, start, horizon)
     finally:
         con.close()
     return tradeoff(dataset, demand, start, horizon, points)

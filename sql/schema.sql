@@ -330,3 +330,45 @@ CREATE OR REPLACE VIEW latest_stocks AS
 SELECT *
 FROM stockpiles
 QUALIFY row_number() OVER (PARTITION BY holder_id, item_id ORDER BY as_of DESC) = 1;
+
+-- arsenal simulate: per promise, how likely it is kept over sampled futures of supply
+CREATE TABLE IF NOT EXISTS simulation_commitments (
+    run_id VARCHAR NOT NULL,
+    commitment_id VARCHAR NOT NULL,
+    partner_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    p_on_time DOUBLE NOT NULL,
+    p_on_time_se DOUBLE NOT NULL,
+    completion_p10 DATE,
+    completion_p50 DATE,
+    completion_p90 DATE,
+    expected_late_unit_months DOUBLE NOT NULL
+);
+
+-- arsenal simulate: per watched pool, breach and rebuild months over the sampled futures
+CREATE TABLE IF NOT EXISTS simulation_pools (
+    run_id VARCHAR NOT NULL,
+    holder_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    floor_units DOUBLE NOT NULL,
+    target_units DOUBLE,
+    floor_breach_p10 DATE,
+    floor_breach_p50 DATE,
+    floor_breach_p90 DATE,
+    target_reached_p10 DATE,
+    target_reached_p50 DATE,
+    target_reached_p90 DATE,
+    breach_probability_3 DOUBLE NOT NULL,
+    breach_probability_6 DOUBLE NOT NULL,
+    breach_probability_12 DOUBLE NOT NULL
+);
+
+-- arsenal simulate: per uncertain line and kind, its criticality (the tornado chart)
+CREATE TABLE IF NOT EXISTS simulation_lines (
+    run_id VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    item_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    criticality DOUBLE,
+    lateness_saved DOUBLE
+);

@@ -7,6 +7,7 @@ import sys
 
 from arsenal.cli import (
     add_plan_arguments,
+    add_scenario_arguments,
     add_simulation_arguments,
     add_window_arguments,
     print_json,
@@ -21,15 +22,7 @@ HELP = "Run demand forecast, plan and stock projection for the baseline or a sce
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="the DuckDB file (see 'arsenal load')")
-    parser.add_argument(
-        "--scenario", default="baseline", help="scenario name (default: the baseline)"
-    )
-    parser.add_argument(
-        "--scenarios",
-        default="scenarios",
-        metavar="DIR",
-        help="folder of scenario TOML files (default: ./scenarios)",
-    )
+    add_scenario_arguments(parser)
     add_window_arguments(parser, "first plan month")
     add_simulation_arguments(parser)
     add_plan_arguments(parser)

@@ -1,0 +1,198 @@
+"""Monte Carlo speed: warm re-solves on Dask against a cold floor, and per-sample cost at scale.
+
+Prints (nothing is asserted; the machines are shared):
+
+1. sample data, ``--samples`` replan futures on a local cluster with 1 and 2 workers: seconds
+   excluding cluster start-up (reported apart), the 1 -> 2 worker speed-up, worker memory;
+2. the floor: the same futures in a plain ``multiprocessing`` pool (2 processes), each
+   future's model rebuilt from arrays and solved cold (``SampleSolver.rebuilt`` + ``solve``);
+   the ratio warm / floor;
+3. the 1.2e5-column instance of ``bench/allocate.py``: ``--large-samples`` futures re-solved
+   warm in one process, time per future against one cold solve of the same instance.
+
+The uncertainty rules are the bench's own (every line: ramp delay 0-6 months, capacity factor
+triangular 0.8/1.0/1.05; every route 0-2 extra months), stated in the output.
+
+    .venv/bin/python bench/simulate.py --samples 1000 --large-samples 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "bench"))
+
+RULES = pl.DataFrame(
+    {
+        "target": ["*", "*", "*"],
+        "item_id": ["*", "*", "*"],
+        "kind": ["ramp_delay_months", "capacity_factor", "lead_time_extra_months"],
+        "distribution": ["uniform_int", "triangular", "uniform_int"],
+        "low": [0.0, 0.8, 0.0],
+        "mode": [None, 1.0, None],
+        "high": [6.0, 1.05, 2.0],
+    }
+)
+
+
+def sample_model(db: str, horizon: int):  # noqa: ANN201
+    from optimize.model import build_model
+    from optimize.sets import build_model_data
+    from store.dataset import default_start, read_dataset
+    from store.db import connect
+    from store.runs import latest_forecast_from
+    from store.sql import query
+
+    con = connect(db, read_only=True)
+    try:
+        ds = read_dataset(con)
+        start = default_start(ds)
+        run = latest_forecast_from(con, start, horizon)
+        demand = query(con, "demand_forecast_for_run", run_id=run) if run else None
+    finally:
+        con.close()
+    return build_model(build_model_data(ds, demand, start, horizon))
+
+
+_FLOOR: dict = {}
+
+
+def _floor_init(model, seed: int) -> None:  # noqa: ANN001
+    from threadpoolctl import threadpool_limits
+
+    from optimize.resolve import SampleSolver
+    from pipeline.simulation import sampler_for
+
+    threadpool_limits(1)
+    _FLOOR["solver"] = SampleSolver(model)
+    _FLOOR["sampler"] = sampler_for(model, RULES, seed)
+
+
+def _floor_solve(i: int) -> float:
+    from optimize.solve import solve
+
+    future = _FLOOR["sampler"].draw(i).future
+    sol = solve(_FLOOR["solver"].rebuilt(future))
+    return float(sol.stages[0][1])
+
+
+def floor(model, samples: int, seed: int) -> tuple[float, float]:  # noqa: ANN001
+    """(seconds for the futures, seconds to start the pool and build its solvers)."""
+    t0 = time.perf_counter()
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(2, initializer=_floor_init, initargs=(model, seed)) as pool:
+        pool.map(_floor_solve, range(2), chunksize=1)  # the workers are ready
+        ready = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        pool.map(_floor_solve, range(samples), chunksize=max(1, samples // 40))
+        return time.perf_counter() - t1, ready
+
+
+def dask_run(model, samples: int, workers: int, seed: int):  # noqa: ANN001, ANN201
+    from pipeline.simulation import run_simulation
+
+    return run_simulation(
+        model, RULES, samples=samples, seed=seed, workers=workers, criticality_samples=0
+    )
+
+
+def large(samples: int, seed: int) -> None:
+    import allocate as bench_allocate
+
+    from optimize.model import build_model
+    from optimize.resolve import SampleSolver
+    from optimize.sets import build_model_data
+    from optimize.solve import solve
+    from pipeline.simulation import sampler_for
+
+    raw = bench_allocate.instance(1.2e5, seed)
+    dataset, demand = bench_allocate.to_dataset(raw)
+    model = build_model(build_model_data(dataset, demand, bench_allocate.START, bench_allocate.H))
+    print(f"large instance: {model.lp.num_col:,} columns, {model.lp.num_row:,} rows")
+    t0 = time.perf_counter()
+    solve(model)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    solver = SampleSolver(model)
+    ready = time.perf_counter() - t0
+    sampler = sampler_for(model, RULES, seed)
+    times = []
+    for i in range(samples):
+        future = sampler.draw(i).future
+        t0 = time.perf_counter()
+        solver.solve(future)
+        times.append(time.perf_counter() - t0)
+    t = np.array(times)
+    print(
+        f"  cold staged solve {cold:.2f} s; warm solver ready in {ready:.2f} s; "
+        f"{samples} warm re-solves: median {np.median(t):.2f} s, mean {t.mean():.2f} s, "
+        f"p90 {np.quantile(t, 0.9):.2f} s per future = {np.median(t) / cold:.2f}x a cold solve "
+        "(median)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--samples", type=int, default=1000, help="futures on the sample data")
+    parser.add_argument("--large-samples", type=int, default=100, help="futures at 1.2e5 columns")
+    parser.add_argument("--horizon", type=int, default=36)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--skip-large", action="store_true")
+    args = parser.parse_args()
+    print("rules:", RULES.to_dicts())
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "sample.duckdb")
+        arsenal = str(ROOT / ".venv" / "bin" / "arsenal")
+        subprocess.run(
+            [arsenal, "load", str(ROOT / "data" / "sample"), "--db", db],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run([arsenal, "forecast", "--db", db], check=True, capture_output=True)
+        model = sample_model(db, args.horizon)
+    print(f"sample data: {model.lp.num_col:,} columns, {model.lp.num_row:,} rows, {date.today()}")
+    results = {}
+    for workers in (1, 2):
+        r = dask_run(model, args.samples, workers, args.seed)
+        results[workers] = r
+        print(
+            f"  dask, {workers} worker(s): {r.samples} replan futures in {r.seconds:.1f} s "
+            f"({r.seconds / r.samples * 1000:.0f} ms each), cluster start {r.startup_seconds:.1f} s, model to workers {r.setup_seconds:.1f} s, "
+            f"largest worker {r.worker_memory_mb:.0f} MB"
+        )
+    same = all(
+        a.objective == b.objective and np.array_equal(a.completion, b.completion)
+        for a, b in zip(results[1].records, results[2].records, strict=True)
+    )
+    print(
+        f"  1 -> 2 workers speed-up {results[1].seconds / results[2].seconds:.2f}x; "
+        f"identical results: {same}"
+    )
+    if not args.skip_floor:
+        seconds, ready = floor(model, args.samples, args.seed)
+        print(
+            f"  floor (multiprocessing, 2 processes, rebuilt + cold per future): {seconds:.1f} s "
+            f"(pool start {ready:.1f} s); dask warm / floor = {results[2].seconds / seconds:.2f}x"
+        )
+    if not args.skip_large:
+        large(args.large_samples, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""``arsenal simulate``: read the data and forecast, simulate on Dask, store under a run id.
+
+The database is read, then closed while the futures are solved (a long simulation does not
+hold DuckDB's writer lock), then opened again to store the results in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from optimize.model import build_model
+from optimize.sets import build_model_data
+from pipeline.compute import load_applied
+from pipeline.scenarios.apply import apply_demand
+from pipeline.scenarios.hook import block_hook
+from pipeline.simulation import SimulationResult, run_simulation
+from pipeline.stage_run import stage_run
+from pipeline.tradeoff import stored_forecast
+from store.dataset import default_start, read_dataset
+from store.db import connect, transaction
+from store.months import month_text
+from store.sql import insert_frame
+
+__all__ = ["SimulateResult", "render_simulation", "run_simulate", "simulate_json"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SimulateResult:
+    run_id: str
+    scenario: str
+    start: date
+    horizon: int
+    result: SimulationResult
+    wall_seconds: float
+
+
+def run_simulate(
+    db: str,
+    *,
+    scenario: str | None = None,
+    scenarios: str | Path = "scenarios",
+    start: date | None = None,
+    horizon: int,
+    samples: int,
+    seed: int,
+    mode: str = "replan",
+    tolerance: float | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    criticality_samples: int = 50,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulateResult:
+    t0 = time.perf_counter()
+    con = connect(db, read_only=True)
+    try:
+        dataset = read_dataset(con)
+        start = start or default_start(dataset)
+        demand = stored_forecast(con, start, horizon)
+    finally:
+        con.close()
+    applied = load_applied(dataset, scenario, scenarios)
+    data_now, blocks = applied.for_start(start)
+    if demand is not None:
+        demand = apply_demand(demand, applied.demand)
+    model = build_model(
+        build_model_data(data_now, demand, start, horizon, budget=applied.budget_usd),
+        block_hook(blocks),
+    )
+    rules = data_now.uncertainty
+    log.info(
+        "%s: %d samples (%s) from %s over %d months, %d uncertainty rules",
+        applied.name,
+        samples,
+        mode,
+        month_text(start),
+        horizon,
+        rules.height,
+    )
+    result = run_simulation(
+        model,
+        rules,
+        samples=samples,
+        seed=seed,
+        mode=mode,
+        tolerance=tolerance,
+        scheduler=scheduler,
+        workers=workers,
+        criticality_samples=criticality_samples,
+        progress=progress,
+    )
+    wall = time.perf_counter() - t0
+    with stage_run(db, "simulate", start=start, horizon=horizon, scenario=applied.name) as stage:
+        run_id = stage.begin()
+        with transaction(stage.con):
+            insert_frame(
+                stage.con,
+                "insert_simulation_commitments",
+                _stored(result.commitments),
+                run_id=run_id,
+            )
+            insert_frame(stage.con, "insert_simulation_pools", result.pools, run_id=run_id)
+            insert_frame(stage.con, "insert_simulation_lines", result.lines, run_id=run_id)
+            stage.finish(_summary(result, wall))
+    return SimulateResult(run_id, applied.name, start, horizon, result, wall)
+
+
+def _stored(commitments: pl.DataFrame) -> pl.DataFrame:
+    return commitments.drop("priority", "promised_month")
+
+
+def _summary(r: SimulationResult, wall: float) -> dict[str, Any]:
+    return {
+        "samples": r.samples,
+        "seed": r.seed,
+        "mode": r.mode,
+        "workers": r.workers,
+        "wall_seconds": round(wall, 3),
+        "simulation_seconds": round(r.seconds, 3),
+        "cluster_start_seconds": round(r.startup_seconds, 3),
+    }
+
+
+def _month(value: Any) -> str | None:
+    return month_text(value) if value is not None else None
+
+
+def simulate_json(s: SimulateResult) -> dict[str, Any]:
+    """The ``arsenal simulate --json`` object."""
+    r = s.result
+    commitments = [
+        {
+            "commitment_id": row["commitment_id"],
+            "partner_id": row["partner_id"],
+            "item_id": row["item_id"],
+            "promised_month": _month(row["promised_month"]),
+            "p_on_time": row["p_on_time"],
+            "p_on_time_se": row["p_on_time_se"],
+            "completion_p10": _month(row["completion_p10"]),
+            "completion_p50": _month(row["completion_p50"]),
+            "completion_p90": _month(row["completion_p90"]),
+            "expected_late_unit_months": row["expected_late_unit_months"],
+        }
+        for row in r.commitments.iter_rows(named=True)
+    ]
+    pools = []
+    for row in r.pools.iter_rows(named=True):
+        pools.append(
+            {
+                "holder_id": row["holder_id"],
+                "item_id": row["item_id"],
+                "floor_units": row["floor_units"],
+                "target_units": row["target_units"],
+                "breach_probability": {str(k): row[f"breach_probability_{k}"] for k in (3, 6, 12)},
+                **{f"floor_breach_p{q}": _month(row[f"floor_breach_p{q}"]) for q in (10, 50, 90)},
+                **{
+                    f"target_reached_p{q}": _month(row[f"target_reached_p{q}"])
+                    for q in (10, 50, 90)
+                },
+            }
+        )
+    return {
+        "run_id": s.run_id,
+        "scenario": s.scenario,
+        "start": month_text(s.start),
+        "horizon": s.horizon,
+        "samples": r.samples,
+        "seed": r.seed,
+        "mode": r.mode,
+        "workers": r.workers,
+        "wall_seconds": round(s.wall_seconds, 3),
+        "cluster_start_seconds": round(r.startup_seconds, 3),
+        "commitments": commitments,
+        "pools": pools,
+        "lines": r.lines.to_dicts(),
+    }
+
+
+def render_simulation(s: SimulateResult, top: int = 15) -> str:
+    """Text output: the promises least likely to be kept, then the most critical lines."""
+    r = s.result
+    out = [
+        f"simulation {s.run_id} ({s.scenario}, {r.mode}) from {month_text(s.start)} over "
+        f"{s.horizon} months: {r.samples} samples, seed {r.seed}, {r.workers} worker(s), "
+        f"{s.wall_seconds:.1f} s (cluster start {r.startup_seconds:.1f} s)",
+        "",
+        "Promises least likely to be kept:",
+    ]
+    for row in r.commitments.sort("p_on_time", "commitment_id").head(top).iter_rows(named=True):
+        p50 = row["completion_p50"]
+        when = (
+            f"complete by {month_text(p50)} (P50)"
+            if p50 is not None
+            else "not complete within the horizon (P50)"
+        )
+        out.append(
+            f"  {row['commitment_id']}: P(on time) {row['p_on_time']:.0%} "
+            f"(± {row['p_on_time_se']:.1%}), due {month_text(row['promised_month'])}, {when}"
+        )
+    if r.lines.height:
+        out += ["", "Most critical lines (rank correlation with weighted lateness):"]
+        for row in r.lines.head(top).iter_rows(named=True):
+            rho = "n/a" if row["criticality"] is None else f"{row['criticality']:+.2f}"
+            saved = (
+                ""
+                if row["lateness_saved"] is None
+                else f", removing it saves {row['lateness_saved']:,.0f} weighted late unit-months"
+            )
+            out.append(f"  {row['source_id']} {row['item_id']} ({row['kind']}): {rho}{saved}")
+    return "\n".join(out)
