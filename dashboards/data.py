@@ -27,7 +27,14 @@ from store.months import add_months
 from store.runs import latest_run
 from store.sql import query
 
-__all__ = ["Reader", "db_path", "open_reader", "reasons_list", "scenarios_folder"]
+__all__ = [
+    "Reader",
+    "db_path",
+    "open_reader",
+    "reasons_list",
+    "run_summary",
+    "scenarios_folder",
+]
 
 RISK_COUNT = 5
 _PROJECTED = [
@@ -74,6 +81,10 @@ class Runs:
     forecast: dict[str, Any] | None
     allocate: dict[str, Any] | None
     project: dict[str, Any] | None
+    simulate: dict[str, Any] | None = None
+    """The newest simulation of the plan's supply (``arsenal simulate`` or the nightly's), when
+    it was drawn around the same data and start as the plan (else None: it would describe
+    another plan)."""
 
     def run_id(self, kind: str) -> str | None:
         run = getattr(self, kind)
@@ -87,16 +98,42 @@ class Runs:
         return None
 
 
+def run_summary(run: dict[str, Any]) -> dict[str, Any]:
+    """A run's stored summary as a dict (stored as JSON text)."""
+    raw = run.get("summary")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _matching(
+    simulation: dict[str, Any] | None, plan: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    if simulation is None or plan is None:
+        return None
+    same = (
+        simulation["start_month"] == plan["start_month"]
+        and simulation["horizon"] == plan["horizon"]
+        and simulation["content_hash"] == plan["content_hash"]
+    )
+    return simulation if same else None
+
+
 class Reader:
     """Named queries against one open read-only connection, filtered for one user."""
 
     def __init__(self, con: Connection, user: User | None, scenario: str = "baseline") -> None:
         self.con = con
         self.user = user
+        allocate = latest_run(con, "allocate", scenario)
         self.runs = Runs(
             forecast=latest_run(con, "forecast", scenario),
-            allocate=latest_run(con, "allocate", scenario),
+            allocate=allocate,
             project=latest_run(con, "project", scenario),
+            simulate=_matching(latest_run(con, "simulate", scenario), allocate),
         )
         self.scope: PartnerScope | None = None
         if self.partner is not None:
@@ -203,6 +240,26 @@ class Reader:
     def component_stock(self) -> pl.DataFrame:
         """Each component pool's planned level per month; none for a liaison."""
         frame = query(self.con, "component_stock_for_run", run_id=self.runs.run_id("allocate"))
+        return frame.clear() if self.scope is not None else frame
+
+    def promise_odds(self) -> pl.DataFrame:
+        """Each promise's P(on time) and completion months over the simulated futures (empty
+        with no simulation of this plan); a liaison's own releasable promises only."""
+        frame = query(
+            self.con, "simulation_commitments_for_run", run_id=self.runs.run_id("simulate")
+        )
+        return frame if self.scope is None else self.scope.commitment_rows(frame)
+
+    def simulated_pools(self) -> pl.DataFrame:
+        """Each watched stock's breach odds over the simulated futures; for a liaison, the
+        pools whose projection it may see."""
+        frame = query(self.con, "simulation_pools_for_run", run_id=self.runs.run_id("simulate"))
+        return frame if self.scope is None else self.scope.projected_rows(frame)
+
+    def criticality(self) -> pl.DataFrame:
+        """The uncertain lines' criticality (from every partner's lateness: none for a
+        liaison)."""
+        frame = query(self.con, "simulation_lines_for_run", run_id=self.runs.run_id("simulate"))
         return frame.clear() if self.scope is not None else frame
 
     def investments(self) -> pl.DataFrame:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -54,6 +55,8 @@ from store.months import add_months, month_index, month_range, parse_month
 
 __all__ = [
     "OUTLOOK_SCHEMA",
+    "PATH_CHUNK",
+    "consumption_paths",
     "PROJECTION_SCHEMA",
     "ProjectionResult",
     "event_month_quantiles",
@@ -208,6 +211,45 @@ def _history(part: pl.DataFrame | None, first: date, n: int) -> np.ndarray:
     return y
 
 
+def _simulated(
+    row: dict,
+    part: pl.DataFrame | None,
+    start: date,
+    horizon: int,
+    paths: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``(paths, horizon)`` consumption of one series from its stored model row."""
+    params = json.loads(row["params"]) if row["params"] else {}
+    first = parse_month(params["history_start"]) if params.get("history_start") else start
+    n = int(params.get("history_months", 0))
+    y = _history(part, first, n)
+    return simulate_series(y, first, row["model"], params, start, horizon, paths, rng)
+
+
+PATH_CHUNK = 100
+"""Consumption paths drawn per call in ``consumption_paths``: path k comes from chunk
+``k // PATH_CHUNK``, whose generator is seeded by (seed, the series, the chunk)."""
+
+
+def consumption_paths(
+    dataset: Dataset, models: pl.DataFrame, start: date, horizon: int, count: int, seed: int
+) -> dict[tuple[str, str], np.ndarray]:
+    """Paths 0..count-1 of each modelled series' consumption, ``(count, horizon)`` per
+    (holder, item): path k depends only on (seed, k), not on ``count`` (chunks of
+    ``PATH_CHUNK``)."""
+    consumption = dataset.consumption.partition_by("holder_id", "item_id", as_dict=True)
+    out: dict[tuple[str, str], np.ndarray] = {}
+    for row in models.iter_rows(named=True):
+        key = (row["holder_id"], row["item_id"])
+        chunks = []
+        for c in range((count + PATH_CHUNK - 1) // PATH_CHUNK):
+            rng = np.random.default_rng([seed, zlib.crc32("\x1f".join(key).encode()), c])
+            chunks.append(_simulated(row, consumption.get(key), start, horizon, PATH_CHUNK, rng))
+        out[key] = np.concatenate(chunks)[:count] if chunks else np.zeros((0, horizon))
+    return out
+
+
 def project_stocks(
     dataset: Dataset,
     demand: DemandResult | tuple[pl.DataFrame, pl.DataFrame],
@@ -257,12 +299,8 @@ def project_stocks(
         cons = np.zeros((paths, horizon))
         row = by_key.get(key)
         if row is not None:
-            params = json.loads(row["params"]) if row["params"] else {}
-            first = parse_month(params["history_start"]) if params.get("history_start") else start
-            n = int(params.get("history_months", 0))
-            y = _history(consumption.get(key), first, n)
-            cons = simulate_series(
-                y, first, row["model"], params, start, horizon, paths, series_rng(seed, *key)
+            cons = _simulated(
+                row, consumption.get(key), start, horizon, paths, series_rng(seed, *key)
             )
         if key in scale:
             cons = cons * scale[key]

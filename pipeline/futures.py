@@ -97,12 +97,22 @@ class FutureSampler:
         pools: pl.DataFrame,
         base: SampledFuture,
         seed: int,
+        demand_paths: dict[tuple[str, str], np.ndarray] | None = None,
     ):
         """``lines``: ``l, source_id, item_id`` (``optimize.resolve.line_capacity``);
         ``routes``: ``k, source_id, partner_id, item_id, family`` (family ``ship`` or
         ``sustain``, ``k`` its index there); ``pools``: ``holder_id, item_id, family, index``
-        (family ``pool`` or ``partner_pool``); ``base``: the neutral future."""
+        (family ``pool`` or ``partner_pool``); ``base``: the neutral future; ``demand_paths``:
+        per (holder, item), its consumption path for each sample (``(samples, H)``), which
+        replaces the forecast mean of that pool (None: the mean)."""
         self.base, self.seed = base, seed
+        self.paths: list[tuple[str, int, np.ndarray]] = []
+        for holder, item, family, index in pools.select(
+            "holder_id", "item_id", "family", "index"
+        ).iter_rows():
+            path = (demand_paths or {}).get((holder, item))
+            if path is not None:
+                self.paths.append((family, int(index), path))
         parts = []
         for kind in LINE_KINDS:
             keys = lines.select(pl.col("source_id").alias("target"), "item_id", "l")
@@ -127,6 +137,8 @@ class FutureSampler:
         partner = b.partner_consumption.copy()
         route_extra = b.route_extra.copy()
         sustain_extra = b.sustain_extra.copy()
+        for family, index, path in self.paths:
+            (consumption if family == "pool" else partner)[index] = path[i]
         values = np.zeros(len(self._rows))
         for row in self._rows:
             u, kind = row["u"], row["kind"]

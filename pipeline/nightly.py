@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from forecast.projection import consumption_paths
 from optimize.tradeoff import tradeoff
 from pipeline.compute import (
     PipelineResult,
@@ -48,6 +49,8 @@ from pipeline.scenarios import (
     read_scenario,
     resolve_chain,
 )
+from pipeline.simulate_stage import simulation_model, write_simulation
+from pipeline.simulation import SimulationResult, run_simulation
 from pipeline.stages import previous_baseline_forecast
 from pipeline.summary import budget_curves
 from pipeline.tradeoff import tradeoff_json
@@ -59,7 +62,14 @@ from store.errors import InputRejected
 from store.months import month_text
 from store.sql import query
 
-__all__ = ["Failure", "Night", "NightlyOptions", "NightlyOutcome", "ReportWriter", "run_nightly"]
+__all__ = [
+    "Failure",
+    "Night",
+    "NightlyOptions",
+    "NightlyOutcome",
+    "ReportWriter",
+    "run_nightly",
+]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +105,10 @@ class Night:
     tradeoff: dict[str, Any] | None = None
     """The baseline's frontier between US rebuild and partner readiness (``arsenal tradeoff
     --json``'s shape), or ``{"error": why}``; None: not asked for."""
+    promise_odds: SimulationResult | dict[str, str] | None = None
+    """The baseline's futures of supply (``arsenal simulate``), ``{"error": why}``,
+    ``{"skipped": why}``, or None: not asked for."""
+    promise_odds_run_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,12 @@ class NightlyOptions:
     force: bool = False
     tradeoff_points: int = 5
     """Points of the baseline's trade-off curve in the report (0: none)."""
+    promise_samples: int = 200
+    """Futures of the baseline's supply drawn for each promise's P(on time) (0: none)."""
+    workers: int | None = None
+    """Dask workers of the local cluster for those futures (None: the cores)."""
+    scheduler: str | None = None
+    """An existing Dask scheduler for them instead (``tcp://HOST:PORT``)."""
 
 
 def _inputs_key(parts: dict[str, Any]) -> str:
@@ -229,6 +249,41 @@ def _baseline_tradeoff(results: list[PipelineResult], points: int) -> dict[str, 
     return tradeoff_json(curve)
 
 
+def _promise_odds(
+    applied: Applied, baseline: PipelineResult, opts: NightlyOptions
+) -> SimulationResult | dict[str, str] | None:
+    """How likely each baseline promise is to be kept when supply slips: the simulation of
+    ``arsenal simulate`` over the baseline; a failure costs the night only this section."""
+    if opts.promise_samples <= 0:
+        return None
+    try:
+        model, rules = simulation_model(applied, baseline.forecast, baseline.start, opts.horizon)
+        if rules.height == 0:
+            return {"skipped": "the data has no uncertainty rules (uncertainty.csv)"}
+        log.info("baseline: %d futures of supply for the promises' odds", opts.promise_samples)
+        paths = consumption_paths(
+            applied.for_start(baseline.start)[0],
+            baseline.models,
+            baseline.start,
+            opts.horizon,
+            opts.promise_samples,
+            opts.seed,
+        )
+        return run_simulation(
+            model,
+            rules,
+            samples=opts.promise_samples,
+            seed=opts.seed,
+            workers=opts.workers,
+            scheduler=opts.scheduler,
+            criticality_samples=min(50, opts.promise_samples),
+            demand_paths=paths,
+        )
+    except Exception as exc:
+        log.exception("the promises' odds could not be computed")
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def _failed_base(name: str, library: dict[str, Scenario], failed: set[str]) -> str | None:
     """The first base down ``name``'s chain that failed before it could be read (None: no
     such base; an unknown base or a cycle is ``resolve_chain``'s to report)."""
@@ -302,6 +357,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
                 "seed": opts.seed,
                 "pdf": opts.pdf,
                 "tradeoff_points": opts.tradeoff_points,
+                "promise_samples": opts.promise_samples,
             }
         )
         done = final / "summary.json"
@@ -327,6 +383,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
         results = _compute_all(con, applied, start, opts, file_hashes, failures)
         curves = budget_curves(results)
         frontier = _baseline_tradeoff(results, opts.tradeoff_points)
+        odds = _promise_odds(applied[BASELINE], results[0], opts)
         for f in failures:
             log.error("scenario %s failed: %s", f.scenario, f.reason)
         checkpoint("nightly:computed")
@@ -334,6 +391,13 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
         try:
             with transaction(con):
                 run_ids = {r.scenario: write_pipeline(con, r, data_hash) for r in results}
+                odds_run = (
+                    write_simulation(
+                        con, odds, start, opts.horizon, BASELINE, data_hash, odds.seconds
+                    )
+                    if isinstance(odds, SimulationResult)
+                    else None
+                )
                 checkpoint("nightly:written")
                 partial.mkdir()
                 night = Night(
@@ -349,6 +413,8 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
                     failures=tuple(failures),
                     budget_curves=curves,
                     tradeoff=frontier,
+                    promise_odds=odds,
+                    promise_odds_run_id=odds_run,
                 )
                 summary = report.write(night, partial)
                 checkpoint("nightly:report")

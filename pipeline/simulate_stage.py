@@ -14,22 +14,33 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
-from optimize.model import build_model
+from forecast.projection import consumption_paths
+from optimize.model import Model, build_model
 from optimize.sets import build_model_data
-from pipeline.compute import load_applied
-from pipeline.scenarios.apply import apply_demand
+from pipeline.compute import demand_multiplier, load_applied
+from pipeline.scenarios.apply import Applied, apply_demand
 from pipeline.scenarios.hook import block_hook
 from pipeline.simulation import SimulationResult, run_simulation
-from pipeline.stage_run import stage_run
 from pipeline.tradeoff import stored_forecast
 from store.dataset import default_start, read_dataset
-from store.db import connect, transaction
-from store.months import month_text
-from store.sql import insert_frame
+from store.db import Connection, connect, transaction
+from store.months import month_index, month_text
+from store.runs import finish_run, latest_forecast_from, start_run
+from store.sql import insert_frame, query
+from store.status import last_content_hash
 
-__all__ = ["SimulateResult", "render_simulation", "run_simulate", "simulate_json"]
+__all__ = [
+    "SimulateResult",
+    "render_simulation",
+    "run_simulate",
+    "simulate_json",
+    "demand_paths",
+    "simulation_model",
+    "write_simulation",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,24 +70,30 @@ def run_simulate(
     workers: int | None = None,
     criticality_samples: int = 50,
     progress: Callable[[int, int], None] | None = None,
+    demand: str = "paths",
 ) -> SimulateResult:
+    """``demand``: ``paths`` (each future consumes a simulated path of the stored demand
+    models) or ``mean`` (the forecast mean, times any ``demand_factor``)."""
     t0 = time.perf_counter()
     con = connect(db, read_only=True)
     try:
         dataset = read_dataset(con)
         start = start or default_start(dataset)
-        demand = stored_forecast(con, start, horizon)
+        forecast = stored_forecast(con, start, horizon)
+        run = latest_forecast_from(con, start, horizon)
+        models = (
+            query(con, "demand_models_for_run", run_id=run, holder_id=None, item_id=None)
+            if run is not None
+            else None
+        )
     finally:
         con.close()
     applied = load_applied(dataset, scenario, scenarios)
-    data_now, blocks = applied.for_start(start)
-    if demand is not None:
-        demand = apply_demand(demand, applied.demand)
-    model = build_model(
-        build_model_data(data_now, demand, start, horizon, budget=applied.budget_usd),
-        block_hook(blocks),
-    )
-    rules = data_now.uncertainty
+    scaled = apply_demand(forecast, applied.demand) if forecast is not None else None
+    model, rules = simulation_model(applied, scaled, start, horizon)
+    paths = None
+    if demand == "paths" and models is not None and forecast is not None:
+        paths = demand_paths(applied, models, forecast, start, horizon, samples, seed)
     log.info(
         "%s: %d samples (%s) from %s over %d months, %d uncertainty rules",
         applied.name,
@@ -97,21 +114,77 @@ def run_simulate(
         workers=workers,
         criticality_samples=criticality_samples,
         progress=progress,
+        demand_paths=paths,
     )
     wall = time.perf_counter() - t0
-    with stage_run(db, "simulate", start=start, horizon=horizon, scenario=applied.name) as stage:
-        run_id = stage.begin()
-        with transaction(stage.con):
-            insert_frame(
-                stage.con,
-                "insert_simulation_commitments",
-                _stored(result.commitments),
-                run_id=run_id,
+    con = connect(db)
+    try:
+        with transaction(con):
+            run_id = write_simulation(
+                con, result, start, horizon, applied.name, last_content_hash(con), wall
             )
-            insert_frame(stage.con, "insert_simulation_pools", result.pools, run_id=run_id)
-            insert_frame(stage.con, "insert_simulation_lines", result.lines, run_id=run_id)
-            stage.finish(_summary(result, wall))
+    finally:
+        con.close()
     return SimulateResult(run_id, applied.name, start, horizon, result, wall)
+
+
+def simulation_model(
+    applied: Applied, forecast: pl.DataFrame | None, start: date, horizon: int
+) -> tuple[Model, pl.DataFrame]:
+    """The model a scenario's futures are drawn around (as its plan builds it: budget, route
+    blocks, the forecast with the scenario's demand changes) and its uncertainty rules."""
+    data_now, blocks = applied.for_start(start)
+    model = build_model(
+        build_model_data(data_now, forecast, start, horizon, budget=applied.budget_usd),
+        block_hook(blocks),
+    )
+    return model, data_now.uncertainty
+
+
+def demand_paths(
+    applied: Applied,
+    models: pl.DataFrame,
+    forecast: pl.DataFrame,
+    start: date,
+    horizon: int,
+    samples: int,
+    seed: int,
+) -> dict[tuple[str, str], np.ndarray]:
+    """Each modelled series' consumption path per sample (``forecast.projection``'s paths,
+    path k depending only on (seed, k)), scaled by the scenario's demand changes."""
+    data_now, _ = applied.for_start(start)
+    paths = consumption_paths(data_now, models, start, horizon, samples, seed)
+    scale = demand_multiplier(forecast, applied.demand)
+    for h, i, m, k in scale.select("holder_id", "item_id", "month", "multiplier").iter_rows():
+        t = month_index(m, start)
+        if (h, i) in paths and 0 <= t < horizon:
+            paths[(h, i)][:, t] *= k
+    return paths
+
+
+def write_simulation(
+    con: Connection,
+    result: SimulationResult,
+    start: date,
+    horizon: int,
+    scenario: str,
+    data_hash: str | None,
+    wall: float,
+) -> str:
+    """Store a simulation under a new run id (inside the caller's transaction)."""
+    run_id = start_run(
+        con,
+        "simulate",
+        start_month=start,
+        horizon=horizon,
+        scenario=scenario,
+        content_hash=data_hash,
+    )
+    insert_frame(con, "insert_simulation_commitments", _stored(result.commitments), run_id=run_id)
+    insert_frame(con, "insert_simulation_pools", result.pools, run_id=run_id)
+    insert_frame(con, "insert_simulation_lines", result.lines, run_id=run_id)
+    finish_run(con, run_id, "ok", _summary(result, wall))
+    return run_id
 
 
 def _stored(commitments: pl.DataFrame) -> pl.DataFrame:
@@ -123,6 +196,7 @@ def _summary(r: SimulationResult, wall: float) -> dict[str, Any]:
         "samples": r.samples,
         "seed": r.seed,
         "mode": r.mode,
+        "demand": r.demand,
         "workers": r.workers,
         "wall_seconds": round(wall, 3),
         "simulation_seconds": round(r.seconds, 3),
@@ -176,6 +250,7 @@ def simulate_json(s: SimulateResult) -> dict[str, Any]:
         "samples": r.samples,
         "seed": r.seed,
         "mode": r.mode,
+        "demand": r.demand,
         "workers": r.workers,
         "wall_seconds": round(s.wall_seconds, 3),
         "cluster_start_seconds": round(r.startup_seconds, 3),

@@ -59,6 +59,8 @@ class Simulation:
     rules: pl.DataFrame
     seed: int
     mode: str
+    demand_paths: dict[tuple[str, str], np.ndarray] | None = None
+    """Per (holder, item), the consumption path of each sample (None: the forecast mean)."""
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -143,10 +145,21 @@ def _pool_keys(model: Model) -> pl.DataFrame:
     )
 
 
-def sampler_for(model: Model, rules: pl.DataFrame, seed: int) -> FutureSampler:
+def sampler_for(
+    model: Model,
+    rules: pl.DataFrame,
+    seed: int,
+    demand_paths: dict[tuple[str, str], np.ndarray] | None = None,
+) -> FutureSampler:
     lines, _ = line_capacity(model)
     return FutureSampler(
-        rules, lines, _route_keys(model), _pool_keys(model), neutral_future(model), seed
+        rules,
+        lines,
+        _route_keys(model),
+        _pool_keys(model),
+        neutral_future(model),
+        seed,
+        demand_paths,
     )
 
 
@@ -166,7 +179,8 @@ def _prepare(sim: Simulation) -> tuple[SampleSolver, FutureSampler, dict[str, np
             "floor": watched.get_column("floor_units").to_numpy(),
             "target": watched.get_column("target_units").fill_null(np.inf).to_numpy(),
         }
-        _PREPARED[sim.token] = (solver, sampler_for(sim.model, sim.rules, sim.seed), static)
+        sampler = sampler_for(sim.model, sim.rules, sim.seed, sim.demand_paths)
+        _PREPARED[sim.token] = (solver, sampler, static)
     return _PREPARED[sim.token]
 
 
@@ -235,6 +249,9 @@ class SimulationResult:
     worker_memory_mb: float = 0.0
     setup_seconds: float = 0.0
     """Sending the model to the workers and building each worker's solver."""
+    demand: str = "mean"
+    """``paths``: each future consumed a simulated path of the demand models; ``mean``: the
+    forecast mean."""
 
 
 def _batches(samples: int, size: int) -> list[range]:
@@ -270,7 +287,7 @@ class _Engine:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    silence_logs=logging.CRITICAL,
                 )
             self.client = Client(self.cluster)
         self.workers = len(self.client.scheduler_info()["workers"])
@@ -300,14 +317,17 @@ def run_simulation(
     batch_size: int | None = None,
     criticality_samples: int = 50,
     progress: Callable[[int, int], None] | None = None,
+    demand_paths: dict[tuple[str, str], np.ndarray] | None = None,
 ) -> SimulationResult:
-    """Simulate ``samples`` futures (see the module docstring) and summarise them."""
+    """Simulate ``samples`` futures (see the module docstring) and summarise them.
+    ``demand_paths``: per (holder, item), at least ``samples`` consumption paths (None: every
+    future consumes the forecast mean)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     if samples < 1:
         raise ValueError("--samples must be at least 1")
     workers = workers or os.cpu_count() or 1
-    sim = Simulation(model, rules, seed, mode)
+    sim = Simulation(model, rules, seed, mode, demand_paths)
     engine = _Engine(scheduler, workers)
     t0 = time.perf_counter()
     try:
@@ -328,7 +348,7 @@ def run_simulation(
         records = _gather(
             engine, shared, _batches(samples, size), tolerance, progress, samples, due
         )
-        sampler = sampler_for(model, rules, seed)
+        sampler = sampler_for(model, rules, seed, demand_paths)
         lines = _criticality(engine, shared, sampler, records, criticality_samples, size, due)
         memory = engine.worker_memory_mb()
     finally:
@@ -347,6 +367,7 @@ def run_simulation(
         workers=engine.workers,
         worker_memory_mb=memory,
         setup_seconds=setup,
+        demand="paths" if demand_paths else "mean",
     )
 
 

@@ -8,6 +8,9 @@ see) and read nothing from the database.
 - ``capacity_ranking(values, top=15)``: lines ranked by the value of one more unit.
 - ``tradeoff_frontier(points)``: US rebuild against partner readiness, point by point.
 - ``line_load(production)``: each line's output against its capacity, month by month.
+- ``criticality_tornado(lines)``: the uncertain lines whose draws move lateness most.
+- ``completion_fan(commitments)``: per promise, its completion months P10-P90 over the
+  simulated futures, the P50 and the due month.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ __all__ = [
     "allocation_sankey",
     "backlog_timeline",
     "capacity_ranking",
+    "completion_fan",
+    "criticality_tornado",
     "empty_figure",
     "line_load",
     "stock_fan",
@@ -355,5 +360,127 @@ def line_load(production: pl.DataFrame, names: Mapping[str, str] | None = None) 
         title=title,
         height=max(260, 22 * lines.height + 120),
         xaxis={"dtick": "M3", "tickformat": "%Y-%m"},
+    )
+    return fig
+
+
+KIND_WORDS = {
+    "ramp_delay_months": "ramp delay",
+    "capacity_factor": "capacity factor",
+    "outage_probability": "outages",
+}
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def criticality_tornado(
+    lines: pl.DataFrame, top: int = 10, names: Mapping[str, str] | None = None
+) -> go.Figure:
+    """Uncertain lines (``source_id, item_id, kind, criticality``: the rank correlation of the
+    value drawn with total weighted lateness), the largest in size first; a bar right of 0:
+    more of it (a longer delay, more months out, a higher factor) means more lateness."""
+    title = "Which line's uncertainty matters most"
+    ranked = (
+        lines.filter(pl.col("criticality").is_not_null())
+        .sort(pl.col("criticality").abs(), descending=True)
+        .head(top)
+    )
+    if ranked.height == 0:
+        return empty_figure("No simulation with uncertain lines yet", title)
+    names = names or {}
+    labels = [
+        f"{_cut(names.get(s, s), 34)}: {_cut(names.get(i, i), 22)} ({KIND_WORDS.get(k, k)})"
+        for s, i, k in ranked.select("source_id", "item_id", "kind").iter_rows()
+    ]
+    rho = ranked.get_column("criticality").to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=rho[::-1],
+            y=labels[::-1],
+            orientation="h",
+            marker={"color": [RED if r > 0 else BLUE for r in rho[::-1]]},
+            customdata=[
+                f"{names.get(s, s)}: {names.get(i, i)}"
+                for s, i in ranked.select("source_id", "item_id").iter_rows()
+            ][::-1],
+            hovertemplate="%{customdata}: rank correlation %{x:+.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT,
+        title=title,
+        xaxis={"title": "rank correlation with weighted lateness", "range": [-1, 1]},
+        height=max(260, 28 * ranked.height + 110),
+    )
+    return fig
+
+
+def completion_fan(commitments: pl.DataFrame, names: Mapping[str, str] | None = None) -> go.Figure:
+    """Per promise (``commitment_id, item_id, promised_month, p_on_time, completion_p10,
+    completion_p50, completion_p90``): a bar from P10 to P90 of its completion month over the
+    simulated futures, the P50 as a dot and the due month as a tick; a promise whose P90 is past
+    the horizon runs to the chart's right edge (``horizon_end``, said on hover)."""
+    title = "When each promise completes, over the simulated futures"
+    rows = commitments.sort("p_on_time", "commitment_id")
+    if rows.height == 0:
+        return empty_figure("No simulation of this plan yet", title)
+    names = names or {}
+    labels = [
+        f"{c} ({names.get(i, i)})" for c, i in rows.select("commitment_id", "item_id").iter_rows()
+    ]
+    far = max(
+        [
+            d
+            for col in ("completion_p90", "completion_p50", "promised_month")
+            for d in rows.get_column(col).to_list()
+            if d
+        ],
+        default=None,
+    )
+    fig = go.Figure()
+    for label, row in zip(labels, rows.iter_rows(named=True), strict=True):
+        lo, mid, hi = row["completion_p10"], row["completion_p50"], row["completion_p90"]
+        end = hi or far
+        if lo is not None and end is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[lo, end],
+                    y=[label, label],
+                    mode="lines",
+                    line={"color": BLUE, "width": 8},
+                    showlegend=False,
+                    hovertemplate=(
+                        f"{label}: P10 {lo:%Y-%m}, P90 "
+                        + (f"{hi:%Y-%m}" if hi else "not within the horizon")
+                        + f", P(on time) {row['p_on_time']:.0%}<extra></extra>"
+                    ),
+                )
+            )
+        if mid is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[mid], y=[label], mode="markers", marker={"color": INK, "size": 9},
+                    showlegend=False, hovertemplate=f"{label}: P50 {mid:%Y-%m}<extra></extra>",
+                )
+            )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=[row["promised_month"]], y=[label], mode="markers",
+                marker={"color": RED, "symbol": "line-ns-open", "size": 16, "line": {"width": 3}},
+                showlegend=False,
+                hovertemplate=f"{label}: due {row['promised_month']:%Y-%m}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_layout(
+        **_LAYOUT,
+        title=title,
+        xaxis={
+            "title": "month (bar: P10-P90 completion; dot: P50; red tick: due)",
+            "dtick": "M3",
+            "tickformat": "%Y-%m",
+        },
+        height=max(260, 24 * rows.height + 120),
     )
     return fig

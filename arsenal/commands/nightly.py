@@ -8,7 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from arsenal.cli import add_simulation_arguments, add_window_arguments
+from arsenal.cli import add_simulation_arguments, add_window_arguments, positive_int
+from arsenal.commands.simulate import samples_arg, scheduler_arg
 from arsenal.commands.tradeoff import points_arg
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -30,6 +31,11 @@ def _night(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def promise_samples_arg(text: str) -> int:
+    """0 (none), or the samples ``arsenal simulate --samples`` takes."""
+    return 0 if text.strip() == "0" else samples_arg(text)
 
 
 def tradeoff_points_arg(text: str) -> int:
@@ -60,6 +66,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="points of the baseline's US-rebuild/partner-readiness curve in the report "
         "(default 5; 0: none)",
     )
+    parser.add_argument(
+        "--promise-samples",
+        type=promise_samples_arg,
+        default=200,
+        metavar="N",
+        help="futures of the baseline's supply drawn for each promise's P(on time), as "
+        "'arsenal simulate' (default 200; 0: none; skipped when the data has no uncertainty "
+        "rules)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="local Dask workers for those futures (default: the number of cores)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        type=scheduler_arg,
+        default=None,
+        metavar="ADDRESS",
+        help="an existing Dask scheduler (tcp://HOST:PORT) for them instead",
+    )
     parser.add_argument("--no-pdf", action="store_true", help="skip report.pdf (no Chromium)")
     parser.add_argument(
         "--force", action="store_true", help="rebuild the night's report even if up to date"
@@ -89,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
             pdf=not args.no_pdf,
             force=args.force,
             tradeoff_points=args.tradeoff_points,
+            promise_samples=args.promise_samples,
+            workers=args.workers,
+            scheduler=args.scheduler,
             **({"night": args.date} if args.date else {}),
         )
         outcome = run_nightly(opts, NightlyReport())

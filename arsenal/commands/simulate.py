@@ -64,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "executed as published (its risk as promised). Default replan",
     )
     parser.add_argument(
+        "--demand",
+        choices=("paths", "mean"),
+        default="paths",
+        help="paths: each future consumes a simulated path of the stored demand models (the "
+        "projection's); mean: the forecast mean. Either times any demand_factor. Default paths",
+    )
+    parser.add_argument(
         "--tolerance",
         type=tolerance_arg,
         default=None,
@@ -118,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         criticality_samples=args.criticality_samples,
         progress=_progress,
+        demand=args.demand,
     )
     if args.json:
         print_json(simulate_json(result))

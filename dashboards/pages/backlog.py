@@ -8,12 +8,12 @@ import dash
 import polars as pl
 from dash import ALL, Input, Output, callback, dcc, html
 
-from dashboards.data import open_reader, reasons_list
+from dashboards.data import open_reader, reasons_list, run_summary
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, frame_table, page_user, role_note
 from dashboards.values import one_text, texts, whole_numbers
 from pipeline.pegging import promise_pegging
-from reports.figures import backlog_timeline, empty_figure
+from reports.figures import backlog_timeline, completion_fan, empty_figure
 from store.months import add_months
 
 dash.register_page(__name__, path="/backlog", name="Backlog", order=2, title="Arsenal - Backlog")
@@ -29,6 +29,11 @@ COLUMNS = [
     ("late_unit_months", "late unit-months"),
     ("late", "late"),
 ]
+ODDS_COLUMNS = [
+    ("p_on_time_text", "P(on time) if supply slips"),
+    ("completion_p50_text", "complete P50"),
+    ("completion_p90_text", "complete P90"),
+]
 
 
 def layout(late: str | None = None, **_query: str) -> html.Div:
@@ -37,13 +42,19 @@ def layout(late: str | None = None, **_query: str) -> html.Div:
     items: list[str] = []
     late_only = ["late"] if late else []
     figure, table, summary = empty_figure("Not available"), "", ""
+    fan, odds_note = empty_figure("Not available"), ""
     if allowed:
         with open_reader(user) as reader:
-            commitments = reader.commitments()
+            commitments = _with_odds(reader.commitments(), reader.promise_odds())
             run = reader.runs.allocate
+            simulation = reader.runs.simulate
+            names = _names(reader)
         partners = sorted(commitments.get_column("partner_id").unique().to_list())
         items = sorted(commitments.get_column("item_id").unique().to_list())
-        figure, table, summary = _views(commitments, run, [], [], [], late_only)
+        figure, table, summary, fan = _views(
+            commitments, run, [], [], [], late_only, simulation, names
+        )
+        odds_note = _odds_note(simulation)
     return html.Div(
         [
             html.H1("Backlog"),
@@ -83,6 +94,11 @@ def layout(late: str | None = None, **_query: str) -> html.Div:
             dcc.Loading(
                 dcc.Graph(id="backlog-timeline-graph", figure=figure, config={"displaylogo": False})
             ),
+            html.H2("If supply slips"),
+            html.P(odds_note, id="backlog-odds-note", className="note"),
+            dcc.Loading(
+                dcc.Graph(id="backlog-odds-graph", figure=fan, config={"displaylogo": False})
+            ),
             html.P(
                 "Click a promise (in the chart or the table) to see why it is late.",
                 className="note",
@@ -114,6 +130,53 @@ def _filtered(
     return frame
 
 
+def _names(reader: Any) -> dict[str, str]:
+    return {k: v for (_, k), v in reader.names().items()}
+
+
+def _with_odds(commitments: pl.DataFrame, odds: pl.DataFrame) -> pl.DataFrame:
+    """The promises with their odds over the simulated futures, as text for the table."""
+    if odds.height == 0:
+        return commitments
+    odds = odds.select(
+        "commitment_id", "p_on_time", "p_on_time_se", "completion_p10", "completion_p50",
+        "completion_p90",
+    )  # fmt: skip
+    joined = commitments.join(odds, on="commitment_id", how="left")
+    return joined.with_columns(
+        p_on_time_text=pl.when(pl.col("p_on_time").is_not_null()).then(
+            pl.format(
+                "{}% ± {}%",
+                (pl.col("p_on_time") * 100).round(0).cast(pl.Int64),
+                (pl.col("p_on_time_se") * 100).round(0).cast(pl.Int64),
+            )
+        ),
+        **{
+            f"{c}_text": pl.when(pl.col("p_on_time").is_null())
+            .then(None)
+            .otherwise(pl.col(c).dt.strftime("%Y-%m").fill_null("not within the horizon"))
+            for c in ("completion_p50", "completion_p90")
+        },
+    )
+
+
+def _odds_note(simulation: dict[str, Any] | None) -> str:
+    if simulation is None:
+        return (
+            "No simulation of this plan's supply yet: run 'arsenal simulate' (or the nightly "
+            "run, which draws the baseline's futures) to see how likely each promise is kept "
+            "when ramps slip, lines stop or routes take longer."
+        )
+    summary = run_summary(simulation)
+    samples = summary.get("samples", "?")
+    return (
+        f"Over {samples} futures of supply drawn from the uncertainty rules (simulation "
+        f"{simulation['run_id']}, {summary.get('mode', 'replan')}): the bar runs from the month "
+        "a promise is complete in 10% of futures to the month it is in 90%; the dot is the "
+        "median, the red tick the due month."
+    )
+
+
 def _views(
     commitments: pl.DataFrame,
     run: dict[str, Any] | None,
@@ -121,13 +184,17 @@ def _views(
     items: Any,
     priorities: Any,
     late_only: Any,
-) -> tuple[Any, Any, str]:
-    """The timeline, the table and a one-line summary of the filtered open promises."""
+    simulation: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> tuple[Any, Any, str, Any]:
+    """The timeline, the table, a one-line summary of the filtered open promises and their
+    completion fan over the simulated futures."""
     horizon_end = add_months(run["start_month"], int(run["horizon"]) - 1) if run else None
     frame = _filtered(commitments, partners, items, priorities, late_only)
+    odds = "p_on_time" in frame.columns
     table = frame_table(
         frame.sort("late", "weighted_late_unit_months", descending=True, nulls_last=True),
-        COLUMNS,
+        COLUMNS + (ODDS_COLUMNS if odds else []),
         "backlog-commitments-table",
         row_type="backlog-row",
         key="commitment_id",
@@ -136,13 +203,19 @@ def _views(
     summary = f"{frame.height} open promises shown, {late} late." + (
         "" if run else " No plan run yet: planned completions are empty."
     )
-    return backlog_timeline(frame, horizon_end), table, summary
+    fan = (
+        completion_fan(frame.filter(pl.col("p_on_time").is_not_null()), names)
+        if odds and simulation is not None
+        else empty_figure("No simulation of this plan's supply yet")
+    )
+    return backlog_timeline(frame, horizon_end), table, summary, fan
 
 
 @callback(
     Output("backlog-timeline-graph", "figure"),
     Output("backlog-table", "children"),
     Output("backlog-summary", "children"),
+    Output("backlog-odds-graph", "figure"),
     Input("backlog-partner-filter", "value"),
     Input("backlog-item-filter", "value"),
     Input("backlog-priority-filter", "value"),
@@ -150,14 +223,16 @@ def _views(
     prevent_initial_call=True,
 )
 @liaison_safe
-def _show(partners: Any, items: Any, priorities: Any, late_only: Any) -> tuple[Any, Any, str]:
+def _show(partners: Any, items: Any, priorities: Any, late_only: Any) -> tuple[Any, Any, str, Any]:
     user, allowed = page_user()
     if not allowed:
-        return empty_figure("Not available"), "", ""
+        return empty_figure("Not available"), "", "", empty_figure("Not available")
     with open_reader(user) as reader:
-        commitments = reader.commitments()
+        commitments = _with_odds(reader.commitments(), reader.promise_odds())
         run = reader.runs.allocate
-    return _views(commitments, run, partners, items, priorities, late_only)
+        simulation = reader.runs.simulate
+        names = _names(reader)
+    return _views(commitments, run, partners, items, priorities, late_only, simulation, names)
 
 
 @callback(

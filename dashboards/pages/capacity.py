@@ -8,12 +8,18 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, dcc, html
 
-from dashboards.data import db_path, open_reader
+from dashboards.data import db_path, open_reader, run_summary
 from dashboards.scenario_form import parse_budget
 from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note, simple_table
 from pipeline.tradeoff import run_tradeoff, tradeoff_json
 from pipeline.whatif import investment_under_budget
-from reports.figures import capacity_ranking, empty_figure, line_load, tradeoff_frontier
+from reports.figures import (
+    capacity_ranking,
+    criticality_tornado,
+    empty_figure,
+    line_load,
+    tradeoff_frontier,
+)
 from store.defaults import DEFAULT_HORIZON
 from store.facts import capacity_lines_worth_most, capacity_value_per_dollar
 
@@ -103,6 +109,22 @@ def component_rows(production: pl.DataFrame, stock: pl.DataFrame) -> list[list[s
     return out
 
 
+def _tornado_note(simulation: dict[str, Any] | None) -> str:
+    if simulation is None:
+        return (
+            "Run 'arsenal simulate' (or the nightly run) to rank the lines whose slips, shortfalls "
+            "and stops move lateness most."
+        )
+    samples = run_summary(simulation).get("samples")
+    noise = f" (over {samples} futures, only beyond ±{2 / samples**0.5:.2f})" if samples else ""
+    return (
+        "Each bar: the rank correlation of what a line drew in the simulated futures (months of "
+        "ramp delay, its capacity factor, months out) with total weighted lateness; red: more "
+        f"of it, more lateness. A bar stands out from noise only when long enough{noise}. "
+        f"Simulation {simulation['run_id']}."
+    )
+
+
 def layout(**_query: str) -> html.Div:
     user, allowed = page_user(ROLES)
     values = pl.DataFrame()
@@ -110,6 +132,8 @@ def layout(**_query: str) -> html.Div:
     production = pl.DataFrame()
     component_stock = pl.DataFrame()
     names: dict[str, str] = {}
+    criticality = pl.DataFrame()
+    simulation = None
     if allowed:
         with open_reader(user) as reader:
             values = reader.capacity_value()
@@ -117,6 +141,8 @@ def layout(**_query: str) -> html.Div:
             names = {i: n for (kind, i), n in reader.names().items() if kind != "partner"}
             production = reader.production()
             component_stock = reader.component_stock()
+            criticality = reader.criticality()
+            simulation = reader.runs.simulate
     total = float(options.get_column("cost_usd").sum()) if options.height else 0.0
     rows = ranking_rows(values, options=options, names=names)
     marks = {0: "$0", int(total): fmt_usd(total)} if total else {0: "$0"}
@@ -177,6 +203,15 @@ def layout(**_query: str) -> html.Div:
                         figure=line_load(production)
                         if allowed and production.height
                         else empty_figure("No production in this run"),
+                        config={"displaylogo": False},
+                    ),
+                    html.H2("Which line's uncertainty matters most"),
+                    html.P(_tornado_note(simulation), className="note"),
+                    dcc.Graph(
+                        id="capacity-tornado-graph",
+                        figure=criticality_tornado(criticality, names=names)
+                        if allowed and criticality.height
+                        else empty_figure("No simulation of this plan's supply yet"),
                         config={"displaylogo": False},
                     ),
                     html.H2("Investment under a budget"),

@@ -108,7 +108,23 @@ def _items(pools: pl.DataFrame, holder: str | None) -> list[str]:
     return sorted(pools.filter(pl.col("holder_id") == holder).get_column("item_id").to_list())
 
 
-def _outlook(pool: dict[str, Any]) -> html.Div:
+def _odds_rows(pool: dict[str, Any], simulated: dict[str, Any] | None) -> list[list[str]]:
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    rows = [
+        ["demand as forecast, supply as planned (projection)"]
+        + [pct(pool.get(f"breach_probability_{k}")) for k in (3, 6, 12)]
+    ]
+    if simulated is not None:
+        rows.append(
+            ["supply slipping as the uncertainty rules say (simulation)"]
+            + [pct(simulated.get(f"breach_probability_{k}")) for k in (3, 6, 12)]
+        )
+    return rows
+
+
+def _outlook(pool: dict[str, Any], simulated: dict[str, Any] | None = None) -> html.Div:
     def row(label: str, key: str) -> list[str]:
         return [label] + [
             fmt_month(pool.get(f"{key}_{p}")) or "none" for p in ("p10", "p50", "p90")
@@ -133,6 +149,21 @@ def _outlook(pool: dict[str, Any]) -> html.Div:
         [
             html.P(counted),
             simple_table(["month", "P10", "P50", "P90"], rows, "stocks-outlook-table"),
+            html.H3("Chance of falling below the floor"),
+            simple_table(
+                ["when", "within 3 months", "within 6 months", "within 12 months"],
+                _odds_rows(pool, simulated),
+                "stocks-odds-table",
+                numeric=(1, 2, 3),
+            ),
+            html.P(
+                "No simulation of this plan's supply covers this stock yet ('arsenal simulate' "
+                "or the nightly run)."
+                if simulated is None
+                else "The simulation re-plans each future, so shipments from this stock change "
+                "with it; consumption there is the forecast mean.",
+                className="note",
+            ),
         ]
     )
 
@@ -184,4 +215,8 @@ def _pool_views(
         pool["target_units"],
         f"{holder} {item}",
     )
-    return fig, _outlook(pool), _model(stock["model"])
+    simulated = reader.simulated_pools().filter(
+        (pl.col("holder_id") == holder) & (pl.col("item_id") == item)
+    )
+    odds = simulated.row(0, named=True) if simulated.height else None
+    return fig, _outlook(pool, odds), _model(stock["model"])

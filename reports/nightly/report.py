@@ -21,6 +21,7 @@ from reports.nightly.changes import changes_section
 from reports.nightly.extracts import write_extracts
 from reports.nightly.facts import Facts, gather_facts
 from reports.nightly.flows import flows_section
+from reports.nightly.odds import odds_section
 from reports.nightly.promises import late_section
 from reports.nightly.quality import data_quality_section
 from reports.nightly.scenarios import failures_section, scenario_detail_section
@@ -73,6 +74,11 @@ def _sections(f: Facts) -> tuple[list[Section], int]:
             for name, opts in f.options.items()
         ),
         late_section(f.baseline, f.names, f.reasons),
+        *(
+            [odds_section(night.promise_odds, f.names, _late_ids(f.baseline))]
+            if night.promise_odds is not None
+            else []
+        ),
         stocks,
         flows_section(
             query(con, "capacity_value_for_run", run_id=f.base_id),
@@ -87,6 +93,10 @@ def _sections(f: Facts) -> tuple[list[Section], int]:
         stamp_section(f.runs, night, f.load, f.before, f.versions),
     ]
     return sections, fans
+
+
+def _late_ids(metrics: dict[str, Any]) -> set[str]:
+    return {p["commitment_id"] for p in metrics["late_promises"]}
 
 
 def build_report(night: Night, folder: Path) -> dict[str, Any]:

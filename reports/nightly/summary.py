@@ -9,9 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from pipeline.simulation import SimulationResult
 from pipeline.version import code_version
 from reports.nightly.facts import Facts
 from reports.nightly.limits import BODY_ROWS
+from reports.nightly.odds import odds_summary
 from store.months import month_text
 
 __all__ = ["add_timing", "night_summary", "write_summary"]
@@ -47,6 +51,7 @@ def night_summary(
             n: {"options": o, "curve": night.budget_curves.get(n, [])} for n, o in f.options.items()
         },
         "tradeoff": night.tradeoff,
+        "promise_odds": odds_summary(night.promise_odds, night.promise_odds_run_id),
         "failed_scenarios": [x.as_dict() for x in night.failures],
         "data_quality": {
             k: f.quality[k] for k in ("periods_checked", "explained", "unexplained", "tolerance")
@@ -59,6 +64,10 @@ def night_summary(
             "sankey": 1,
             "capacity": 1,
             "tradeoff": int(bool(night.tradeoff) and "error" not in night.tradeoff),
+            "criticality": int(
+                isinstance(night.promise_odds, SimulationResult)
+                and night.promise_odds.lines.filter(pl.col("criticality").is_not_null()).height > 0
+            ),
         },
         "render_seconds": {k: round(v, 3) for k, v in render_seconds.items()},
         **f.state,

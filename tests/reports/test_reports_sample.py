@@ -27,6 +27,8 @@ def test_sample_night_compare_and_export(tmp_path, capsys):
                 "--paths",
                 "50",
                 "--no-pdf",
+                "--promise-samples",
+                "30",
                 "--date",
                 "2026-11-20",
             ]
@@ -34,6 +36,19 @@ def test_sample_night_compare_and_export(tmp_path, capsys):
         == 0
     )
     summary = json.loads((out / "2026-11-20" / "summary.json").read_text())
+    # the baseline's promises, each with its odds over 30 futures of supply, stored and shown
+    odds = summary["promise_odds"]
+    assert odds["samples"] == 30
+    ids = {p["commitment_id"] for p in odds["commitments"]}
+    assert len(ids) == len(odds["commitments"]) == summary["metrics"]["promises_total"]
+    late = {p["commitment_id"] for p in summary["metrics"]["late_promises"]}
+    for p in odds["commitments"]:
+        assert 0.0 <= p["p_on_time"] <= 1.0
+        if p["commitment_id"] in late:
+            assert p["p_on_time"] <= 0.5  # a promise late in the plan is rarely on time
+    page = (out / "2026-11-20" / "report.html").read_text()
+    assert "How likely each promise is to be kept when supply slips" in page
+    assert summary["charts"]["criticality"] == 1
     names = {r["scenario"] for r in summary["runs"]}
     assert names >= {
         "baseline",

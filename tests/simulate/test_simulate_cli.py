@@ -126,3 +126,57 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for flag in ("--samples", "--mode", "--tolerance", "--scheduler", "--workers"):
         assert flag in text
+
+
+def test_demand_paths_depend_only_on_seed_and_index(db: str) -> None:
+    from forecast.projection import PATH_CHUNK, consumption_paths
+    from store.dataset import read_dataset
+    from store.runs import latest_run
+
+    con = connect(db, read_only=True)
+    try:
+        dataset = read_dataset(con)
+        run = latest_run(con, "forecast")
+        models = query(
+            con, "demand_models_for_run", run_id=run["run_id"], holder_id=None, item_id=None
+        )
+    finally:
+        con.close()
+    start, horizon = run["start_month"], 12
+    few = consumption_paths(dataset, models, start, horizon, 30, seed=5)
+    many = consumption_paths(dataset, models, start, horizon, PATH_CHUNK + 40, seed=5)
+    other = consumption_paths(dataset, models, start, horizon, 30, seed=6)
+    assert few
+    assert set(few) == set(many)
+    for key, paths in few.items():
+        assert paths.shape == (30, horizon)
+        assert (paths == many[key][:30]).all()
+        assert (paths >= 0).all()
+    assert any((few[k] != other[k]).any() for k in few)
+
+
+def test_sampler_takes_each_future_consumption_from_its_path() -> None:
+    import numpy as np
+    from optimize_helpers import make_dataset
+    from test_optimize_resolve import H, demand, model_of, tables
+
+    from pipeline.simulation import sampler_for
+
+    model = model_of(make_dataset(**tables()), demand())
+    rng = np.random.default_rng(0)
+    paths = {
+        ("DEPOT", "SHELL"): rng.uniform(0, 50, (8, H)),
+        ("UKR", "SHELL"): rng.uniform(0, 9, (8, H)),
+    }
+    rules = pl.DataFrame(
+        {"target": ["UKR"], "item_id": ["*"], "kind": ["demand_factor"], "distribution": ["fixed"],
+         "low": [2.0], "mode": [None], "high": [None]},
+        schema_overrides={"mode": pl.Float64, "high": pl.Float64},
+    )  # fmt: skip
+    sampler = sampler_for(model, rules, 1, paths)
+    depot = model.data.pools.filter(pl.col("holder_id") == "DEPOT").get_column("pool").item()
+    ukr = model.data.partner_pools.filter(pl.col("holder_id") == "UKR").get_column("q").item()
+    for i in (0, 5, 7):
+        future = sampler.draw(i).future
+        assert (future.consumption[depot] == paths[("DEPOT", "SHELL")][i]).all()
+        assert np.allclose(future.partner_consumption[ukr], 2.0 * paths[("UKR", "SHELL")][i])
