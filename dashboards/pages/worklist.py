@@ -19,6 +19,7 @@ from dashboards.data import open_reader, shared_state, user_names
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, fmt_number, fmt_usd, frame_table, page_user, role_note
 from dashboards.values import one_text
+from store.state.records import ExceptionStatus
 
 dash.register_page(
     __name__, path="/worklist", name="Worklist", order=0.5, title="Arsenal - Worklist"
@@ -43,7 +44,11 @@ COMMENT_TEXT = "worklist-comment-text"
 COMMENT = "worklist-comment-button"
 MESSAGE = "worklist-message"
 
-STATUS_BUTTONS = {ACKNOWLEDGE: "acknowledged", RESOLVE: "resolved", REOPEN: "open"}
+STATUS_BUTTONS: dict[str, ExceptionStatus] = {
+    ACKNOWLEDGE: "acknowledged",
+    RESOLVE: "resolved",
+    REOPEN: "open",
+}
 NOBODY = "(nobody)"
 COMMENT_LIMIT = 2000
 
@@ -58,6 +63,8 @@ COLUMNS = [
     ("owner", "owner"),
     ("comments", "comments"),
 ]
+LIAISON_COLUMNS = [c for c in COLUMNS if c[0] not in ("owner", "comments")]
+"""A liaison sees no owners and no comments (free text the releasability filter cannot vet)."""
 
 
 def layout(**_query: str) -> html.Div:
@@ -69,7 +76,7 @@ def layout(**_query: str) -> html.Div:
     if allowed:
         with open_reader(user) as reader:
             frame = reader.exceptions()
-        table, summary = _table(frame), _summary(frame)
+        table, summary = _table(frame, user.is_liaison), _summary(frame)
         owners = [NOBODY, *user_names()] if planner else []
     scope = f" (rows releasable to {user.partner})" if allowed and user.is_liaison else ""
     return html.Div(
@@ -81,7 +88,7 @@ def layout(**_query: str) -> html.Div:
                 "Viewers read the worklist; planners acknowledge, resolve, assign and comment.",
                 id=ROLE_NOTE,
                 className="note",
-                hidden=planner or not allowed,
+                hidden=planner or not allowed or user.is_liaison,
             ),
             dcc.Store(id=SELECTED),
             dcc.Store(id=VERSION, data=0),
@@ -147,7 +154,7 @@ def _summary(frame: pl.DataFrame) -> str:
     )
 
 
-def _table(frame: pl.DataFrame) -> Any:
+def _table(frame: pl.DataFrame, liaison: bool) -> Any:
     if frame.height == 0:
         return html.P(
             "Nothing is wrong in the latest plan: no late promise, no stock below its floor or "
@@ -162,7 +169,8 @@ def _table(frame: pl.DataFrame) -> Any:
         .then(pl.lit("open (reopened)"))
         .otherwise(pl.col("status")),
     )
-    return frame_table(shown, COLUMNS, ROWS, row_type=ROW, key="exception_key")
+    columns = LIAISON_COLUMNS if liaison else COLUMNS
+    return frame_table(shown, columns, ROWS, row_type=ROW, key="exception_key")
 
 
 def _find(frame: pl.DataFrame, key: str | None) -> dict[str, Any] | None:
@@ -184,7 +192,9 @@ def _stake(row: dict[str, Any]) -> str:
     )
 
 
-def _status_line(row: dict[str, Any]) -> str:
+def _status_line(row: dict[str, Any], liaison: bool) -> str:
+    if liaison:  # who set it and the owner are withheld
+        return f"Status: {row['status']}."
     if row["reopened"]:
         return (
             "Status: open again - it was resolved, and the plan computed since still holds it."
@@ -216,7 +226,7 @@ def _detail(row: dict[str, Any] | None, liaison: bool) -> Any:
     ]
     if row["explained_by"]:
         parts.append(html.P(f"Explained by: {row['explained_by']}", className="note"))
-    parts.append(html.P(_status_line(row), id="worklist-detail-status"))
+    parts.append(html.P(_status_line(row, liaison), id="worklist-detail-status"))
     if liaison:
         return parts
     state = shared_state()
@@ -288,7 +298,7 @@ def _show(selected: Any, _version: Any) -> Any:
     with open_reader(user) as reader:
         frame = reader.exceptions()
     row = _find(frame, one_text(selected))
-    return _table(frame), _detail(row, user.is_liaison), _summary(frame)
+    return _table(frame, user.is_liaison), _detail(row, user.is_liaison), _summary(frame)
 
 
 @callback(
@@ -320,18 +330,17 @@ def _act(*args: Any) -> Any:
     key = one_text(selected)
     with open_reader(user) as reader:
         frame = reader.exceptions()
-    if _find(frame, key) is None:
+    if key is None or _find(frame, key) is None:
         return (
             dash.no_update,
             _message("Choose an exception in the list first.", False),
             dash.no_update,
         )
-    assert key is not None
-    trigger = dash.ctx.triggered_id
+    trigger = dash.ctx.triggered_id if isinstance(dash.ctx.triggered_id, str) else None
     state = shared_state()
     kept_text: Any = dash.no_update
     if trigger in STATUS_BUTTONS:
-        state.set_exception_status(key, STATUS_BUTTONS[trigger], user.name)  # type: ignore[arg-type]
+        state.set_exception_status(key, STATUS_BUTTONS[trigger], user.name)
         done = f"Marked {STATUS_BUTTONS[trigger]}."
     elif trigger == ASSIGN:
         name = one_text(owner)
