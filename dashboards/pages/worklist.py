@@ -270,35 +270,34 @@ def _action(action: str, details: dict[str, Any]) -> str:
 
 
 @callback(
-    Output(SELECTED, "data"),
-    Input({"type": ROW, "index": ALL}, "n_clicks"),
-    prevent_initial_call=True,
-)
-@liaison_safe  # keeps the clicked key in the browser; the detail is read through the filter
-def _select(_clicks: Any) -> Any:
-    trigger = dash.ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(t.get("value") for t in dash.ctx.triggered):
-        return dash.no_update  # rows drawn anew, not clicked
-    return one_text(trigger.get("index")) or dash.no_update
-
-
-@callback(
     Output(TABLE, "children"),
     Output(DETAIL, "children"),
     Output(SUMMARY, "children"),
-    Input(SELECTED, "data"),
+    Output(SELECTED, "data"),
+    Input({"type": ROW, "index": ALL}, "n_clicks"),
     Input(VERSION, "data"),
+    State(SELECTED, "data"),
     prevent_initial_call=True,
 )
 @liaison_safe
-def _show(selected: Any, _version: Any) -> Any:
+def _show(_clicks: Any, _version: Any, selected: Any) -> Any:
+    """A clicked exception in detail; after a planner's action, the list drawn anew too. The
+    key is kept only when it is one of the user's own exceptions."""
+    trigger = dash.ctx.triggered_id
+    clicked = isinstance(trigger, dict)
+    if clicked:
+        if not any(t.get("value") for t in dash.ctx.triggered):
+            return (dash.no_update,) * 4  # rows drawn anew, not clicked
+        selected = trigger.get("index")
     user, allowed = page_user()
     if not allowed:
-        return "", "", ""
+        return "", "", "", None
     with open_reader(user) as reader:
         frame = reader.exceptions()
     row = _find(frame, one_text(selected))
-    return _table(frame, user.is_liaison), _detail(row, user.is_liaison), _summary(frame)
+    table = dash.no_update if clicked else _table(frame, user.is_liaison)
+    key = None if row is None else row["exception_key"]
+    return table, _detail(row, user.is_liaison), _summary(frame), key
 
 
 @callback(

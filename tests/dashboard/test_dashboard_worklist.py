@@ -11,17 +11,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import TIMEOUT_MS, open_session, served
+from dashboard_helpers import ROOT, TIMEOUT_MS, open_session, served
 
+from arsenal.cli import main as arsenal_main
 from dashboards.ui import fmt_usd
 from pipeline.diff import plan_state
-from pipeline.exceptions import StoredPlan, exceptions_of, read_stored_plan, worklist_status
+from pipeline.exceptions import (
+    StoredPlan,
+    exceptions_of,
+    read_exceptions,
+    read_stored_plan,
+    worklist_status,
+)
 from store.db import connect
 from store.runs import latest_run
 from store.state import ExceptionState, open_state
 from store.state.records import ExceptionStatus
 
 TABLE = "#worklist-exceptions-table"
+SAMPLE = ROOT / "data" / "sample"
 TIERS = {"frontline": 4.0, "most_capable": 2.0, "other": 1.0}  # an independent copy
 
 # -- the exceptions, recomputed straight from the tables ---------------------------------------
@@ -390,3 +398,27 @@ def test_a_resolved_exception_still_wrong_in_a_later_plan_reopens(stored_plan):
     assert [status[k] for k in keys[:3]] == ["open", "resolved", "acknowledged"]
     assert [reopened[k] for k in keys[:3]] == [True, False, False]
     assert {status[k] for k in keys[3:]} == {"open"}
+
+
+def test_the_next_plan_lists_what_changed_and_the_input_change_that_explains_it(own_copy):
+    """A new promise loaded and planned: the worklist says so, with the load's diff as its
+    cause and the USD of the late promise it is."""
+    data = own_copy["db"].parent / "data"
+    shutil.copytree(SAMPLE, data)
+    with (data / "commitments.csv").open("a", encoding="utf-8") as fh:
+        fh.write("POL-NEW-1,POL,GMLRS,5000,2027-01,1,2026-10-01,\n")
+    for argv in (["load", str(data)], ["run"]):
+        assert arsenal_main([*argv, "--db", str(own_copy["db"])]) == 0, argv
+    con = connect(own_copy["db"], read_only=True)
+    try:
+        frame = read_exceptions(
+            con, latest_run(con, "allocate"), latest_run(con, "project")["run_id"]
+        )
+    finally:
+        con.close()
+    rows = {r["exception_key"]: r for r in frame.iter_rows(named=True)}
+    added = rows["plan_change|promise_added|POL-NEW-1"]
+    assert added["partner_id"] == "POL"
+    assert added["explained_by"].startswith("promise POL-NEW-1: new")
+    assert added["usd_at_stake"] == pytest.approx(rows["late_promise|POL-NEW-1"]["usd_at_stake"])
+    assert added["usd_at_stake"] > 0
