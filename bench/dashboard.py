@@ -59,6 +59,7 @@ PY = sys.executable
 PASSWORD = "bench-password-1"
 PAGES = [
     ("Overview", "/", "#overview-late-count"),
+    ("Worklist", "/worklist", "#worklist-exceptions-table"),
     ("Stocks", "/stocks", "#stocks-fan-graph .main-svg"),
     ("Backlog", "/backlog", "#backlog-timeline-graph .main-svg"),
     ("Allocation", "/allocation", "#allocation-sankey-graph .main-svg"),

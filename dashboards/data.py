@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,13 @@ import flask
 import polars as pl
 
 from dashboards.auth import User
+from pipeline.exceptions import read_exceptions, worklist_status
 from reports.releasability import PartnerScope, partner_scope
 from store.db import Connection, connect
 from store.months import add_months
 from store.runs import latest_run
 from store.sql import query
+from store.state import StateStore
 
 __all__ = [
     "Reader",
@@ -34,9 +36,13 @@ __all__ = [
     "reasons_list",
     "run_summary",
     "scenarios_folder",
+    "shared_state",
+    "user_names",
 ]
 
-RISK_COUNT = 5
+TOP_EXCEPTIONS = 5
+"""Open exceptions the Overview shows, largest USD at stake first."""
+
 _PROJECTED = [
     "floor_breach_p10",
     "floor_breach_p50",
@@ -53,6 +59,19 @@ _PROJECTED = [
 def db_path() -> str:
     """The database the app was started with."""
     return flask.current_app.config["ARSENAL_DB"]
+
+
+def shared_state() -> StateStore:
+    """The shared state (sessions, worklist, firmed rows, audit) the app was started with."""
+    return flask.current_app.extensions["arsenal_state"]
+
+
+def user_names() -> list[str]:
+    """The dashboard's users who can own an exception: planners and viewers, not liaisons."""
+    from dashboards.auth import read_users
+
+    users = read_users(flask.current_app.config["ARSENAL_USERS"])
+    return sorted(name for name, entry in users.items() if entry["role"] != "liaison")
 
 
 def scenarios_folder() -> Path:
@@ -268,6 +287,47 @@ class Reader:
         )
         return frame.clear() if self.scope is not None else frame
 
+    def exceptions(self, state: StateStore | None = None) -> pl.DataFrame:
+        """The worklist: every exception of the latest baseline plan this user may see
+        (``pipeline.exceptions``), ranked by USD at stake, with its status, owner and number
+        of comments from ``state`` (default: the app's).
+
+        A liaison gets the exceptions of its own partner that the releasability filter lets
+        it see: its releasable promises (and firmed rows and plan changes about them), its
+        stocks whose projection it may see; no cause from the data diff (it may name other
+        partners' rows), no owner and no comments (free text the filter cannot vet).
+        """
+        state = state if state is not None else shared_state()
+        frame = read_exceptions(
+            self.con, self.runs.allocate, self.runs.run_id("project"), state.read_firmed()
+        )
+        started = self.runs.allocate["started_at"] if self.runs.allocate else datetime.now(UTC)
+        states = state.read_exception_states()
+        if self.scope is None:
+            keys = frame.get_column("exception_key").to_list()
+            comments = {k: len(state.read_exception_comments(k)) for k in keys}
+            return worklist_status(frame, states, started, comments)
+        frame = self._partner_exceptions(frame, self.scope)
+        return worklist_status(frame, states, started).with_columns(
+            explained_by=pl.lit(None, dtype=pl.String),
+            owner=pl.lit(None, dtype=pl.String),
+            status_by=pl.lit(None, dtype=pl.String),
+        )
+
+    @staticmethod
+    def _partner_exceptions(frame: pl.DataFrame, scope: PartnerScope) -> pl.DataFrame:
+        """The exceptions of ``scope``'s partner about what it may see."""
+        keep = []
+        for r in frame.iter_rows(named=True):
+            if r["partner_id"] != scope.partner:
+                keep.append(False)
+            elif r["commitment_id"] is not None:
+                keep.append(r["commitment_id"] in scope.commitments)
+            else:
+                pool = (r["holder_id"], r["item_id"])
+                keep.append(r["holder_id"] is not None and pool in scope.projected)
+        return frame.filter(pl.Series(keep, dtype=pl.Boolean))
+
     def overview(self) -> dict[str, Any]:
         """The Overview page's figures, from the rows this user may see."""
         commitments = self.commitments()
@@ -283,37 +343,8 @@ class Reader:
             if horizon_end is not None
             else pools.clear()
         )
-        late = commitments.filter(pl.col("late")).sort("weighted_late_unit_months", descending=True)
-        risks: list[dict[str, Any]] = []
-        for row in pools.filter(pl.col("below_floor_now")).iter_rows(named=True):
-            risks.append(
-                {
-                    "kind": "below floor now",
-                    "what": f"{row['holder_id']} {row['item_id']}",
-                    "detail": f"{row['units']:,.0f} units against a floor of {row['floor_units']:,.0f}",
-                }
-            )
-        for row in soon.sort("floor_breach_p50").iter_rows(named=True):
-            risks.append(
-                {
-                    "kind": "floor breach within 6 months",
-                    "what": f"{row['holder_id']} {row['item_id']}",
-                    "detail": f"P50 breach {row['floor_breach_p50']:%Y-%m}",
-                }
-            )
-        for row in late.iter_rows(named=True):
-            done = row["completion_month"]
-            risks.append(
-                {
-                    "kind": "late promise",
-                    "what": f"{row['commitment_id']} ({row['partner_id']} {row['item_id']})",
-                    "detail": (
-                        f"{row['weighted_late_unit_months']:,.0f} weighted late unit-months; "
-                        f"promised {row['promised_month']:%Y-%m}, "
-                        + (f"planned {done:%Y-%m}" if done else "not complete in the horizon")
-                    ),
-                }
-            )
+        late = commitments.filter(pl.col("late"))
+        open_exceptions = self.exceptions().filter(pl.col("status") == "open")
         return {
             "runs": self.runs,
             "load": self.last_load(),
@@ -326,7 +357,8 @@ class Reader:
             "weighted_late_unit_months": float(
                 commitments.get_column("weighted_late_unit_months").fill_null(0).sum() or 0.0
             ),
-            "risks": risks[:RISK_COUNT],
+            "open_exceptions": open_exceptions.height,
+            "top_exceptions": open_exceptions.head(TOP_EXCEPTIONS),
         }
 
 

@@ -1,4 +1,5 @@
-"""Overview: what is at risk now, in six months, and the promises that will be late."""
+"""Overview: the top of the worklist, what is at risk now and in six months, and the promises
+that will be late."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dash import dcc, html
 
 from dashboards.data import open_reader
 from dashboards.ui import card, fmt_number, fmt_usd, page_user, role_note, simple_table
+
+TOP_COLUMNS = ["what", "kind", "why", "from", "USD at stake"]
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Arsenal - Overview")
 
@@ -27,8 +30,33 @@ def _body(view: dict[str, Any]) -> list[Any]:
         if runs.allocate
         else "No plan run yet: run 'arsenal run' to fill the dashboard."
     )
-    risks = view["risks"]
+    top = view["top_exceptions"]
     return [
+        html.H2("Top open exceptions, by USD at stake"),
+        simple_table(
+            TOP_COLUMNS,
+            [
+                [r["what"], r["kind_label"], r["why"], r["first_month"], fmt_usd(r["usd_at_stake"])]
+                for r in top.iter_rows(named=True)
+            ],
+            "overview-exceptions-table",
+            numeric=[4],
+        )
+        if top.height
+        else html.P(
+            "No open exception: nothing in the latest plan needs a planner.",
+            className="note",
+            id="overview-exceptions-table",
+        ),
+        html.P(
+            [
+                dcc.Link(
+                    f"The whole worklist ({view['open_exceptions']} open)",
+                    href="/worklist",
+                    id="overview-worklist-link",
+                ),
+            ]
+        ),
         html.Div(
             [
                 card(
@@ -61,14 +89,6 @@ def _body(view: dict[str, Any]) -> list[Any]:
             ],
             className="cards",
         ),
-        html.H2("The five biggest risks"),
-        simple_table(
-            ["risk", "what", "detail"],
-            [[r["kind"], r["what"], r["detail"]] for r in risks],
-            "overview-risks-table",
-        )
-        if risks
-        else html.P("Nothing at risk in this plan.", className="note", id="overview-risks-table"),
         html.P(
             [
                 dcc.Link("Which promises are late, and why", href="/backlog?late=1"),

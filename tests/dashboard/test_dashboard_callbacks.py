@@ -37,8 +37,9 @@ SECRET_QTY = 987654
 DEPOT = "SECRET Depot.Ü 7"  # a stock released to GBR alone, drawn on for the secret
 DEPOT_UNITS = 876543
 LIAISONS = {"pol": "POL", "gbr": "GBR"}
-PAGES = ["/", "/stocks", "/backlog", "/allocation", "/capacity", "/what-if"]
+PAGES = ["/", "/worklist", "/stocks", "/backlog", "/allocation", "/capacity", "/what-if"]
 MAX_COMBINATIONS = 400
+STOCK_EXCEPTIONS = ("partner_below_floor", "us_below_target")
 pytestmark = pytest.mark.slow
 
 
@@ -157,6 +158,11 @@ def _candidates(data: dict[str, Any]) -> dict[str, list[Any]]:
         "backlog-row.n_clicks": data["commitments"],
         "allocation-item-dropdown.value": ["(all items)", *items],
         "capacity-budget-slider.value": [0, 5e8],
+        "worklist-selected.data": [
+            *(f"late_promise|{c}" for c in data["commitments"]),
+            *(f"{kind}|{h}|{i}" for kind in STOCK_EXCEPTIONS for h, i in data["pools"]),
+            *(f"plan_change|promise_became_late|{c}" for c in data["commitments"]),
+        ],
         "default": [None, *every_id],
     }
 
@@ -308,6 +314,7 @@ SAFE_FOR_LIAISONS = {
     "..allocation-sankey-graph.figure...allocation-shipments-graph.figure...allocation-plan.children..",
     "allocation-download.data",
     "whatif-results.children",
+    "..worklist-table.children...worklist-detail.children...worklist-summary.children...worklist-selected.data..",
 }
 
 

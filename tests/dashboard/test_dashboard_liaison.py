@@ -68,6 +68,7 @@ def test_a_liaison_sees_only_rows_releasable_to_its_partner(login):
     rendered = {}
     for path, ready in [
         ("/", "#overview-late-count"),
+        ("/worklist", "#worklist-exceptions-table"),
         ("/stocks", "#stocks-fan-graph .main-svg"),
         ("/backlog", "#backlog-commitments-table"),
         ("/allocation", "#allocation-plan-table"),

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = [
     ("overview", "/", "#overview-late-count"),
+    ("worklist", "/worklist", "#worklist-exceptions-table"),
     ("stocks", "/stocks", "#stocks-fan-graph .main-svg"),
     ("backlog", "/backlog", "#backlog-timeline-graph .main-svg"),
     ("allocation", "/allocation", "#allocation-sankey-graph .main-svg"),
@@ -99,7 +100,7 @@ def test_overview_figures_match_the_database(login, dash_env):
     assert shown == pytest.approx(wlum, abs=0.5)
     shown_units = float(session.page.inner_text("#overview-backlog-units").replace(",", ""))
     assert shown_units == pytest.approx(units, abs=0.5)
-    assert len(session.page.query_selector_all("#overview-risks-table tbody tr")) == 5
+    assert len(session.page.query_selector_all("#overview-exceptions-table tbody tr")) == 5
 
 
 def test_stock_chart_follows_the_selection(login, dash_env):
