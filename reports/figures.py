@@ -417,11 +417,16 @@ def criticality_tornado(
     return fig
 
 
-def completion_fan(commitments: pl.DataFrame, names: Mapping[str, str] | None = None) -> go.Figure:
+def completion_fan(
+    commitments: pl.DataFrame,
+    names: Mapping[str, str] | None = None,
+    horizon_end: date | None = None,
+) -> go.Figure:
     """Per promise (``commitment_id, item_id, promised_month, p_on_time, completion_p10,
     completion_p50, completion_p90``): a bar from P10 to P90 of its completion month over the
     simulated futures, the P50 as a dot and the due month as a tick; a promise whose P90 is past
-    the horizon runs to the chart's right edge (``horizon_end``, said on hover)."""
+    the horizon runs to ``horizon_end`` (said on hover), one not complete in 90% of the futures
+    is a cross there."""
     title = "When each promise completes, over the simulated futures"
     rows = commitments.sort("p_on_time", "commitment_id")
     if rows.height == 0:
@@ -430,7 +435,7 @@ def completion_fan(commitments: pl.DataFrame, names: Mapping[str, str] | None = 
     labels = [
         f"{c} ({names.get(i, i)})" for c, i in rows.select("commitment_id", "item_id").iter_rows()
     ]
-    far = max(
+    far = horizon_end or max(
         [
             d
             for col in ("completion_p90", "completion_p50", "promised_month")
@@ -458,6 +463,15 @@ def completion_fan(commitments: pl.DataFrame, names: Mapping[str, str] | None = 
                     ),
                 )
             )
+        if lo is None and far is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[far], y=[label], mode="markers",
+                    marker={"color": RED, "symbol": "x", "size": 9}, showlegend=False,
+                    hovertemplate=f"{label}: not complete within the horizon in 90% of futures"
+                    "<extra></extra>",
+                )
+            )  # fmt: skip
         if mid is not None:
             fig.add_trace(
                 go.Scatter(

@@ -204,7 +204,7 @@ def _views(
         "" if run else " No plan run yet: planned completions are empty."
     )
     fan = (
-        completion_fan(frame.filter(pl.col("p_on_time").is_not_null()), names)
+        completion_fan(frame.filter(pl.col("p_on_time").is_not_null()), names, horizon_end)
         if odds and simulation is not None
         else empty_figure("No simulation of this plan's supply yet")
     )
