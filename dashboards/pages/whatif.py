@@ -216,6 +216,7 @@ def _refused(user: Any, allowed: bool, what: str) -> html.Div | None:
     Output(ids.RESULT_STORE, "data"),
     Output(ids.FORM_ERRORS, "children"),
     Input(ids.RUN_BUTTON, "n_clicks"),
+    Input(ids.BUDGET, "n_submit"),
     *STATE,
     prevent_initial_call=True,
     running=[
@@ -225,6 +226,7 @@ def _refused(user: Any, allowed: bool, what: str) -> html.Div | None:
 )
 def _run(
     _clicks: int | None,
+    _budget_entered: int | None,
     name: Any,
     description: Any,
     base: Any,

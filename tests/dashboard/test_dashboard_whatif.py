@@ -319,6 +319,25 @@ def test_bad_values_get_inline_messages(login):
     assert session.errors == []
 
 
+def test_enter_in_the_budget_box_runs_the_whatif(login):
+    session = login("plan")
+    session.goto("/what-if", "#whatif-run-button")
+    page = session.page
+    page.fill("#whatif-name", "budget-on-enter")
+    posted: list[str] = []
+    page.on(
+        "request",
+        lambda r: posted.append(r.post_data or "") if "_dash-update-component" in r.url else None,
+    )
+    page.fill("#whatif-budget", "500000000")
+    page.press("#whatif-budget", "Enter")
+    page.wait_for_selector("#whatif-deltas-table", timeout=90_000)
+    run = [p for p in posted if "whatif-run-button" in p and "whatif-budget.n_submit" in p]
+    assert run
+    assert "500000000" in run[0]
+    assert session.errors == []
+
+
 def test_planners_running_whatifs_at_once_never_see_each_others_results(login, dash_url):
     session = login("plan")
     session.goto("/what-if", "#whatif-run-button")
