@@ -169,6 +169,15 @@ class Reader:
             for r in query(self.con, "display_names").iter_rows(named=True)
         }
 
+    def unit_costs(self) -> dict[str, float]:
+        """Each item's unit cost (USD), to weigh different items in one chart."""
+        return {
+            i: float(c or 0.0)
+            for i, c in query(self.con, "dataset_items")
+            .select("item_id", "unit_cost_usd")
+            .iter_rows()
+        }
+
     def form_options(self) -> dict[str, list[str]]:
         """Ids by role (production_source, source, item, partner, holder) for the what-if form."""
         options: dict[str, list[str]] = {}

@@ -6,10 +6,12 @@ live in ``dashboards/figures.py``; these are the dashboard's own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import plotly.graph_objects as go
 import polars as pl
 
-from reports.figures import empty_figure
+from reports.figures import empty_figure, source_colour
 
 __all__ = [
     "shipments_by_month",
@@ -24,28 +26,44 @@ _LAYOUT = {
 }
 
 
-def shipments_by_month(shipments: pl.DataFrame) -> go.Figure:
-    """Units shipped per month, stacked by source."""
+def shipments_by_month(
+    shipments: pl.DataFrame, names: Mapping[str, str] | None = None, measure: str = "units"
+) -> go.Figure:
+    """``measure`` (``units``; ``usd`` when items of different kinds are drawn together, so
+    shells and missiles are never added in one unit) shipped per month, stacked by source, one
+    colour per source as in every chart, a tick per month."""
     frame = shipments
     if frame.height == 0:
         return empty_figure("No shipments in the plan")
-    monthly = frame.group_by("source_id", "month").agg(pl.col("units").sum()).sort("month")
+    names = names or {}
+    monthly = (
+        frame.group_by("source_id", "month").agg(pl.col(measure).sum().alias("y")).sort("month")
+    )
+    months = monthly.get_column("month").unique().len()
     fig = go.Figure()
     for source in sorted(monthly.get_column("source_id").unique().to_list()):
         rows = monthly.filter(pl.col("source_id") == source)
+        label = names.get(source, source)
         fig.add_trace(
             go.Bar(
                 x=rows.get_column("month").to_list(),
-                y=rows.get_column("units").to_list(),
-                name=source,
+                y=rows.get_column("y").to_list(),
+                name=label,
+                marker={"color": source_colour(source)},
+                hovertemplate=f"{label}<br>%{{x|%Y-%m}}: "
+                + ("$%{y:,.0f}" if measure == "usd" else "%{y:,.0f} units")
+                + "<extra></extra>",
             )
         )
     fig.update_layout(
         **_LAYOUT,
         barmode="stack",
-        title="Shipments per month (leaving the source)",
-        yaxis_title="units",
-        height=340,
+        title="Shipments per month (leaving the source)"
+        + (", in USD (units x unit cost): items of different kinds" if measure == "usd" else ""),
+        yaxis_title="USD" if measure == "usd" else "units",
+        xaxis={"dtick": "M1" if months <= 24 else "M3", "tickformat": "%Y-%m"},
+        height=380,
+        legend={"font": {"size": 10}},
     )
     return fig
 

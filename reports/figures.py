@@ -15,6 +15,7 @@ see) and read nothing from the database.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from datetime import date
 
@@ -31,6 +32,7 @@ __all__ = [
     "criticality_tornado",
     "empty_figure",
     "line_load",
+    "source_colour",
     "stock_fan",
     "tradeoff_frontier",
 ]
@@ -200,18 +202,31 @@ def backlog_timeline(commitments: pl.DataFrame, horizon_end: date | None = None)
     return fig
 
 
+SOURCE_PALETTE = (
+    "#1f5f99", "#c06c00", "#2e7d32", "#7b3fa0", "#b3261e", "#00838f", "#8d6e00", "#5d4037",
+    "#ad1457", "#455a64", "#558b2f", "#283593",
+)  # fmt: skip
+
+
+def source_colour(source_id: str) -> str:
+    """One colour per source in every chart, whatever else is drawn (a hash of the id)."""
+    return SOURCE_PALETTE[zlib.crc32(source_id.encode()) % len(SOURCE_PALETTE)]
+
+
 def allocation_sankey(
     shipments: pl.DataFrame,
     title: str = "Sources to partners",
     names: Mapping[str, str] | None = None,
+    measure: str = "units",
 ) -> go.Figure:
-    """Units shipped (``source_id``, ``partner_id``, ``units``) summed per source and partner.
+    """``measure`` (a column: ``units``, or ``usd`` when items of different kinds are drawn
+    together) shipped (``source_id``, ``partner_id``) summed per source and partner.
     ``names``: display names for the ids on the nodes (default the ids)."""
     if shipments.height == 0:
         return empty_figure("No shipments in the plan", title)
     flows = (
         shipments.group_by("source_id", "partner_id")
-        .agg(pl.col("units").sum())
+        .agg(pl.col(measure).sum().alias("units"))
         .filter(pl.col("units") > 0)
         .sort("source_id", "partner_id")
     )
@@ -224,6 +239,7 @@ def allocation_sankey(
         go.Sankey(
             node={
                 "label": [(names or {}).get(x, x) for x in sources + partners],
+                "color": [source_colour(x) for x in sources] + ["#8a94a6"] * len(partners),
                 "pad": 16,
                 "thickness": 14,
             },
@@ -232,7 +248,8 @@ def allocation_sankey(
                 "target": [at[("p", p)] for p in flows.get_column("partner_id")],
                 "value": flows.get_column("units").to_list(),
             },
-            valueformat=",.0f",
+            valueformat="$,.3s" if measure == "usd" else ",.0f",
+            valuesuffix="" if measure == "usd" else " units",
         )
     )
     fig.update_layout(**_LAYOUT, title=title, height=max(320, 28 * len(at) + 80))

@@ -32,30 +32,53 @@ COLUMNS = [
 ]
 
 
-def _views(shipments: pl.DataFrame | None, item: str | None) -> tuple[Any, Any, Any]:
-    """Sankey, shipments per month and the plan table for one item (or all)."""
+def _views(
+    shipments: pl.DataFrame | None,
+    item: str | None,
+    names: dict[str, str] | None = None,
+    costs: dict[str, float] | None = None,
+) -> tuple[Any, Any, Any]:
+    """Sankey, shipments per month and the plan table for one item (or all: then the charts
+    weigh shipments in USD, units x unit cost, never adding different items' units)."""
     if shipments is None:
         return empty_figure("Not available"), empty_figure("Not available"), ""
+    names, costs = names or {}, costs or {}
     frame = shipments
     item = one_text(item)
     if item and item != ALL:
         frame = frame.filter(pl.col("item_id") == item)
-    frame = frame.select([c for c, _ in COLUMNS])
-    title = "Sources to partners" + ("" if not item or item == ALL else f": {item}")
-    table = frame_table(frame, COLUMNS, "allocation-plan-table")
-    return allocation_sankey(frame, title), shipments_by_month(frame), table
+    frame = frame.select([c for c, _ in COLUMNS]).with_columns(
+        usd=pl.col("units") * pl.col("item_id").replace_strict(costs, default=0.0)
+    )
+    several = frame.get_column("item_id").n_unique() > 1
+    measure = "usd" if several else "units"
+    one = "" if not item or item == ALL else f": {names.get(item, item)}"
+    title = "Sources to partners" + one + (" (USD: units x unit cost)" if several else "")
+    shown = frame.with_columns(
+        pl.col(c).replace_strict(names, default=pl.col(c))
+        for c in ("source_id", "partner_id", "item_id")
+    )
+    table = frame_table(shown, COLUMNS, "allocation-plan-table")
+    return (
+        allocation_sankey(frame, title, names, measure),
+        shipments_by_month(frame, names, measure),
+        table,
+    )
 
 
 def layout(item: str | None = None, **_query: str) -> html.Div:
     user, allowed = page_user()
     items: list[str] = []
     shipments = None
+    names: dict[str, str] = {}
+    costs: dict[str, float] = {}
     if allowed:
         with open_reader(user) as reader:
             shipments = reader.shipments()
+            names, costs = _names_and_costs(reader)
         items = sorted(shipments.get_column("item_id").unique().to_list())
     item = item if item in items else ALL
-    sankey, bars, table = _views(shipments, item)
+    sankey, bars, table = _views(shipments, item, names, costs)
     return html.Div(
         [
             html.H1("Allocation"),
@@ -107,12 +130,9 @@ def layout(item: str | None = None, **_query: str) -> html.Div:
     )
 
 
-def _shipments() -> pl.DataFrame | None:
-    user, allowed = page_user()
-    if not allowed:
-        return None
-    with open_reader(user) as reader:
-        return reader.shipments()
+def _names_and_costs(reader: Any) -> tuple[dict[str, str], dict[str, float]]:
+    names = {i: n for (_, i), n in reader.names().items()}
+    return names, reader.unit_costs()
 
 
 @callback(
@@ -124,7 +144,11 @@ def _shipments() -> pl.DataFrame | None:
 )
 @liaison_safe
 def _show(item: str | None) -> tuple[Any, Any, Any]:
-    return _views(_shipments(), item)
+    user, allowed = page_user()
+    if not allowed:
+        return _views(None, item)
+    with open_reader(user) as reader:
+        return _views(reader.shipments(), item, *_names_and_costs(reader))
 
 
 @callback(

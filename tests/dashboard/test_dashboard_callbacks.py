@@ -309,7 +309,8 @@ SAFE_FOR_LIAISONS = {
     ".._pages_content.children..._pages_store.data..",
     "..stocks-item-dropdown.options...stocks-item-dropdown.value..",
     "..stocks-fan-graph.figure...stocks-outlook.children...stocks-model.children..",
-    "..backlog-timeline-graph.figure...backlog-table.children...backlog-summary.children..",
+    "..backlog-timeline-graph.figure...backlog-table.children...backlog-summary.children..."
+    "backlog-odds-graph.figure..",
     "backlog-reasons.children",
     "..allocation-sankey-graph.figure...allocation-shipments-graph.figure...allocation-plan.children..",
     "allocation-download.data",

@@ -405,3 +405,65 @@ def test_pegging_shows_where_a_late_promise_comes_from(login, dash_env):
     assert number(rows[-1][4]) == pytest.approx(max(backlog - sum(arrivals.values()), 0), abs=0.5)
     session.screenshot("backlog-pegging")
     assert session.errors == []
+
+
+def test_allocation_never_adds_different_items_in_one_unit(login, dash_env):
+    """(all items): the bars are USD (units x unit cost) per source and month, recomputed from
+    the stored plan; one item: its units. Each source keeps its colour and shows its name."""
+    import polars as pl
+
+    from store.sql import query
+
+    con = connect(dash_env["db"], read_only=True)
+    try:
+        run = latest_run(con, "allocate")["run_id"]
+        ships = query(con, "plan_shipments_for_run", run_id=run)
+        items = query(con, "dataset_items").select("item_id", "unit_cost_usd", "name")
+        sources = dict(query(con, "dataset_sources").select("source_id", "name").iter_rows())
+        promised = query(con, "dataset_commitments").select("commitment_id")
+    finally:
+        con.close()
+    # the page plans promises: sustainment shipments are not on it
+    ships = (
+        ships.join(promised, on="commitment_id")
+        .join(items, on="item_id")
+        .with_columns(usd=pl.col("units") * pl.col("unit_cost_usd"))
+    )
+    session = login("plan")
+    session.goto("/allocation", "#allocation-shipments-graph .main-svg")
+    layout = session.page.evaluate(
+        "() => document.querySelector('#allocation-shipments-graph .js-plotly-plot').layout"
+    )
+    assert "USD" in layout["yaxis"]["title"]["text"]
+    traces = _plot_data(session, "allocation-shipments-graph")
+    colours = session.page.evaluate(
+        "() => Object.fromEntries(document.querySelector('#allocation-shipments-graph "
+        ".js-plotly-plot').data.map(t => [t.name, t.marker.color]))"
+    )
+    totals = ships.group_by("source_id").agg(pl.col("usd").sum())
+    for source, usd in totals.iter_rows():
+        name = sources.get(source, source)
+        trace = next(t for t in traces if t["name"] == name)
+        assert sum(trace["y"]) == pytest.approx(usd, rel=1e-9)
+    assert not any(t["name"] in sources for t in traces)  # names, never raw ids
+    item = ships.group_by("item_id").agg(pl.col("units").sum()).sort("units").row(-1)[0]
+    session.choose("allocation-item-dropdown", item)
+    layout = session.page.evaluate(
+        "() => document.querySelector('#allocation-shipments-graph .js-plotly-plot').layout"
+    )
+    assert layout["yaxis"]["title"]["text"] == "units"
+    one = ships.filter(pl.col("item_id") == item).group_by("source_id").agg(pl.col("units").sum())
+    for source, units in one.iter_rows():
+        trace = next(
+            t
+            for t in _plot_data(session, "allocation-shipments-graph")
+            if t["name"] == sources.get(source, source)
+        )
+        assert sum(trace["y"]) == pytest.approx(units, rel=1e-9)
+    again = session.page.evaluate(
+        "() => Object.fromEntries(document.querySelector('#allocation-shipments-graph "
+        ".js-plotly-plot').data.map(t => [t.name, t.marker.color]))"
+    )
+    assert all(colours[n] == c for n, c in again.items() if n in colours)
+    session.screenshot("allocation-one-item-plan")
+    assert session.errors == []
