@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import plotly.graph_objects as go
 import polars as pl
 
-from reports.figures import empty_figure, source_colour
+from reports.figures import empty_figure, source_colours
 
 __all__ = [
     "shipments_by_month",
@@ -27,7 +27,10 @@ _LAYOUT = {
 
 
 def shipments_by_month(
-    shipments: pl.DataFrame, names: Mapping[str, str] | None = None, measure: str = "units"
+    shipments: pl.DataFrame,
+    names: Mapping[str, str] | None = None,
+    measure: str = "units",
+    colours: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """``measure`` (``units``; ``usd`` when items of different kinds are drawn together, so
     shells and missiles are never added in one unit) shipped per month, stacked by source, one
@@ -40,6 +43,7 @@ def shipments_by_month(
         frame.group_by("source_id", "month").agg(pl.col(measure).sum().alias("y")).sort("month")
     )
     months = monthly.get_column("month").unique().len()
+    colours = colours or source_colours(monthly.get_column("source_id").to_list())
     fig = go.Figure()
     for source in sorted(monthly.get_column("source_id").unique().to_list()):
         rows = monthly.filter(pl.col("source_id") == source)
@@ -49,7 +53,7 @@ def shipments_by_month(
                 x=rows.get_column("month").to_list(),
                 y=rows.get_column("y").to_list(),
                 name=label,
-                marker={"color": source_colour(source)},
+                marker={"color": colours.get(source, "#8a94a6")},
                 hovertemplate=f"{label}<br>%{{x|%Y-%m}}: "
                 + ("$%{y:,.0f}" if measure == "usd" else "%{y:,.0f} units")
                 + "<extra></extra>",

@@ -15,12 +15,12 @@ see) and read nothing from the database.
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import plotly.graph_objects as go
 import polars as pl
+from plotly.colors import qualitative
 
 from store.facts import capacity_lines_worth_most
 
@@ -32,7 +32,7 @@ __all__ = [
     "criticality_tornado",
     "empty_figure",
     "line_load",
-    "source_colour",
+    "source_colours",
     "stock_fan",
     "tradeoff_frontier",
 ]
@@ -202,15 +202,12 @@ def backlog_timeline(commitments: pl.DataFrame, horizon_end: date | None = None)
     return fig
 
 
-SOURCE_PALETTE = (
-    "#1f5f99", "#c06c00", "#2e7d32", "#7b3fa0", "#b3261e", "#00838f", "#8d6e00", "#5d4037",
-    "#ad1457", "#455a64", "#558b2f", "#283593",
-)  # fmt: skip
-
-
-def source_colour(source_id: str) -> str:
-    """One colour per source in every chart, whatever else is drawn (a hash of the id)."""
-    return SOURCE_PALETTE[zlib.crc32(source_id.encode()) % len(SOURCE_PALETTE)]
+def source_colours(source_ids: Sequence[str]) -> dict[str, str]:
+    """One colour per source for every chart of a data set: each source's place among all the
+    data set's sources (sorted) picks it, so no two sources share a colour (up to 48) and a
+    source keeps its colour whatever subset a chart draws."""
+    palette = [*qualitative.Dark24, *qualitative.Light24]
+    return {s: palette[k % len(palette)] for k, s in enumerate(sorted(set(source_ids)))}
 
 
 def allocation_sankey(
@@ -218,10 +215,12 @@ def allocation_sankey(
     title: str = "Sources to partners",
     names: Mapping[str, str] | None = None,
     measure: str = "units",
+    colours: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """``measure`` (a column: ``units``, or ``usd`` when items of different kinds are drawn
     together) shipped (``source_id``, ``partner_id``) summed per source and partner.
-    ``names``: display names for the ids on the nodes (default the ids)."""
+    ``names``: display names for the ids on the nodes (default the ids); ``colours``: each
+    source's (``source_colours``; default from the sources drawn)."""
     if shipments.height == 0:
         return empty_figure("No shipments in the plan", title)
     flows = (
@@ -239,7 +238,8 @@ def allocation_sankey(
         go.Sankey(
             node={
                 "label": [(names or {}).get(x, x) for x in sources + partners],
-                "color": [source_colour(x) for x in sources] + ["#8a94a6"] * len(partners),
+                "color": [(colours or source_colours(sources)).get(x, "#8a94a6") for x in sources]
+                + ["#8a94a6"] * len(partners),
                 "pad": 16,
                 "thickness": 14,
             },

@@ -14,7 +14,7 @@ from dashboards.page_figures import shipments_by_month
 from dashboards.plan_download import plan_csv, plan_workbook
 from dashboards.ui import frame_table, page_user, role_note
 from dashboards.values import one_text
-from reports.figures import allocation_sankey, empty_figure
+from reports.figures import allocation_sankey, empty_figure, source_colours
 
 dash.register_page(
     __name__, path="/allocation", name="Allocation", order=3, title="Arsenal - Allocation"
@@ -37,12 +37,15 @@ def _views(
     item: str | None,
     names: dict[str, str] | None = None,
     costs: dict[str, float] | None = None,
+    sources: list[str] | None = None,
 ) -> tuple[Any, Any, Any]:
     """Sankey, shipments per month and the plan table for one item (or all: then the charts
     weigh shipments in USD, units x unit cost, never adding different items' units)."""
     if shipments is None:
         return empty_figure("Not available"), empty_figure("Not available"), ""
     names, costs = names or {}, costs or {}
+    # colours from every source of the data set, so a source keeps its colour under any filter
+    colours = source_colours(sources or shipments.get_column("source_id").to_list())
     frame = shipments
     item = one_text(item)
     if item and item != ALL:
@@ -60,8 +63,8 @@ def _views(
     )
     table = frame_table(shown, COLUMNS, "allocation-plan-table")
     return (
-        allocation_sankey(frame, title, names, measure),
-        shipments_by_month(frame, names, measure),
+        allocation_sankey(frame, title, names, measure, colours),
+        shipments_by_month(frame, names, measure, colours),
         table,
     )
 
@@ -70,15 +73,14 @@ def layout(item: str | None = None, **_query: str) -> html.Div:
     user, allowed = page_user()
     items: list[str] = []
     shipments = None
-    names: dict[str, str] = {}
-    costs: dict[str, float] = {}
+    labels: tuple[dict[str, str], dict[str, float], list[str]] = ({}, {}, [])
     if allowed:
         with open_reader(user) as reader:
             shipments = reader.shipments()
-            names, costs = _names_and_costs(reader)
+            labels = _names_and_costs(reader)
         items = sorted(shipments.get_column("item_id").unique().to_list())
     item = item if item in items else ALL
-    sankey, bars, table = _views(shipments, item, names, costs)
+    sankey, bars, table = _views(shipments, item, *labels)
     return html.Div(
         [
             html.H1("Allocation"),
@@ -130,9 +132,11 @@ def layout(item: str | None = None, **_query: str) -> html.Div:
     )
 
 
-def _names_and_costs(reader: Any) -> tuple[dict[str, str], dict[str, float]]:
-    names = {i: n for (_, i), n in reader.names().items()}
-    return names, reader.unit_costs()
+def _names_and_costs(reader: Any) -> tuple[dict[str, str], dict[str, float], list[str]]:
+    """Display names, unit costs and every source id of the data set."""
+    named = reader.names()
+    names = {i: n for (_, i), n in named.items()}
+    return names, reader.unit_costs(), sorted(i for (kind, i) in named if kind == "source")
 
 
 @callback(

@@ -440,6 +440,7 @@ def test_allocation_never_adds_different_items_in_one_unit(login, dash_env):
         "() => Object.fromEntries(document.querySelector('#allocation-shipments-graph "
         ".js-plotly-plot').data.map(t => [t.name, t.marker.color]))"
     )
+    assert len(set(colours.values())) == len(colours)  # no two sources share a colour
     totals = ships.group_by("source_id").agg(pl.col("usd").sum())
     for source, usd in totals.iter_rows():
         name = sources.get(source, source)
