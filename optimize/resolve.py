@@ -175,6 +175,15 @@ class SampleSolver:
         self.matrix = sp.csc_matrix((value, index, start), shape=(lp.num_row, lp.num_col))
         self.runner = _Highs(model, start, index, value)
         self.lines, self.base_capacity = line_capacity(model)
+        self.line_of_made = (
+            data.made.join(
+                self.lines.select("l", "source_id", "item_id"), on=["source_id", "item_id"]
+            )
+            .sort("m")
+            .get_column("l")
+            .to_numpy()
+        )
+        """The production line (row of ``self.lines``) of each line with a bill, by ``m``."""
         self.col_lower, self.col_upper = lp.col_lower, lp.col_upper
         self.row_lower, self.row_upper = lp.row_lower, lp.row_upper
         self.cost = lp.col_cost
@@ -207,6 +216,7 @@ class SampleSolver:
         self.baseline_x, objective = self._solve_x(neutral_future(model))
         self.baseline = self._outcome(self.baseline_x, objective)
         self.absorb = _absorption_of_routes(self)
+        self.routes = _route_table(self)
 
     # -- the future's numbers -------------------------------------------------------------
 
@@ -222,12 +232,7 @@ class SampleSolver:
             row_up[pool.start : pool.stop] = rhs.ravel()
         line = lp.row_blocks.get("line")
         if line is not None:
-            made = model.data.made.join(
-                self.lines.select("l", "source_id", "item_id"), on=["source_id", "item_id"]
-            ).sort("m")
-            cap = np.zeros((model.data.made.height, H))
-            cap[made.get_column("m").to_numpy()] = future.capacity[made.get_column("l").to_numpy()]
-            row_up[line.start : line.stop] = cap.ravel()
+            row_up[line.start : line.stop] = future.capacity[self.line_of_made].ravel()
         partner = lp.row_blocks.get("partner_pool")
         if partner is not None:
             rhs = -future.partner_consumption.copy()
@@ -415,7 +420,11 @@ def execute_plan(solver: SampleSolver, future: SampledFuture) -> Outcome:
             solver, future, x[make.index].reshape(-1, H), inflow, out, start_level, floor
         )
     # (kind, order key, column) of every planned shipment: promises first, then sustainment
-    routes = _route_table(solver, future)
+    routes = {
+        **solver.routes,
+        "lead": solver.routes["lead"]
+        + np.concatenate([future.route_extra, future.sustain_extra]).astype(np.int64),
+    }
     rest = inflow - future.consumption - out
     cap = _absorption_room(solver)
     C, Q = data.commitments.height, data.partner_pools.height
@@ -481,10 +490,7 @@ def _make_what_components_allow(
     draw on (deeper components first, month by month). Adds the output to ``inflow`` and the
     draws to ``out``."""
     data, H = solver.model.data, solver.H
-    made = data.made.join(
-        solver.lines.select("l", "source_id", "item_id"), on=["source_id", "item_id"]
-    ).sort("m")
-    cap = future.capacity[made.get_column("l").to_numpy()]
+    cap = future.capacity[solver.line_of_made]
     pool_of_m = data.made.sort("m").get_column("pool").to_numpy()
     bom = data.bom.select("m", "component_pool", "units_per_item", "lead_time").rows()
     rows_of: dict[int, list[tuple[int, float, int]]] = {}
@@ -527,8 +533,9 @@ def _depth_order(
     return sorted(range(pool_of_m.size), key=lambda m: (of(m), m))
 
 
-def _route_table(solver: SampleSolver, future: SampledFuture) -> dict[str, np.ndarray]:
-    """The plan's shipments per route and month, and the order routes are served in."""
+def _route_table(solver: SampleSolver) -> dict[str, np.ndarray]:
+    """The baseline plan's shipments per route and month, the order routes are served in and
+    their lead times without a future's extra months (built once per solver)."""
     model, data, H, x = solver.model, solver.model.data, solver.H, solver.baseline_x
     lp = model.lp
     R, S = data.routes.height, data.sustain_routes.height
@@ -548,8 +555,8 @@ def _route_table(solver: SampleSolver, future: SampledFuture) -> dict[str, np.nd
     order = np.lexsort((np.arange(R + S), key))
     lead = np.concatenate(
         [
-            data.routes.get_column("lead_time").to_numpy() + future.route_extra,
-            data.sustain_routes.get_column("lead_time").to_numpy() + future.sustain_extra,
+            data.routes.get_column("lead_time").to_numpy(),
+            data.sustain_routes.get_column("lead_time").to_numpy(),
         ]
     ).astype(np.int64)
     pool = np.concatenate(
@@ -558,14 +565,13 @@ def _route_table(solver: SampleSolver, future: SampledFuture) -> dict[str, np.nd
             data.sustain_routes.get_column("pool").to_numpy(),
         ]
     ).astype(np.int64)
-    absorb = solver.absorb
     return {
         "n": R + S,
         "planned": planned,
         "order": order,
         "lead": lead,
         "pool": pool,
-        "absorb": absorb,
+        "absorb": solver.absorb,
         "kind": np.concatenate([np.zeros(R, np.int64), np.ones(S, np.int64)]),
         "target": np.concatenate([c_of_r, q_of_s]).astype(np.int64),
     }

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from optimize.resolve import SampledFuture
-from store.uncertainty import resolve_uncertainty
+from store.uncertainty import LINE_KINDS, resolve_uncertainty
 
 __all__ = [
     "LINE_KINDS",
@@ -40,7 +40,6 @@ __all__ = [
     "Uncertain",
 ]
 
-LINE_KINDS = ("ramp_delay_months", "capacity_factor", "outage_probability")
 NEUTRAL = {
     "ramp_delay_months": 0.0,
     "capacity_factor": 1.0,
@@ -57,10 +56,6 @@ class Uncertain:
     ``FutureSampler``)."""
 
     frame: pl.DataFrame
-
-    @property
-    def size(self) -> int:
-        return self.frame.height
 
 
 @dataclass(frozen=True)
