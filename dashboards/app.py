@@ -14,6 +14,7 @@ from dash import Dash, Input, Output, dcc, html
 from dashboards.auth import ROLES, current_user, install_login
 from dashboards.callback_checks import install_callback_checks
 from dashboards.liaison import install_liaison_gate, liaison_safe
+from store.defaults import WHATIF_SAMPLES
 from store.state import DEFAULT_SESSION_IDLE, open_state
 
 __all__ = ["create_app"]
@@ -66,6 +67,7 @@ def create_app(
     *,
     secure_cookies: bool = False,
     session_idle: timedelta = DEFAULT_SESSION_IDLE,
+    whatif_samples: int = WHATIF_SAMPLES,
 ) -> Dash:
     """The dashboard for the database ``db``, with logins from the users file ``users``.
 
@@ -73,7 +75,8 @@ def create_app(
     key comes from ``secret_key``, else ``ARSENAL_SECRET_KEY``, else a fresh random one (then
     logins end when the server stops). Sessions are kept server side, in the shared state
     beside ``db``, and end after ``session_idle``; ``secure_cookies`` marks the cookie Secure
-    (serve over HTTPS, or behind a TLS proxy).
+    (serve over HTTPS, or behind a TLS proxy). ``whatif_samples``: the futures of a what-if's
+    promise odds.
     """
     app = Dash(
         __name__,
@@ -92,6 +95,7 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies,
+        ARSENAL_WHATIF_SAMPLES=int(whatif_samples),
     )
     install_login(app.server, users, open_state(db, session_idle=session_idle))
     app.callback(

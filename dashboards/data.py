@@ -25,7 +25,7 @@ from pipeline.exceptions import read_exceptions, worklist_status
 from reports.releasability import PartnerScope, partner_scope
 from store.db import Connection, connect
 from store.months import add_months
-from store.runs import latest_run
+from store.runs import latest_run, simulation_of_plan
 from store.sql import query
 from store.state import StateStore
 
@@ -72,6 +72,11 @@ def user_names() -> list[str]:
 
     users = read_users(flask.current_app.config["ARSENAL_USERS"])
     return sorted(name for name, entry in users.items() if entry["role"] != "liaison")
+
+
+def whatif_samples() -> int:
+    """How many futures a what-if's promise odds are drawn from (``arsenal serve``)."""
+    return int(flask.current_app.config["ARSENAL_WHATIF_SAMPLES"])
 
 
 def scenarios_folder() -> Path:
@@ -128,19 +133,6 @@ def run_summary(run: dict[str, Any]) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
-def _matching(
-    simulation: dict[str, Any] | None, plan: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    if simulation is None or plan is None:
-        return None
-    same = (
-        simulation["start_month"] == plan["start_month"]
-        and simulation["horizon"] == plan["horizon"]
-        and simulation["content_hash"] == plan["content_hash"]
-    )
-    return simulation if same else None
-
-
 class Reader:
     """Named queries against one open read-only connection, filtered for one user."""
 
@@ -152,7 +144,7 @@ class Reader:
             forecast=latest_run(con, "forecast", scenario),
             allocate=allocate,
             project=latest_run(con, "project", scenario),
-            simulate=_matching(latest_run(con, "simulate", scenario), allocate),
+            simulate=simulation_of_plan(con, allocate, scenario),
         )
         self.scope: PartnerScope | None = None
         if self.partner is not None:

@@ -13,6 +13,7 @@ from gunicorn.app.base import BaseApplication
 
 from dashboards.app import create_app
 from dashboards.auth import read_users
+from store.defaults import WHATIF_SAMPLES
 from store.state import DEFAULT_SESSION_IDLE
 
 __all__ = ["NoUsers", "bind", "serve", "serve_dashboard"]
@@ -80,6 +81,7 @@ def serve_dashboard(
     secure_cookies: bool = False,
     behind_tls_proxy: bool = False,
     session_idle: timedelta = DEFAULT_SESSION_IDLE,
+    whatif_samples: int = WHATIF_SAMPLES,
     on_ready: Callable[[str, int], None] | None = None,
 ) -> None:
     """Serve the dashboard (:func:`dashboards.app.create_app`) on ``host:port`` until stopped.
@@ -100,6 +102,7 @@ def serve_dashboard(
         scenarios_dir,
         secure_cookies=secure_cookies or behind_tls_proxy,
         session_idle=session_idle,
+        whatif_samples=whatif_samples,
     )
     wsgi = app.server
     if behind_tls_proxy:

@@ -42,6 +42,21 @@ LATENESS_GRAPH = "whatif-lateness-graph"
 COMPLETION_TABLE = "whatif-completion-table"
 POOLS_TABLE = "whatif-pools-table"
 
+# the promise odds: a small simulation run in the background, polled while it runs
+ODDS_BUTTON = "whatif-odds-button"
+ODDS_JOB = "whatif-odds-job"
+ODDS_POLL = "whatif-odds-poll"
+ODDS_STATUS = "whatif-odds-status"
+ODDS_PROGRESS = "whatif-odds-progress"
+ODDS_BAR = "whatif-odds-bar"
+ODDS_RESULTS = "whatif-odds-results"
+ODDS_TITLE = "whatif-odds-title"
+ODDS_SUMMARY = "whatif-odds-summary"
+ODDS_TABLE = "whatif-odds-table"
+ODDS_ERRORS = "whatif-odds-errors"
+ODDS_SAME = "whatif-odds-same"
+ODDS_SAME_TABLE = "whatif-odds-same-table"
+
 
 def cell_type(kind: str, key: str) -> str:
     """The pattern-matching id type of a form cell (``whatif-capacity-source``)."""

@@ -17,7 +17,7 @@ from dashboards.ui import fmt_number, fmt_usd, simple_table
 
 __all__ = ["render_result"]
 
-BEYOND = "beyond horizon"
+NOT_WITHIN = "not within the horizon"
 
 
 def render_result(result: dict[str, Any] | None) -> Any:
@@ -92,15 +92,20 @@ def _lateness(result: dict[str, Any]) -> dcc.Graph:
     )
 
 
+def _named(result: dict[str, Any], key: str | None) -> str:
+    """The display name the run carried for ``key`` (results from before names: the id)."""
+    return (result.get("names") or {}).get(key, key) if key else ""
+
+
 def _completions(result: dict[str, Any]) -> html.Table:
     moved = [c for c in result["commitments"] if c["completion_month_a"] != c["completion_month_b"]]
     rows = [
         [
             c["commitment_id"],
-            c["partner_id"],
-            c["item_id"],
-            c["completion_month_a"] or BEYOND,
-            c["completion_month_b"] or BEYOND,
+            _named(result, c["partner_id"]),
+            _named(result, c["item_id"]),
+            c["completion_month_a"] or NOT_WITHIN,
+            c["completion_month_b"] or NOT_WITHIN,
             "" if c["completion_shift_months"] is None else f"{c['completion_shift_months']:+d}",
         ]
         for c in moved
@@ -123,12 +128,12 @@ def _pools(result: dict[str, Any]) -> html.Table:
     ]
     rows = [
         [
-            p["holder_id"],
-            p["item_id"],
-            p["floor_breach_p50_a"] or "-",
-            p["floor_breach_p50_b"] or "-",
-            p["rebuild_p50_a"] or "-",
-            p["rebuild_p50_b"] or "-",
+            _named(result, p["holder_id"]),
+            _named(result, p["item_id"]),
+            p["floor_breach_p50_a"] or NOT_WITHIN,
+            p["floor_breach_p50_b"] or NOT_WITHIN,
+            p["rebuild_p50_a"] or NOT_WITHIN,
+            p["rebuild_p50_b"] or NOT_WITHIN,
         ]
         for p in moved
     ]

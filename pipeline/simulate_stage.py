@@ -25,7 +25,7 @@ from pipeline.scenarios.apply import Applied, apply_demand
 from pipeline.scenarios.hook import block_hook
 from pipeline.simulation import SimulationResult, run_simulation
 from pipeline.tradeoff import stored_forecast
-from store.dataset import default_start, read_dataset
+from store.dataset import Dataset, default_start, read_dataset
 from store.db import Connection, connect, transaction
 from store.months import month_index, month_text
 from store.runs import finish_run, latest_forecast_from, start_run
@@ -34,6 +34,9 @@ from store.status import last_content_hash
 
 __all__ = [
     "SimulateResult",
+    "SimulationInputs",
+    "read_simulation_inputs",
+    "simulate_applied",
     "render_simulation",
     "run_simulate",
     "simulate_json",
@@ -53,6 +56,76 @@ class SimulateResult:
     horizon: int
     result: SimulationResult
     wall_seconds: float
+
+
+@dataclass(frozen=True)
+class SimulationInputs:
+    """What a simulation reads from the database: the data, the start, the stored forecast and
+    demand models (None when there is no forecast from that start)."""
+
+    dataset: Dataset
+    start: date
+    horizon: int
+    forecast: pl.DataFrame | None
+    models: pl.DataFrame | None
+
+
+def read_simulation_inputs(con: Connection, start: date | None, horizon: int) -> SimulationInputs:
+    dataset = read_dataset(con)
+    start = start or default_start(dataset)
+    forecast = stored_forecast(con, start, horizon)
+    run = latest_forecast_from(con, start, horizon)
+    models = (
+        query(con, "demand_models_for_run", run_id=run, holder_id=None, item_id=None)
+        if run is not None
+        else None
+    )
+    return SimulationInputs(dataset, start, horizon, forecast, models)
+
+
+def simulate_applied(
+    applied: Applied,
+    inputs: SimulationInputs,
+    *,
+    samples: int,
+    seed: int,
+    mode: str = "replan",
+    tolerance: float | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    criticality_samples: int = 50,
+    progress: Callable[[int, int], None] | None = None,
+    demand: str = "paths",
+) -> SimulationResult:
+    """The futures of the scenario ``applied`` (see :func:`run_simulate`), not stored."""
+    start, horizon, forecast = inputs.start, inputs.horizon, inputs.forecast
+    scaled = apply_demand(forecast, applied.demand) if forecast is not None else None
+    model, rules = simulation_model(applied, scaled, start, horizon)
+    paths = None
+    if demand == "paths" and inputs.models is not None and forecast is not None:
+        paths = demand_paths(applied, inputs.models, forecast, start, horizon, samples, seed)
+    log.info(
+        "%s: %d samples (%s) from %s over %d months, %d uncertainty rules",
+        applied.name,
+        samples,
+        mode,
+        month_text(start),
+        horizon,
+        rules.height,
+    )
+    return run_simulation(
+        model,
+        rules,
+        samples=samples,
+        seed=seed,
+        mode=mode,
+        tolerance=tolerance,
+        scheduler=scheduler,
+        workers=workers,
+        criticality_samples=criticality_samples,
+        progress=progress,
+        demand_paths=paths,
+    )
 
 
 def run_simulate(
@@ -77,35 +150,13 @@ def run_simulate(
     t0 = time.perf_counter()
     con = connect(db, read_only=True)
     try:
-        dataset = read_dataset(con)
-        start = start or default_start(dataset)
-        forecast = stored_forecast(con, start, horizon)
-        run = latest_forecast_from(con, start, horizon)
-        models = (
-            query(con, "demand_models_for_run", run_id=run, holder_id=None, item_id=None)
-            if run is not None
-            else None
-        )
+        inputs = read_simulation_inputs(con, start, horizon)
     finally:
         con.close()
-    applied = load_applied(dataset, scenario, scenarios)
-    scaled = apply_demand(forecast, applied.demand) if forecast is not None else None
-    model, rules = simulation_model(applied, scaled, start, horizon)
-    paths = None
-    if demand == "paths" and models is not None and forecast is not None:
-        paths = demand_paths(applied, models, forecast, start, horizon, samples, seed)
-    log.info(
-        "%s: %d samples (%s) from %s over %d months, %d uncertainty rules",
-        applied.name,
-        samples,
-        mode,
-        month_text(start),
-        horizon,
-        rules.height,
-    )
-    result = run_simulation(
-        model,
-        rules,
+    applied = load_applied(inputs.dataset, scenario, scenarios)
+    result = simulate_applied(
+        applied,
+        inputs,
         samples=samples,
         seed=seed,
         mode=mode,
@@ -114,18 +165,18 @@ def run_simulate(
         workers=workers,
         criticality_samples=criticality_samples,
         progress=progress,
-        demand_paths=paths,
+        demand=demand,
     )
     wall = time.perf_counter() - t0
     con = connect(db)
     try:
         with transaction(con):
             run_id = write_simulation(
-                con, result, start, horizon, applied.name, last_content_hash(con), wall
+                con, result, inputs.start, horizon, applied.name, last_content_hash(con), wall
             )
     finally:
         con.close()
-    return SimulateResult(run_id, applied.name, start, horizon, result, wall)
+    return SimulateResult(run_id, applied.name, inputs.start, horizon, result, wall)
 
 
 def simulation_model(

@@ -50,6 +50,7 @@ __all__ = [
     "BASELINE",
     "BaselineInputs",
     "check_scenario",
+    "display_names",
     "investment_choice",
     "investment_under_budget",
     "open_saved_scenario",
@@ -58,6 +59,7 @@ __all__ = [
     "save_scenario",
     "saved_scenarios",
     "scenario_from_doc",
+    "whatif_applied",
 ]
 
 TOL = 1e-6
@@ -192,7 +194,7 @@ def scenario_from_doc(doc: dict[str, Any]) -> Scenario:
         return read_scenario(path)
 
 
-def _applied(dataset: Dataset, scenario: Scenario, folder: str | Path) -> Applied:
+def whatif_applied(dataset: Dataset, scenario: Scenario, folder: str | Path) -> Applied:
     """``scenario`` and its bases (saved in ``folder``) applied to ``dataset``."""
     library = {}
     if scenario.base != BASELINE:
@@ -210,7 +212,7 @@ def check_scenario(db: str, doc: dict[str, Any], folder: str | Path) -> Applied:
         dataset = read_dataset(con)
     finally:
         con.close()
-    return _applied(dataset, scenario, folder)
+    return whatif_applied(dataset, scenario, folder)
 
 
 def saved_scenarios(folder: str | Path) -> list[str]:
@@ -260,6 +262,22 @@ def open_saved_scenario(folder: str | Path, name: str) -> tuple[str, dict[str, A
         raise ValueError(f"Cannot read {path.name}: {exc}") from exc
 
 
+def display_names(dataset: Dataset) -> dict[str, str]:
+    """Each partner's, source's (and so holder's) and item's display name, by id; a new line
+    a what-if adds brings its own."""
+    frames = (
+        (dataset.partners, "partner_id"),
+        (dataset.sources, "source_id"),
+        (dataset.items, "item_id"),
+    )
+    return {
+        ident: name
+        for frame, key in frames
+        for ident, name in frame.select(key, "name").iter_rows()
+        if name
+    }
+
+
 def _measure(label: str, a: float | None, b: float | None) -> dict[str, Any]:
     return {
         "measure": label,
@@ -281,7 +299,7 @@ def run_whatif(db: str, doc: dict[str, Any], folder: str | Path) -> dict[str, An
     inputs = read_baseline_inputs(db)
     if inputs.allocate_run is None or inputs.demand is None:
         raise RuntimeError("no baseline plan yet: run 'arsenal run' first")
-    applied = _applied(inputs.dataset, scenario, folder)
+    applied = whatif_applied(inputs.dataset, scenario, folder)
     # the what-if stays as close to the baseline plan as its changes allow
     result = compute(
         applied, inputs.start, inputs.horizon, demand=inputs.demand, reference=inputs.shipments
@@ -327,5 +345,6 @@ def run_whatif(db: str, doc: dict[str, Any], folder: str | Path) -> dict[str, An
         "commitments": commitments,
         "pools": pools,
         "investments_b": chosen_b.get_column("option_id").to_list(),
+        "names": display_names(applied.dataset),
         "seconds": round(time.perf_counter() - t0, 3),
     }

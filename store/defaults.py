@@ -8,7 +8,13 @@ the two on the sample).
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_HORIZON", "DEFAULT_PATHS", "DEFAULT_SEED", "DEFAULT_US_TARGET_WEIGHT"]
+__all__ = [
+    "DEFAULT_HORIZON",
+    "DEFAULT_PATHS",
+    "DEFAULT_SEED",
+    "DEFAULT_US_TARGET_WEIGHT",
+    "WHATIF_SAMPLES",
+]
 
 DEFAULT_HORIZON = 36
 """Plan months when none are given."""
@@ -16,3 +22,5 @@ DEFAULT_PATHS = 500
 DEFAULT_SEED = 0
 DEFAULT_US_TARGET_WEIGHT = 1.0
 """W: US stock pools below target against partner stocks below floor in the readiness stage."""
+WHATIF_SAMPLES = 200
+"""Futures a what-if's promise odds are drawn from on the dashboard (``arsenal serve``)."""

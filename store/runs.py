@@ -17,6 +17,7 @@ __all__ = [
     "finish_run",
     "latest_forecast_from",
     "latest_run",
+    "simulation_of_plan",
     "start_run",
     "write_results",
 ]
@@ -90,6 +91,18 @@ def latest_run(con: Connection, kind: str, scenario: str = "baseline") -> dict[s
     """The newest successful run with results of ``kind`` (forecast, allocate, project)."""
     rows = query(con, "latest_run", kind=kind, scenario=scenario)
     return rows.row(0, named=True) if rows.height else None
+
+
+def simulation_of_plan(
+    con: Connection, plan: dict[str, Any] | None, scenario: str = "baseline"
+) -> dict[str, Any] | None:
+    """The newest simulation of ``scenario`` drawn around the same data, start and horizon as
+    the plan run ``plan`` (None when there is none: any other would describe another plan)."""
+    simulation = latest_run(con, "simulate", scenario)
+    if simulation is None or plan is None:
+        return None
+    same = all(simulation[k] == plan[k] for k in ("start_month", "horizon", "content_hash"))
+    return simulation if same else None
 
 
 def latest_forecast_from(con: Connection, start: date, horizon: int = 0) -> str | None:

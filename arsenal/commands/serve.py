@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from arsenal.cli import positive_int
 from store.db import DEFAULT_DB
+from store.defaults import WHATIF_SAMPLES
 
 NAME = "serve"
 HELP = (
@@ -66,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="scenarios",
         help="folder where saved what-ifs go, read by the nightly run (default: scenarios)",
     )
+    parser.add_argument(
+        "--whatif-samples",
+        type=positive_int,
+        default=WHATIF_SAMPLES,
+        help="futures a what-if's promise odds are drawn from, one simulation at a time "
+        f"on the server (default {WHATIF_SAMPLES})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             secure_cookies=args.secure_cookies,
             behind_tls_proxy=args.behind_tls_proxy,
             session_idle=timedelta(minutes=args.session_idle_minutes),
+            whatif_samples=args.whatif_samples,
             on_ready=ready,
         )
     except NoUsers:

@@ -15,7 +15,14 @@ import dash
 from dash import ALL, Input, Output, State, callback, dcc, html
 
 from dashboards import whatif_ids as ids
-from dashboards.data import db_path, open_reader, scenarios_folder
+from dashboards.background import start_background
+from dashboards.data import (
+    db_path,
+    open_reader,
+    scenarios_folder,
+    shared_state,
+    whatif_samples,
+)
 from dashboards.liaison import liaison_safe
 from dashboards.scenario_form import (
     CELLS,
@@ -31,14 +38,17 @@ from dashboards.scenario_form import (
 )
 from dashboards.ui import page_user, role_note
 from dashboards.values import one_text, texts
+from dashboards.whatif_odds_view import render_odds, render_progress
 from dashboards.whatif_results import render_result
 from pipeline.whatif import (
     BASELINE,
+    check_scenario,
     open_saved_scenario,
     run_whatif,
     save_scenario,
     saved_scenarios,
 )
+from pipeline.whatif_odds import whatif_odds
 from store.errors import InputRejected
 
 ROLES = ("viewer", "planner")
@@ -46,6 +56,8 @@ dash.register_page(
     __name__, path="/what-if", name="What-if", order=5, title="Arsenal - What-if", roles=ROLES
 )
 
+ODDS_JOB_KIND = "whatif_odds"
+ODDS_POLL_MS = 1000
 NEW_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
 # the id dropdowns that name a source: a new line typed in the form is offered in them too
 SOURCE_CELLS = [
@@ -81,13 +93,22 @@ def layout(**_query: str) -> html.Div:
                 hidden=planner or not allowed,
             ),
             dcc.Store(id=ids.RESULT_STORE, storage_type="session"),
+            # a promise-odds job and its polling, only for those who may use the page
+            *(
+                [
+                    dcc.Store(id=ids.ODDS_JOB, storage_type="session"),
+                    dcc.Interval(id=ids.ODDS_POLL, interval=ODDS_POLL_MS, disabled=True),
+                ]
+                if allowed
+                else []
+            ),
             html.Div(
                 [
                     html.Div(
                         [
                             _open_panel(saved),
                             _header_fields(saved),
-                            _actions(planner),
+                            _actions(planner, whatif_samples()),
                             html.Div(id=ids.FORM_ERRORS),
                             html.Div(id=ids.SAVE_MESSAGE),
                             _override_rows(options),
@@ -97,7 +118,11 @@ def layout(**_query: str) -> html.Div:
                     # the results beside the form (below it on a narrow screen), never
                     # a screen's height under it
                     html.Div(
-                        dcc.Loading(html.Div(id=ids.RESULTS), type="circle"),
+                        [
+                            html.Div(id=ids.ODDS_STATUS),
+                            html.Div(id=ids.ODDS_RESULTS),
+                            dcc.Loading(html.Div(id=ids.RESULTS), type="circle"),
+                        ],
                         className="whatif-side",
                     ),
                 ],
@@ -179,7 +204,7 @@ def _cell(kind: str, f: FormField, index: int, options: dict[str, list[str]]) ->
     return html.Div(control, title=f.label)
 
 
-def _actions(planner: bool) -> html.Div:
+def _actions(planner: bool, samples: int) -> html.Div:
     replace = {"label": " replace a saved one of that name", "value": "replace"}
     return html.Div(
         [
@@ -190,6 +215,14 @@ def _actions(planner: bool) -> html.Div:
                 className="secondary",
                 disabled=not planner,
             ),
+            html.Button(
+                f"Promise odds ({samples:,} futures)",
+                id=ids.ODDS_BUTTON,
+                className="secondary",
+                disabled=not planner,
+                title="Simulate the what-if over futures of supply slips and outages, "
+                "beside the baseline over the same futures",
+            ),
             dcc.Checklist([replace], [], id=ids.REPLACE_CHECK),
             html.Span(id=ids.STATUS, className="status-running"),
         ],
@@ -199,6 +232,10 @@ def _actions(planner: bool) -> html.Div:
 
 def _errors(messages: list[str]) -> html.Div:
     return html.Div([html.P(m, className="form-error") for m in messages], id=ids.FORM_ERRORS_LIST)
+
+
+def _odds_errors(messages: list[str]) -> html.Div:
+    return html.Div([html.P(m, className="form-error") for m in messages], id=ids.ODDS_ERRORS)
 
 
 def _refused(user: Any, allowed: bool, what: str) -> html.Div | None:
@@ -247,6 +284,84 @@ def _run(
     except Exception as exc:  # a reason on the page, not a traceback
         return dash.no_update, _errors([f"The what-if failed: {type(exc).__name__}: {exc}"])
     return result, ""
+
+
+@callback(
+    Output(ids.ODDS_JOB, "data"),
+    Output(ids.ODDS_STATUS, "children"),
+    Input(ids.ODDS_BUTTON, "n_clicks"),
+    *STATE,
+    prevent_initial_call=True,
+)
+def _start_odds(
+    _clicks: int | None,
+    name: Any,
+    description: Any,
+    base: Any,
+    budget: Any,
+    cost: Any,
+    *cells: Any,
+) -> Any:
+    """Check the form's scenario now; simulate it in the background (one at a time)."""
+    user, allowed = page_user(ROLES)
+    if not allowed or not user.can_run_whatif:
+        role = user.role if user else "anonymous"
+        return dash.no_update, _odds_errors([f"Your role ({role}) cannot run what-ifs."])
+    doc, problems = form_to_doc(name, description, base, budget, rows_from_cells(cells), cost)
+    if problems:
+        return dash.no_update, _odds_errors(problems)
+    db, folder = db_path(), scenarios_folder()
+    try:
+        check_scenario(db, doc, folder)
+    except InputRejected as exc:
+        return dash.no_update, _odds_errors([problem_text(p) for p in exc.problems])
+    samples = whatif_samples()
+    job = start_background(
+        shared_state(),
+        ODDS_JOB_KIND,
+        user.name,
+        samples,
+        lambda progress: whatif_odds(db, doc, folder, samples=samples, progress=progress),
+        describe=lambda exc: "; ".join(problem_text(p) for p in exc.problems),
+    )
+    if job is None:
+        return dash.no_update, _odds_errors(
+            ["Another simulation is running on this server; try again when it has finished."]
+        )
+    return job, html.Span("Promise odds: starting...", className="status-running")
+
+
+@callback(Output(ids.ODDS_POLL, "disabled"), Input(ids.ODDS_JOB, "data"))
+def _watch_odds(job_id: Any) -> bool:
+    """Poll while the browser holds a job id (after a click, or a reload during a run)."""
+    return not one_text(job_id)
+
+
+@callback(
+    Output(ids.ODDS_STATUS, "children", allow_duplicate=True),
+    Output(ids.ODDS_RESULTS, "children"),
+    Output(ids.ODDS_POLL, "disabled", allow_duplicate=True),
+    Input(ids.ODDS_POLL, "n_intervals"),
+    State(ids.ODDS_JOB, "data"),
+    prevent_initial_call=True,
+)
+def _poll_odds(_ticks: int | None, job_id: Any) -> Any:
+    """The job's progress while it runs; its result, or why it failed, when it ends. Only
+    the user who started it sees it."""
+    user, allowed = page_user(ROLES)
+    job = shared_state().read_job(job_id) if allowed and one_text(job_id) else None
+    if job is None or job.kind != ODDS_JOB_KIND or job.owner != user.name:
+        return "", dash.no_update, True
+    if not job.finished:
+        return render_progress(job), dash.no_update, False
+    if job.error is not None:
+        return _odds_errors([f"The simulation failed: {job.error}"]), "", True
+    with open_reader(user) as reader:
+        names = {k: v for (_, k), v in reader.names().items()}
+    try:
+        return "", render_odds(job.result, names), True
+    except (KeyError, TypeError, ValueError, AttributeError):  # not a what-if odds result
+        return _odds_errors(["This result cannot be shown: run the simulation again."]), "", True
 
 
 @callback(Output(ids.RESULTS, "children"), Input(ids.RESULT_STORE, "data"))

@@ -6,7 +6,8 @@ deployment is another class with these methods (see ``store.state`` for how it p
 
 Every method that changes state writes one audit row in the same transaction as the change,
 or neither lands. A method that finds nothing to change (revoking a revoked session) writes
-nothing and says so in its return value.
+nothing and says so in its return value. A background job's progress is not an action and
+is not audited; its start and its end are.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from store.state.records import (
     AuditEntry,
+    BackgroundJob,
     ExceptionComment,
     ExceptionState,
     ExceptionStatus,
@@ -131,6 +133,25 @@ class StateStore(Protocol):
     def record_saved_scenario(self, name: str, path: str, sha256: str, who: str) -> int: ...
 
     def read_saved_scenarios(self, name: str | None = None) -> list[SavedScenario]: ...
+
+    # Background jobs --------------------------------------------------------------------
+
+    def start_job(self, kind: str, owner: str, stage: str, total: int, *, limit: int) -> str | None:
+        """Record a new job of ``kind`` and return its id; None (nothing recorded) when
+        ``limit`` jobs of that kind are already running."""
+        ...
+
+    def update_job(self, job_id: str, stage: str, done: int, total: int) -> bool:
+        """A running job's progress; False when it is unknown or finished."""
+        ...
+
+    def finish_job(
+        self, job_id: str, *, result: Any = None, error: str | None = None, stage: str = "done"
+    ) -> bool:
+        """End a job with its result (a JSON value) or its error; False when it had ended."""
+        ...
+
+    def read_job(self, job_id: str) -> BackgroundJob | None: ...
 
     def close(self) -> None:
         """Release this thread's connection (others close when their thread ends)."""

@@ -16,6 +16,7 @@ __all__ = [
     "EXCEPTION_STATUSES",
     "FIRM_KINDS",
     "AuditEntry",
+    "BackgroundJob",
     "ExceptionComment",
     "ExceptionState",
     "ExceptionStatus",
@@ -113,6 +114,28 @@ class FirmedRow:
     at: datetime
     released_at: datetime | None
     released_by: str | None
+
+
+@dataclass(frozen=True)
+class BackgroundJob:
+    """Long work started from the dashboard: where it stands, then its result or its error."""
+
+    job_id: str
+    kind: str
+    owner: str
+    stage: str
+    done: int
+    total: int
+    result: Any
+    """The finished job's result (a JSON value), else None."""
+    error: str | None
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from store.state.records import (
     AuditEntry,
+    BackgroundJob,
     ExceptionComment,
     ExceptionState,
     ExceptionStatus,
@@ -32,12 +33,20 @@ from store.state.records import (
 )
 from store.state.sqlite_file import DEFAULT_BUSY_TIMEOUT, StateFile, Transaction
 
-__all__ = ["DEFAULT_SESSION_IDLE", "DEFAULT_TOUCH_EVERY", "SqliteState", "token_hash"]
+__all__ = [
+    "DEFAULT_SESSION_IDLE",
+    "DEFAULT_TOUCH_EVERY",
+    "JOB_SILENCE",
+    "SqliteState",
+    "token_hash",
+]
 
 DEFAULT_SESSION_IDLE = timedelta(minutes=30)
 """A session unused for this long is no longer valid."""
 DEFAULT_TOUCH_EVERY = timedelta(minutes=1)
 """A session's last-seen time is written at most this often (one write, one audit row)."""
+JOB_SILENCE = timedelta(minutes=5)
+"""A running job not heard from for this long has died with its server process."""
 
 
 def token_hash(token: str) -> str:
@@ -50,7 +59,15 @@ def _session_subject(hashed: str) -> str:
     return hashed[:16]
 
 
-_TIMES = ("at", "created_at", "last_seen_at", "updated_at", "released_at")
+_TIMES = (
+    "at",
+    "created_at",
+    "last_seen_at",
+    "updated_at",
+    "released_at",
+    "started_at",
+    "finished_at",
+)
 R = TypeVar("R")
 
 
@@ -373,3 +390,83 @@ class SqliteState:
     def read_saved_scenarios(self, name: str | None = None) -> list[SavedScenario]:
         rows = self.file.read("state_saved_scenarios", name=name)
         return [_record(SavedScenario, r) for r in rows]
+
+    # Background jobs --------------------------------------------------------------------
+
+    def start_job(self, kind: str, owner: str, stage: str, total: int, *, limit: int) -> str | None:
+        check_name(kind, "kind")
+        check_name(owner, "owner")
+        check_name(stage, "stage")
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+            raise ValueError(f"total must be a whole number of 0 or more, got {total!r}")
+        job_id = secrets.token_urlsafe(16)
+
+        def work(tx: Transaction) -> str | None:
+            since = iso_utc(self.clock() - JOB_SILENCE)
+            if len(tx.run("state_running_jobs", kind=kind, since=since)) >= limit:
+                return None
+            tx.run(
+                "state_start_job",
+                job_id=job_id,
+                kind=kind,
+                owner=owner,
+                stage=stage,
+                total=total,
+                at=tx.at,
+            )
+            tx.audit(owner, f"job.start.{kind}", "job", job_id, {"total": total})
+            return job_id
+
+        return self.file.write(work)
+
+    def update_job(self, job_id: str, stage: str, done: int, total: int) -> bool:
+        check_name(stage, "stage")
+        return self.file.write(
+            lambda tx: bool(
+                tx.run(
+                    "state_update_job",
+                    job_id=job_id,
+                    stage=stage,
+                    done=max(0, int(done)),
+                    total=max(0, int(total)),
+                    at=tx.at,
+                )
+            )
+        )
+
+    def finish_job(
+        self, job_id: str, *, result: Any = None, error: str | None = None, stage: str = "done"
+    ) -> bool:
+        if result is not None and error is not None:
+            raise ValueError("a job ends with a result or an error, not both")
+        text = None if result is None else json.dumps(result, default=str)
+
+        def work(tx: Transaction) -> bool:
+            rows = tx.run(
+                "state_finish_job", job_id=job_id, stage=stage, result=text, error=error, at=tx.at
+            )
+            if not rows:
+                return False
+            job = tx.run("state_job", job_id=job_id)[0]
+            outcome = {"error": error} if error is not None else {}
+            tx.audit(job["owner"], f"job.finish.{job['kind']}", "job", job_id, outcome)
+            return True
+
+        return self.file.write(work)
+
+    def read_job(self, job_id: str) -> BackgroundJob | None:
+        rows = self.file.read("state_job", job_id=job_id)
+        if not rows:
+            return None
+        values = dict(rows[0])
+        values["result"] = json.loads(values["result"]) if values["result"] else None
+        for name in ("started_at", "updated_at", "finished_at"):
+            if values[name] is not None:
+                values[name] = parse_utc(values[name])
+        if values["finished_at"] is None and self.clock() - values["updated_at"] > JOB_SILENCE:
+            minutes = int(JOB_SILENCE.total_seconds() // 60)
+            values["error"] = (
+                f"the server process running it stopped (no word for more than {minutes} minutes)"
+            )
+            values["finished_at"] = values["updated_at"]
+        return BackgroundJob(**values)

@@ -41,7 +41,7 @@ __all__ = [
 DEFAULT_BUSY_TIMEOUT = 10.0
 """Seconds a call waits for the write lock before it gives up."""
 
-MIGRATIONS: tuple[str, ...] = ("state_migrate_v1", "state_migrate_v2")
+MIGRATIONS: tuple[str, ...] = ("state_migrate_v1", "state_migrate_v2", "state_migrate_v3")
 """Named scripts in order; after the Nth has run, ``user_version`` is N."""
 
 T = TypeVar("T")

@@ -103,7 +103,7 @@ def test_doubling_a_constrained_source_cuts_lateness_as_arsenal_compare_says(log
     on_time = session.page.inner_text("#whatif-became-on-time").split(": ", 1)[1]
     assert on_time == (", ".join(compared["promises"]["became_on_time"]) or "none")
     moved = {
-        r["commitment_id"]: r["completion_month_b"] or "beyond horizon"
+        r["commitment_id"]: r["completion_month_b"] or "not within the horizon"
         for r in compared["commitments"]
         if r["completion_month_a"] != r["completion_month_b"]
     }
@@ -237,6 +237,7 @@ def test_a_viewer_cannot_run_or_save_a_whatif(login, dash_env):
     viewer.goto("/what-if", "#whatif-run-button")
     assert viewer.page.is_disabled("#whatif-run-button")
     assert viewer.page.is_disabled("#whatif-save-button")
+    assert viewer.page.is_disabled("#whatif-odds-button")
     viewer.screenshot("whatif-view")
     # The server refuses too: replay a planner's run request with the viewer's login.
     planner = login("plan")

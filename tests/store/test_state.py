@@ -393,3 +393,66 @@ def test_threads_sharing_one_store_each_use_their_own_connection(state: SqliteSt
             f"c{i}" for i in range(40)
         ]
     assert len(state.read_audit_trail()) == 160
+
+
+def test_a_background_job_reports_progress_then_its_result_once(
+    state: SqliteState, clock: Clock
+) -> None:
+    job = state.start_job("whatif_odds", "ann", "starting", 200, limit=1)
+    assert job is not None
+    assert state.start_job("whatif_odds", "bob", "starting", 200, limit=1) is None  # one at a time
+    other = state.start_job("other_kind", "bob", "starting", 5, limit=1)
+    assert other is not None
+    clock.advance(seconds=3)
+    assert state.update_job(job, "simulating", 40, 200)
+    seen = state.read_job(job)
+    assert seen is not None
+    assert not seen.finished
+    assert (seen.owner, seen.stage, seen.done, seen.total) == ("ann", "simulating", 40, 200)
+    assert seen.updated_at == clock.now
+    assert seen.started_at == T0
+    assert state.finish_job(job, result={"p": [0.5, 1.0]})
+    assert not state.finish_job(job, error="late")  # it ended already
+    assert not state.update_job(job, "simulating", 50, 200)
+    done = state.read_job(job)
+    assert done is not None
+    assert done.finished
+    assert (done.result, done.error, done.stage, done.done) == ({"p": [0.5, 1.0]}, None, "done", 40)
+    assert state.read_job("no-such-job") is None
+    assert state.start_job("whatif_odds", "bob", "starting", 200, limit=1) is not None
+    assert actions(state)[:3] == [
+        ("ann", "job.start.whatif_odds", "job", job),
+        ("bob", "job.start.other_kind", "job", other),
+        ("ann", "job.finish.whatif_odds", "job", job),
+    ]
+
+
+def test_a_job_its_process_stopped_reads_as_failed_and_frees_its_place(
+    state: SqliteState, clock: Clock
+) -> None:
+    job = state.start_job("whatif_odds", "ann", "starting", 10, limit=1)
+    assert job is not None
+    clock.advance(minutes=4)
+    seen = state.read_job(job)
+    assert seen is not None
+    assert seen.error is None
+    assert not seen.finished
+    clock.advance(minutes=2)  # nothing heard for six minutes
+    dead = state.read_job(job)
+    assert dead is not None
+    assert dead.finished
+    assert "stopped" in (dead.error or "")
+    assert state.start_job("whatif_odds", "bob", "starting", 10, limit=1) is not None
+
+
+def test_a_job_ends_with_a_result_or_an_error_not_both(state: SqliteState) -> None:
+    job = state.start_job("whatif_odds", "ann", "starting", 10, limit=2)
+    assert job is not None
+    with pytest.raises(ValueError, match="not both"):
+        state.finish_job(job, result=[1], error="x")
+    with pytest.raises(ValueError, match="total"):
+        state.start_job("whatif_odds", "ann", "starting", -1, limit=2)
+    assert state.finish_job(job, error="the what-if failed")
+    ended = state.read_job(job)
+    assert ended is not None
+    assert (ended.error, ended.result) == ("the what-if failed", None)
