@@ -75,24 +75,33 @@ STATE = [State(h, "value") for h in ids.HEAD] + [
 
 def layout(**_query: str) -> html.Div:
     user, allowed = page_user(ROLES)
-    if not allowed:  # none of the form, so none of its callbacks, for other roles
-        return html.Div([html.H1("What-if"), role_note(user)], id=ids.PAGE)
-    with open_reader(user) as reader:
-        options = reader.form_options()
-    saved = saved_scenarios(scenarios_folder())
-    planner = user is not None and user.can_run_whatif
+    options: dict[str, list[str]] = {}
+    saved: list[str] = []
+    if allowed:
+        with open_reader(user) as reader:
+            options = reader.form_options()
+        saved = saved_scenarios(scenarios_folder())
+    planner = allowed and user is not None and user.can_run_whatif
     return html.Div(
         [
             html.H1("What-if"),
+            html.Div(role_note(user), hidden=allowed),
             html.P(
                 "Viewers can look at what-ifs; planners run and save them.",
                 className="note",
                 id=ids.ROLE_NOTE,
-                hidden=planner,
+                hidden=planner or not allowed,
             ),
             dcc.Store(id=ids.RESULT_STORE, storage_type="session"),
-            dcc.Store(id=ids.ODDS_JOB, storage_type="session"),
-            dcc.Interval(id=ids.ODDS_POLL, interval=ODDS_POLL_MS, disabled=True),
+            # a promise-odds job and its polling, only for those who may use the page
+            *(
+                [
+                    dcc.Store(id=ids.ODDS_JOB, storage_type="session"),
+                    dcc.Interval(id=ids.ODDS_POLL, interval=ODDS_POLL_MS, disabled=True),
+                ]
+                if allowed
+                else []
+            ),
             html.Div(
                 [
                     html.Div(
@@ -118,6 +127,7 @@ def layout(**_query: str) -> html.Div:
                     ),
                 ],
                 className="whatif-layout",
+                hidden=not allowed,
             ),
         ],
         id=ids.PAGE,
