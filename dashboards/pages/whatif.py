@@ -57,7 +57,7 @@ dash.register_page(
 )
 
 ODDS_JOB_KIND = "whatif_odds"
-ODDS_POLL_MS = 1000
+ODDS_POLL_MS = 750
 NEW_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
 # the id dropdowns that name a source: a new line typed in the form is offered in them too
 SOURCE_CELLS = [
@@ -332,6 +332,7 @@ def _start_odds(
 
 
 @callback(Output(ids.ODDS_POLL, "disabled"), Input(ids.ODDS_JOB, "data"))
+@liaison_safe  # reads no data: whether the browser holds a job id
 def _watch_odds(job_id: Any) -> bool:
     """Poll while the browser holds a job id (after a click, or a reload during a run)."""
     return not one_text(job_id)

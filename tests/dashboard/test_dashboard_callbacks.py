@@ -315,6 +315,7 @@ SAFE_FOR_LIAISONS = {
     "..allocation-sankey-graph.figure...allocation-shipments-graph.figure...allocation-plan.children..",
     "allocation-download.data",
     "whatif-results.children",
+    "whatif-odds-poll.disabled",
     "..worklist-table.children...worklist-detail.children...worklist-summary.children...worklist-selected.data..",
 }
 
