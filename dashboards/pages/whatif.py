@@ -49,6 +49,7 @@ from pipeline.whatif import (
     saved_scenarios,
 )
 from pipeline.whatif_odds import whatif_odds
+from store.defaults import WHATIF_SAMPLES
 from store.errors import InputRejected
 
 ROLES = ("viewer", "planner")
@@ -93,22 +94,15 @@ def layout(**_query: str) -> html.Div:
                 hidden=planner or not allowed,
             ),
             dcc.Store(id=ids.RESULT_STORE, storage_type="session"),
-            # a promise-odds job and its polling, only for those who may use the page
-            *(
-                [
-                    dcc.Store(id=ids.ODDS_JOB, storage_type="session"),
-                    dcc.Interval(id=ids.ODDS_POLL, interval=ODDS_POLL_MS, disabled=True),
-                ]
-                if allowed
-                else []
-            ),
+            dcc.Store(id=ids.ODDS_JOB, storage_type="session"),
+            dcc.Interval(id=ids.ODDS_POLL, interval=ODDS_POLL_MS, disabled=True),
             html.Div(
                 [
                     html.Div(
                         [
                             _open_panel(saved),
                             _header_fields(saved),
-                            _actions(planner, whatif_samples()),
+                            _actions(planner, whatif_samples() if allowed else WHATIF_SAMPLES),
                             html.Div(id=ids.FORM_ERRORS),
                             html.Div(id=ids.SAVE_MESSAGE),
                             _override_rows(options),
