@@ -8,7 +8,10 @@ Prints wall time, the time per stage (from summary.json: forecast, plan, project
 the rest is reading, writing and the report), and peak memory (largest process, ru_maxrss).
 
 Target: the sample-data night under 60 s, report included; the report of the large night
-(HTML, extracts, workbook and PDF: ``render_seconds`` in summary.json) under 10 s.
+(HTML, extracts, workbook and PDF: ``render_seconds`` in summary.json) under 10 s; the large
+night without its report under 20 s on 2 cores (the forecast's series, the plans and the
+projections run on the Dask engine, ``--workers``). The stage times are summed over runs that
+run side by side, so they add up to more than the wall time.
 
     .venv/bin/python bench/nightly.py                    # sample + large (default size)
     .venv/bin/python bench/nightly.py --only sample
@@ -77,6 +80,11 @@ def night(
             f"start-up + read + write + report + PDF {rest:.1f} s | peak {peak:.0f} MB"
         )
         render = st["render"]
+        rendered = sum(render.values()) - render.get("data_quality", 0)
+        print(
+            f"    everything but the report (HTML, extracts, workbook, PDF): "
+            f"{seconds - rendered:.1f} s wall (target for the large night: under 20 s)"
+        )
         print(
             f"    report rendering {sum(render.values()) - render.get('data_quality', 0):.1f} s "
             "(" + ", ".join(f"{k} {v:.1f} s" for k, v in render.items()) + "; html includes "

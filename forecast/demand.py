@@ -31,7 +31,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing import get_context
@@ -225,6 +225,22 @@ def _run_chunk(tasks: list[SeriesTask], horizon: int) -> list[_Fitted]:
     return [_run_task(t, horizon) for t in tasks]
 
 
+def _fit_chunks(
+    pool: Executor, tasks: list[SeriesTask], horizon: int, workers: int, bar: Any
+) -> list[_Fitted]:
+    """Fit ``tasks`` on ``pool`` in chunks (several per worker, so that the slow ones spread),
+    in the order given."""
+    size = max(1, min(50, len(tasks) // (workers * 8)))
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    fitted: list[_Fitted] = []
+    for chunk, out in zip(
+        chunks, pool.map(_run_chunk, chunks, [horizon] * len(chunks)), strict=True
+    ):
+        fitted.extend(out)
+        bar.update(len(chunk))
+    return fitted
+
+
 def _forecast_frame(
     results: list[tuple[dict[str, Any], np.ndarray]], start: date, horizon: int
 ) -> pl.DataFrame:
@@ -259,11 +275,13 @@ def forecast_demand(
     workers: int | None = None,
     previous: DemandResult | None = None,
     progress: bool = True,
+    executor: Executor | None = None,
 ) -> DemandResult:
     """Fit, choose and forecast every (holder, item) series with history before ``start``.
 
     ``workers``: processes (default: all cores; 1 runs in this process). ``previous``: an
-    earlier result to reuse unchanged series from and warm-start changed ones.
+    earlier result to reuse unchanged series from and warm-start changed ones. ``executor``:
+    run the fits there (the nightly's Dask engine) instead of in a pool of its own.
     """
     if horizon < 1:
         raise ValueError("horizon must be at least 1")
@@ -292,7 +310,10 @@ def forecast_demand(
     workers = workers or os.cpu_count() or 1
     fitted: list[_Fitted] = []
     bar = tqdm(total=len(tasks), desc="forecast", unit="series", disable=not progress or None)
-    if workers <= 1 or sum(_cost(t) for t in tasks) < SPAWN_SECONDS * workers * 2:
+    cost = sum(_cost(t) for t in tasks)
+    if executor is not None and cost >= SPAWN_SECONDS:
+        fitted = _fit_chunks(executor, tasks, horizon, workers, bar)
+    elif workers <= 1 or cost < SPAWN_SECONDS * workers * 2:
         with threadpool_limits(1, user_api="blas"):
             for t in tasks:
                 fitted.append(_run_task(t, horizon))
@@ -300,18 +321,10 @@ def forecast_demand(
     else:
         # spawn, not fork: forking a process whose polars/BLAS thread pools are running
         # can deadlock, and a worker's start-up (~2 s of imports) is small next to a night.
-        size = max(1, min(50, len(tasks) // (workers * 8)))
-        chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
         with ProcessPoolExecutor(
             workers, mp_context=get_context("spawn"), initializer=_init_worker
         ) as pool:
-            for chunk, out in zip(
-                chunks,
-                pool.map(_run_chunk, chunks, [horizon] * len(chunks)),
-                strict=True,
-            ):
-                fitted.extend(out)
-                bar.update(len(chunk))
+            fitted = _fit_chunks(pool, tasks, horizon, workers, bar)
     bar.close()
     tables = _tables(fitted, prev)
     results = [f.finish(_pick(tables, f.groups)) for f in fitted]

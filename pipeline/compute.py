@@ -47,8 +47,12 @@ from store.status import last_content_hash
 
 __all__ = [
     "PipelineResult",
+    "PlanSettings",
     "checkpoint",
     "compute",
+    "pipeline_result",
+    "plan_stage",
+    "project_stage",
     "content_hash",
     "load_applied",
     "run_pipeline",
@@ -140,6 +144,92 @@ def demand_multiplier(forecast: pl.DataFrame, changes: Any) -> pl.DataFrame:
     return scaled.filter(pl.col("multiplier") != 1.0)
 
 
+@dataclass(frozen=True)
+class PlanSettings:
+    """How a plan is solved: the same for the baseline and every scenario of a run."""
+
+    solver: str = "highs"
+    time_limit: float | None = None
+    us_target_weight: float = DEFAULT_US_TARGET_WEIGHT
+
+
+def plan_stage(
+    applied: Applied,
+    start: date,
+    horizon: int,
+    demand: Any,
+    reference: pl.DataFrame | None,
+    settings: PlanSettings = PlanSettings(),
+) -> tuple[Any, float]:
+    """The plan of ``applied`` on ``demand`` (its scenario's demand changes applied) and its
+    seconds; ``reference``: the shipments to stay close to (None: no such stage)."""
+    t0 = time.perf_counter()
+    dataset, later_blocks = applied.for_start(start)
+    log.info("%s: allocation plan", applied.name)
+    plan = checked_plan(
+        dataset,
+        apply_demand(demand.forecast, applied.demand),
+        start,
+        horizon,
+        label=applied.name,
+        budget=applied.budget_usd,
+        solver=settings.solver,
+        time_limit=settings.time_limit,
+        hook=block_hook(later_blocks),
+        us_target_weight=settings.us_target_weight,
+        reference=reference,
+    )
+    return plan, time.perf_counter() - t0
+
+
+def project_stage(
+    applied: Applied, start: date, horizon: int, demand: Any, plan: Any, paths: int, seed: int
+) -> tuple[Any, float]:
+    """The stock projection of ``applied`` under ``plan`` and its seconds."""
+    t0 = time.perf_counter()
+    dataset, _ = applied.for_start(start)
+    log.info("%s: stock projection (%d paths)", applied.name, paths)
+    projected = project_stocks(
+        dataset,
+        DemandResult(demand.models, apply_demand(demand.forecast, applied.demand)),
+        plan.shipments,
+        start,
+        horizon,
+        paths,
+        seed,
+        demand_multiplier=demand_multiplier(demand.forecast, applied.demand),
+        investments=plan.investments,
+        production=plan.production,
+    )
+    return projected, time.perf_counter() - t0
+
+
+def pipeline_result(
+    applied: Applied,
+    start: date,
+    horizon: int,
+    demand: Any,
+    plan: Any,
+    projected: Any,
+    timings: dict[str, float],
+    scenario_files: dict[str, str],
+) -> PipelineResult:
+    """The stages' results as one run."""
+    return PipelineResult(
+        scenario=applied.name,
+        start=start,
+        horizon=horizon,
+        applied=applied,
+        models=demand.models,
+        forecast=apply_demand(demand.forecast, applied.demand),
+        plan=plan,
+        projection=projected.projection,
+        outlook=projected.outlook,
+        timings=timings,
+        scenario_files=scenario_files,
+    )
+
+
 def compute(
     applied: Applied,
     start: date,
@@ -164,65 +254,24 @@ def compute(
     ``reference``: the shipments of the plan to stay close to (None: no such stage).
     """
     timings: dict[str, float] = {}
-    dataset, later_blocks = applied.for_start(start)
-    name = applied.name
     t0 = time.perf_counter()
     if demand is None:
-        log.info("%s: demand forecast from %s", name, month_text(start))
+        log.info("%s: demand forecast from %s", applied.name, month_text(start))
+        dataset, _ = applied.for_start(start)
         demand = forecast_demand(
             dataset, start, horizon, workers=workers, previous=previous_demand, progress=False
         )
     timings["forecast"] = time.perf_counter() - t0
-    forecast = apply_demand(demand.forecast, applied.demand)
     checkpoint("pipeline:forecast")
-
-    t0 = time.perf_counter()
-    log.info("%s: allocation plan", name)
-    plan = checked_plan(
-        dataset,
-        forecast,
-        start,
-        horizon,
-        label=name,
-        budget=applied.budget_usd,
-        solver=solver,
-        time_limit=time_limit,
-        hook=block_hook(later_blocks),
-        us_target_weight=us_target_weight,
-        reference=reference,
-    )
-    timings["plan"] = time.perf_counter() - t0
+    settings = PlanSettings(solver, time_limit, us_target_weight)
+    plan, timings["plan"] = plan_stage(applied, start, horizon, demand, reference, settings)
     checkpoint("pipeline:plan")
-
-    t0 = time.perf_counter()
-    log.info("%s: stock projection (%d paths)", name, paths)
-    projected = project_stocks(
-        dataset,
-        DemandResult(demand.models, forecast),
-        plan.shipments,
-        start,
-        horizon,
-        paths,
-        seed,
-        demand_multiplier=demand_multiplier(demand.forecast, applied.demand),
-        investments=plan.investments,
-        production=plan.production,
+    projected, timings["project"] = project_stage(
+        applied, start, horizon, demand, plan, paths, seed
     )
-    timings["project"] = time.perf_counter() - t0
     checkpoint("pipeline:project")
-    return PipelineResult(
-        scenario=name,
-        start=start,
-        horizon=horizon,
-        applied=applied,
-        models=demand.models,
-        forecast=forecast,
-        plan=plan,
-        projection=projected.projection,
-        outlook=projected.outlook,
-        timings=timings,
-        scenario_files=_file_hashes(applied, scenario_folder),
-    )
+    files = _file_hashes(applied, scenario_folder)
+    return pipeline_result(applied, start, horizon, demand, plan, projected, timings, files)
 
 
 def write_pipeline(con: Connection, result: PipelineResult, data_hash: str | None) -> str:

@@ -31,15 +31,19 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from forecast.demand import forecast_demand
 from forecast.projection import consumption_paths
 from optimize.tradeoff import tradeoff
 from pipeline.compute import (
     PipelineResult,
     checkpoint,
-    compute,
     content_hash,
+    pipeline_result,
+    plan_stage,
+    project_stage,
     write_pipeline,
 )
+from pipeline.dask_engine import DaskEngine
 from pipeline.reference import base_scenario, stored_reference
 from pipeline.scenarios import (
     BASELINE,
@@ -72,6 +76,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+STAGE_MODULES = ("pipeline.compute", "forecast.demand", "optimize.solve")
+"""What the night's tasks run: imported on each worker as soon as the engine is up."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +153,10 @@ class NightlyOptions:
     promise_samples: int = 200
     """Futures of the baseline's supply drawn for each promise's P(on time) (0: none)."""
     workers: int | None = None
-    """Dask workers of the local cluster for those futures (None: the cores)."""
+    """Dask workers of the night's local cluster (None: the cores): the forecast's series, each
+    run's plan and projection, and the promises' futures run there."""
     scheduler: str | None = None
-    """An existing Dask scheduler for them instead (``tcp://HOST:PORT``)."""
+    """An existing Dask scheduler for all of them instead (``tcp://HOST:PORT``)."""
 
 
 def _inputs_key(parts: dict[str, Any]) -> str:
@@ -250,7 +258,7 @@ def _baseline_tradeoff(results: list[PipelineResult], points: int) -> dict[str, 
 
 
 def _promise_odds(
-    applied: Applied, baseline: PipelineResult, opts: NightlyOptions
+    applied: Applied, baseline: PipelineResult, opts: NightlyOptions, engine: DaskEngine
 ) -> SimulationResult | dict[str, str] | None:
     """How likely each baseline promise is to be kept when supply slips: the simulation of
     ``arsenal simulate`` over the baseline; a failure costs the night only this section."""
@@ -274,8 +282,7 @@ def _promise_odds(
             rules,
             samples=opts.promise_samples,
             seed=opts.seed,
-            workers=opts.workers,
-            scheduler=opts.scheduler,
+            engine=engine,
             criticality_samples=min(50, opts.promise_samples),
             demand_paths=paths,
         )
@@ -380,10 +387,11 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
             month_text(start),
         )
 
-        results = _compute_all(con, applied, start, opts, file_hashes, failures)
+        with DaskEngine(opts.scheduler, opts.workers) as engine:
+            results = _compute_all(con, applied, start, opts, file_hashes, failures, engine)
+            odds = _promise_odds(applied[BASELINE], results[0], opts, engine)
         curves = budget_curves(results)
         frontier = _baseline_tradeoff(results, opts.tradeoff_points)
-        odds = _promise_odds(applied[BASELINE], results[0], opts)
         for f in failures:
             log.error("scenario %s failed: %s", f.scenario, f.reason)
         checkpoint("nightly:computed")
@@ -458,58 +466,99 @@ def _compute_all(
     opts: NightlyOptions,
     file_hashes: dict[str, str],
     failures: list[Failure],
+    engine: DaskEngine,
 ) -> list[PipelineResult]:
-    """The baseline (its failure fails the night), then each scenario on its own: one that
-    fails is recorded in ``failures`` and the scenarios built on it are skipped."""
-    previous = previous_baseline_forecast(con, start, opts.horizon)
-    results = []
-    # the baseline stays close to the previous night's; each scenario to its base's plan of
-    # tonight (bases come first)
+    """The baseline (its failure fails the night), then each scenario, on the engine: the
+    demand forecast once (its series spread over the workers), then one plan task and one
+    projection task per run, each plan task waiting for the plan of its base (a scenario stays
+    close to its base's plan of tonight; the baseline to the previous night's). A scenario
+    that fails is recorded in ``failures`` and the scenarios built on it are skipped."""
+    horizon = opts.horizon
+    engine.warm(STAGE_MODULES)
+    previous = previous_baseline_forecast(con, start, horizon)
     reference_run, reference = stored_reference(con, None, applied[BASELINE])
-    baseline = compute(
-        applied[BASELINE],
+    t0 = time.perf_counter()
+    log.info("baseline: demand forecast from %s", month_text(start))
+    dataset, _ = applied[BASELINE].for_start(start)
+    demand = forecast_demand(
+        dataset,
         start,
-        opts.horizon,
-        previous_demand=previous,
-        paths=opts.paths,
-        seed=opts.seed,
-        reference=reference,
+        horizon,
+        previous=previous,
+        progress=False,
+        workers=engine.workers,
+        executor=engine.executor(),
     )
-    results.append(replace(baseline, reference_run_id=reference_run))
-    plans = {BASELINE: baseline.plan}
-    demand = _Demand(baseline.models, baseline.forecast)
+    forecast_seconds = time.perf_counter() - t0
+    checkpoint("pipeline:forecast")
+    shared = engine.client.scatter(_Demand(demand.models, demand.forecast), broadcast=True)
+    plans: dict[str, Any] = {}
+    projections: dict[str, Any] = {}
     failed = {f.scenario for f in failures}
     for name, scenario in applied.items():
-        if name == BASELINE:
+        if name in failed:
+            continue
+        base = None if name == BASELINE else plans.get(base_scenario(scenario) or BASELINE)
+        ref: Any = reference if name == BASELINE else _shipments_of(engine, base)
+        plans[name] = engine.submit(plan_stage, scenario, start, horizon, shared, ref)
+        projections[name] = engine.submit(
+            _project, scenario, start, horizon, shared, plans[name], opts.paths, opts.seed
+        )
+    results = []
+    for name, scenario in applied.items():
+        if name in failed:
             continue
         bad_base = next((n for n in scenario.chain[:-1] if n in failed), None)
         if bad_base is not None:
             failures.append(Failure(name, f"skipped: its base {bad_base!r} failed"))
             failed.add(name)
             continue
-        base = plans.get(base_scenario(scenario) or BASELINE)
         try:
-            r = compute(
-                scenario,
-                start,
-                opts.horizon,
-                demand=demand,
-                paths=opts.paths,
-                seed=opts.seed,
-                reference=None if base is None else base.shipments,
-            )
-        except Exception as exc:  # one bad scenario must not cost the night its report
+            plan, plan_seconds = plans[name].result()
+            projected, project_seconds = projections[name].result()
+        except Exception as exc:
+            if name == BASELINE:
+                raise
             log.debug("scenario %s failed", name, exc_info=True)
             failures.append(Failure(name, f"{type(exc).__name__}: {exc}"))
             failed.add(name)
             continue
-        plans[name] = r.plan
-        results.append(
-            PipelineResult(
-                **{**r.__dict__, "scenario_files": {n: file_hashes[n] for n in scenario.chain}}
-            )
+        timings = {
+            "forecast": forecast_seconds if name == BASELINE else 0.0,
+            "plan": plan_seconds,
+            "project": project_seconds,
+        }
+        files = {n: file_hashes[n] for n in scenario.chain}
+        r = pipeline_result(scenario, start, horizon, demand, plan, projected, timings, files)
+        results.append(replace(r, reference_run_id=reference_run) if name == BASELINE else r)
+        log.info(
+            "%s: plan %.1f s, projection %.1f s (on the engine)",
+            name,
+            plan_seconds,
+            project_seconds,
         )
     return results
+
+
+def _shipments_of(engine: DaskEngine, plan: Any) -> Any:
+    """A task giving the shipments of a plan task's plan (None for no plan)."""
+    return None if plan is None else engine.submit(_plan_shipments, plan)
+
+
+def _plan_shipments(planned: tuple[Any, float]) -> pl.DataFrame:
+    return planned[0].shipments
+
+
+def _project(
+    applied: Applied,
+    start: date,
+    horizon: int,
+    demand: _Demand,
+    planned: tuple[Any, float],
+    paths: int,
+    seed: int,
+) -> tuple[Any, float]:
+    return project_stage(applied, start, horizon, demand, planned[0], paths, seed)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import polars as pl
 
 from optimize.model import Model
 from optimize.resolve import SampleSolver, line_capacity, neutral_future
+from pipeline.dask_engine import DaskEngine
 from pipeline.futures import LINE_KINDS, FutureSampler
 
 __all__ = [
@@ -258,52 +259,6 @@ def _batches(samples: int, size: int) -> list[range]:
     return [range(a, min(a + size, samples)) for a in range(0, samples, size)]
 
 
-def _resident_mb() -> float:
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
-
-
-class _Engine:
-    """A Dask client: a local cluster of processes (one BLAS thread each), or ``scheduler``."""
-
-    def __init__(self, scheduler: str | None, workers: int):
-        import dask
-        from distributed import Client, LocalCluster
-
-        t0 = time.perf_counter()
-        for name in ("distributed", "distributed.scheduler", "distributed.nanny"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        self.cluster = None
-        if scheduler:
-            self.client = Client(scheduler, timeout="30s")
-        else:
-            threads = {
-                k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-            }
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": threads}):
-                self.cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.CRITICAL,
-                )
-            self.client = Client(self.cluster)
-        self.workers = len(self.client.scheduler_info()["workers"])
-        self.startup = time.perf_counter() - t0
-
-    def worker_memory_mb(self) -> float:
-        """The largest resident memory of a worker process, MB."""
-        rss = self.client.run(_resident_mb)
-        return max(rss.values(), default=0.0)
-
-    def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
 def run_simulation(
     model: Model,
     rules: pl.DataFrame,
@@ -318,17 +273,20 @@ def run_simulation(
     criticality_samples: int = 50,
     progress: Callable[[int, int], None] | None = None,
     demand_paths: dict[tuple[str, str], np.ndarray] | None = None,
+    engine: DaskEngine | None = None,
 ) -> SimulationResult:
     """Simulate ``samples`` futures (see the module docstring) and summarise them.
     ``demand_paths``: per (holder, item), at least ``samples`` consumption paths (None: every
-    future consumes the forecast mean)."""
+    future consumes the forecast mean). ``engine``: an open engine to use (and leave open);
+    else one is started from ``scheduler`` and ``workers`` and closed at the end."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     if samples < 1:
         raise ValueError("--samples must be at least 1")
     workers = workers or os.cpu_count() or 1
     sim = Simulation(model, rules, seed, mode, demand_paths)
-    engine = _Engine(scheduler, workers)
+    owned = engine is None
+    engine = engine or DaskEngine(scheduler, workers)
     t0 = time.perf_counter()
     try:
         size = batch_size or max(5, min(50, math.ceil(samples / (4 * engine.workers))))
@@ -352,7 +310,8 @@ def run_simulation(
         lines = _criticality(engine, shared, sampler, records, criticality_samples, size, due)
         memory = engine.worker_memory_mb()
     finally:
-        engine.close()
+        if owned:
+            engine.close()
     seconds = time.perf_counter() - t0
     return SimulationResult(
         commitments=_commitments(model, records),
@@ -372,7 +331,7 @@ def run_simulation(
 
 
 def _gather(
-    engine: _Engine,
+    engine: DaskEngine,
     shared: Any,
     batches: list[range],
     tolerance: float | None,
@@ -489,7 +448,7 @@ def _pools(model: Model, records: list[SampleRecord]) -> pl.DataFrame:
 
 
 def _criticality(
-    engine: _Engine,
+    engine: DaskEngine,
     shared: Any,
     sampler: FutureSampler,
     records: list[SampleRecord],

@@ -79,14 +79,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=positive_int,
         default=None,
-        help="local Dask workers for those futures (default: the number of cores)",
+        help="local Dask workers for the night: forecast, plans, projections and those futures "
+        "(default: the number of cores)",
     )
     parser.add_argument(
         "--scheduler",
         type=scheduler_arg,
         default=None,
         metavar="ADDRESS",
-        help="an existing Dask scheduler (tcp://HOST:PORT) for them instead",
+        help="an existing Dask scheduler (tcp://HOST:PORT) for all of it instead",
     )
     parser.add_argument("--no-pdf", action="store_true", help="skip report.pdf (no Chromium)")
     parser.add_argument(
