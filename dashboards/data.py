@@ -218,8 +218,9 @@ class Reader:
     def stock(
         self, holder_id: str, item_id: str, pools: pl.DataFrame | None = None
     ) -> dict[str, Any] | None:
-        """History, projection, outlook and demand model of one pool (None if not visible; no
-        projection rows and no model where the projection is withheld).
+        """History, projection, outlook, demand model, recorded consumption and demand forecast
+        of one pool (None if not visible; no projection, model, consumption or forecast rows
+        where the projection is withheld).
 
         ``pools`` is this reader's :meth:`pools` when the caller has already read it.
         """
@@ -234,11 +235,14 @@ class Reader:
         forecast_run = self.runs.run_id("forecast") if shown else None
         project_run = self.runs.run_id("project") if shown else None
         model = query(self.con, "demand_models_for_run", run_id=forecast_run, **params)
+        consumption = query(self.con, "pool_consumption", **params)
         return {
             "pool": pool,
             "history": query(self.con, "stock_counts", **params),
             "projection": query(self.con, "stock_projection_for_run", run_id=project_run, **params),
             "model": model.row(0, named=True) if model.height else None,
+            "consumption": consumption if shown else consumption.clear(),
+            "forecast": query(self.con, "pool_demand_forecast", run_id=forecast_run, **params),
         }
 
     def shipments(self) -> pl.DataFrame:

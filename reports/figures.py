@@ -121,6 +121,60 @@ def stock_fan(
     return fig
 
 
+def consumption_history(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> go.Figure:
+    """One pool's recorded consumption per month (``history``: ``month``, ``units``) as bars,
+    then its demand forecast (``forecast``: ``month``, ``mean``, ``p10``, ``p90``; may be
+    empty) as a line with its P10-P90 band."""
+    if history.height == 0 and forecast.height == 0:
+        return empty_figure("No consumption recorded for this stock", title)
+    fig = go.Figure()
+    if history.height:
+        fig.add_trace(
+            go.Bar(
+                x=history.get_column("month").to_list(),
+                y=history.get_column("units").to_list(),
+                name="consumed",
+                marker={"color": INK},
+                hovertemplate="%{x|%Y-%m}: %{y:,.0f} consumed<extra></extra>",
+            )
+        )
+    if forecast.height:
+        months = forecast.get_column("month").to_list()
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=forecast.get_column("p90").to_list(),
+                line={"width": 0, "color": BLUE},
+                showlegend=False,
+                hovertemplate="%{x|%Y-%m}: P90 %{y:,.0f}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=forecast.get_column("p10").to_list(),
+                name="forecast P10-P90",
+                fill="tonexty",
+                fillcolor="rgba(31,95,153,0.18)",
+                line={"width": 0, "color": BLUE},
+                hovertemplate="%{x|%Y-%m}: P10 %{y:,.0f}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=forecast.get_column("mean").to_list(),
+                name="forecast mean",
+                line={"color": BLUE, "width": 2},
+                hovertemplate="%{x|%Y-%m}: mean %{y:,.0f}<extra></extra>",
+            )
+        )
+    fig.update_layout(**_LAYOUT, title=title, yaxis_title="units a month", height=300)
+    fig.update_xaxes(dtick="M3", tickformat="%Y-%m")
+    fig.update_yaxes(tickformat=",.0f")
+    return fig
+
+
 def backlog_timeline(commitments: pl.DataFrame, horizon_end: date | None = None) -> go.Figure:
     """One row per commitment (``commitment_id``, ``promised_month``, ``completion_month``, and
     ``late`` or ``late_unit_months``): a tick at the promised month, a dot at the planned

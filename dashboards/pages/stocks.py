@@ -1,4 +1,5 @@
-"""Stocks: one pool's history and projected P10-P90 fan, floor and target, breach and rebuild."""
+"""Stocks: one pool's history and projected P10-P90 fan, floor and target, breach and rebuild,
+and its recorded consumption beside the demand forecast."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dashboards.data import Reader, open_reader
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, fmt_number, page_user, role_note, simple_table
 from dashboards.values import one_text
-from reports.figures import empty_figure, stock_fan
+from reports.figures import consumption_history, empty_figure, stock_fan
 
 dash.register_page(__name__, path="/stocks", name="Stocks", order=1, title="Arsenal - Stocks")
 
@@ -37,17 +38,18 @@ def _default_pool(
 
 def layout(holder: str | None = None, item: str | None = None, **_query: str) -> html.Div:
     user, allowed = page_user()
-    holders: list[str] = []
-    items: list[str] = []
+    holders: list[dict[str, str]] = []
+    items: list[dict[str, str]] = []
     chosen: tuple[str | None, str | None] = (None, None)
-    views: tuple[Any, Any, Any] = (empty_figure("Not available"), "", "")
+    views: tuple[Any, ...] = (empty_figure("Not available"), "", "", empty_figure(""))
     if allowed:
         with open_reader(user) as reader:
             pools = reader.pools()
-            holders = sorted(pools.get_column("holder_id").unique().to_list())
+            names = _names(reader)
+            holders = _options(pools.get_column("holder_id").unique().to_list(), names)
             chosen = _default_pool(pools, holder, item)
-            items = _items(pools, chosen[0])
-            views = _pool_views(reader, *chosen, pools=pools)
+            items = _options(_items(pools, chosen[0]), names)
+            views = _pool_views(reader, *chosen, pools=pools, names=names)
     return html.Div(
         [
             html.H1("Stocks"),
@@ -58,7 +60,11 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
                         [
                             html.Label("Holder", htmlFor="stocks-holder-dropdown"),
                             dcc.Dropdown(
-                                holders, chosen[0], id="stocks-holder-dropdown", clearable=False
+                                holders,
+                                chosen[0],
+                                id="stocks-holder-dropdown",
+                                clearable=False,
+                                style={"minWidth": "18rem"},
                             ),
                         ]
                     ),
@@ -66,7 +72,11 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
                         [
                             html.Label("Item", htmlFor="stocks-item-dropdown"),
                             dcc.Dropdown(
-                                items, chosen[1], id="stocks-item-dropdown", clearable=False
+                                items,
+                                chosen[1],
+                                id="stocks-item-dropdown",
+                                clearable=False,
+                                style={"minWidth": "18rem"},
                             ),
                         ]
                     ),
@@ -81,6 +91,11 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
                 [html.Div(views[1], id="stocks-outlook"), html.Div(views[2], id="stocks-model")],
                 className="panel",
             ),
+            dcc.Loading(
+                dcc.Graph(
+                    id="stocks-consumption-graph", figure=views[3], config={"displaylogo": False}
+                )
+            ),
         ],
         id="stocks-page",
     )
@@ -94,14 +109,29 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
     prevent_initial_call=True,
 )
 @liaison_safe
-def _items_of_holder(holder: str | None, item: str | None) -> tuple[list[str], str | None]:
+def _items_of_holder(
+    holder: str | None, item: str | None
+) -> tuple[list[dict[str, str]], str | None]:
     user, allowed = page_user()
     holder, item = one_text(holder), one_text(item)
     if not allowed or not holder:
         return [], None
     with open_reader(user) as reader:
         items = _items(reader.pools(), holder)
-    return items, item if item in items else (items[0] if items else None)
+        options = _options(items, _names(reader))
+    return options, item if item in items else (items[0] if items else None)
+
+
+def _names(reader: Reader) -> dict[str, str]:
+    return {k: v for (_, k), v in reader.names().items()}
+
+
+def _options(ids: list[str], names: dict[str, str]) -> list[dict[str, str]]:
+    """Dropdown options: the display name, the id in the tooltip, sorted by name."""
+    return sorted(
+        ({"label": names.get(i, i), "value": i, "title": i} for i in ids),
+        key=lambda o: (o["label"].lower(), o["value"]),
+    )
 
 
 def _items(pools: pl.DataFrame, holder: str | None) -> list[str]:
@@ -184,39 +214,48 @@ def _model(model: dict[str, Any] | None) -> html.P:
     Output("stocks-fan-graph", "figure"),
     Output("stocks-outlook", "children"),
     Output("stocks-model", "children"),
+    Output("stocks-consumption-graph", "figure"),
     Input("stocks-holder-dropdown", "value"),
     Input("stocks-item-dropdown", "value"),
     prevent_initial_call=True,
 )
 @liaison_safe
-def _show_pool(holder: str | None, item: str | None) -> tuple[Any, Any, Any]:
+def _show_pool(holder: str | None, item: str | None) -> tuple[Any, ...]:
     user, allowed = page_user()
     if not allowed:
-        return empty_figure("Not available"), "", ""
+        return empty_figure("Not available"), "", "", empty_figure("")
     with open_reader(user) as reader:
         return _pool_views(reader, one_text(holder), one_text(item))
 
 
 def _pool_views(
-    reader: Reader, holder: str | None, item: str | None, pools: pl.DataFrame | None = None
-) -> tuple[Any, Any, Any]:
-    """The fan chart, the outlook and the demand model of one pool (``pools``: the reader's
-    pools, when already read)."""
+    reader: Reader,
+    holder: str | None,
+    item: str | None,
+    pools: pl.DataFrame | None = None,
+    names: dict[str, str] | None = None,
+) -> tuple[Any, ...]:
+    """The fan chart, the outlook, the demand model and the consumption chart of one pool
+    (``pools``, ``names``: the reader's, when already read)."""
+    blank = empty_figure("")
     if not holder or not item:
-        return empty_figure("Choose a holder and an item"), "", ""
+        return empty_figure("Choose a holder and an item"), "", "", blank
     stock = reader.stock(holder, item, pools)
     if stock is None:
-        return empty_figure("No such stock among those you may see"), "", ""
+        return empty_figure("No such stock among those you may see"), "", "", blank
+    names = names if names is not None else _names(reader)
+    title = f"{names.get(holder, holder)}: {names.get(item, item)}"
     pool = stock["pool"]
     fig = stock_fan(
         stock["history"],
         stock["projection"],
         pool["floor_units"],
         pool["target_units"],
-        f"{holder} {item}",
+        title,
     )
+    used = consumption_history(stock["consumption"], stock["forecast"], f"Consumption: {title}")
     simulated = reader.simulated_pools().filter(
         (pl.col("holder_id") == holder) & (pl.col("item_id") == item)
     )
     odds = simulated.row(0, named=True) if simulated.height else None
-    return fig, _outlook(pool, odds), _model(stock["model"])
+    return fig, _outlook(pool, odds), _model(stock["model"]), used

@@ -308,7 +308,8 @@ SAFE_FOR_LIAISONS = {
     "..app-nav-links.children...app-user.children..",
     ".._pages_content.children..._pages_store.data..",
     "..stocks-item-dropdown.options...stocks-item-dropdown.value..",
-    "..stocks-fan-graph.figure...stocks-outlook.children...stocks-model.children..",
+    "..stocks-fan-graph.figure...stocks-outlook.children...stocks-model.children..."
+    "stocks-consumption-graph.figure..",
     "..backlog-timeline-graph.figure...backlog-table.children...backlog-summary.children..."
     "backlog-odds-graph.figure..",
     "backlog-reasons.children",

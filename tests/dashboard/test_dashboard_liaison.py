@@ -20,6 +20,20 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def _names() -> dict[str, str]:
+    """Display names by id, read from the sample's files."""
+    return {
+        r[key]: r["name"]
+        for name, key in (
+            ("partners", "partner_id"),
+            ("sources", "source_id"),
+            ("items", "item_id"),
+        )
+        for r in _rows(name)
+        if r["name"]
+    }
+
+
 def _may_see(releasable_to: str, owner: str) -> bool:
     """The releasability rule, restated from DESIGN.md independently of the app's filter."""
     listed = [t.strip() for t in releasable_to.split(";") if t.strip()]
@@ -99,7 +113,8 @@ def test_a_liaison_sees_only_rows_releasable_to_its_partner(login):
     session.page.wait_for_selector("[role=option]")
     holders = set(session.page.locator("[role=option]").all_inner_texts())
     session.page.keyboard.press("Escape")
-    assert holders == {h for h, _ in expected["pools"]}
+    names = _names()
+    assert holders == {names.get(h, h) for h, _ in expected["pools"]}
     title = rendered["/stocks?holder=US_DEPOT&item=155MM"]
-    assert "US_DEPOT 155MM" not in title
+    assert f"{names['US_DEPOT']}: {names['155MM']}" not in title
     assert session.errors == []

@@ -7,6 +7,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,24 @@ def test_stock_chart_follows_the_selection(login, dash_env):
             ).fetchall()
         }
         counted = set(con.execute("SELECT holder_id, item_id FROM stockpiles").fetchall())
+        names = dict(
+            con.execute(
+                "SELECT partner_id, name FROM partners UNION ALL SELECT source_id, name "
+                "FROM sources UNION ALL SELECT item_id, name FROM items"
+            ).fetchall()
+        )
+        consumption: dict[tuple[str, str], list] = defaultdict(list)
+        for h, i, m, u in con.execute(
+            "SELECT holder_id, item_id, month, units FROM consumption ORDER BY month"
+        ).fetchall():
+            consumption[(h, i)].append((m, u))
+        forecast: dict[tuple[str, str], list] = defaultdict(list)
+        for h, i, mean in con.execute(
+            "SELECT holder_id, item_id, mean FROM demand_forecast WHERE run_id = $run_id "
+            "ORDER BY month",
+            {"run_id": latest_run(con, "forecast")["run_id"]},
+        ).fetchall():
+            forecast[(h, i)].append(mean)
     finally:
         con.close()
     # a US missile pool as well: the first one the data counts (the stocks page lists counted pools)
@@ -126,14 +145,32 @@ def test_stock_chart_follows_the_selection(login, dash_env):
     session = login("plan")
     session.goto("/stocks", "#stocks-fan-graph .main-svg")
     for holder, item in [("US_DEPOT", "155MM"), ("UKR", "155MM"), missile]:
-        session.choose("stocks-holder-dropdown", holder)
-        session.choose("stocks-item-dropdown", item)
+        session.choose("stocks-holder-dropdown", names[holder])
+        session.choose("stocks-item-dropdown", names[item])
+        title = f"{names[holder]}: {names[item]}"
         session.page.wait_for_function(
             "t => document.querySelector('#stocks-fan-graph .gtitle')?.textContent === t",
-            arg=f"{holder} {item}",
+            arg=title,
         )
         p50 = next(t for t in _plot_data(session, "stocks-fan-graph") if t["name"] == "P50")
         assert p50["y"] == pytest.approx(projection[(holder, item)])
+        # recorded consumption as bars, the forecast's mean as a line: as the database holds
+        session.page.wait_for_function(
+            "t => document.querySelector('#stocks-consumption-graph .gtitle')?.textContent === t",
+            arg=f"Consumption: {title}",
+        )
+        traces = {t.get("name"): t for t in _plot_data(session, "stocks-consumption-graph")}
+        used, mean = consumption[(holder, item)], forecast[(holder, item)]
+        if used:
+            assert [m[:7] for m in traces["consumed"]["x"]] == [f"{m:%Y-%m}" for m, _ in used]
+            assert traces["consumed"]["y"] == pytest.approx([u for _, u in used])
+        if mean:
+            assert traces["forecast mean"]["y"] == pytest.approx(mean)
+        assert (
+            used
+            or mean
+            or "No consumption recorded" in session.page.inner_text("#stocks-consumption-graph")
+        )
     assert session.errors == []
 
 
