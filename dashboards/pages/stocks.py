@@ -157,7 +157,8 @@ def _odds_rows(pool: dict[str, Any], simulated: dict[str, Any] | None) -> list[l
 def _outlook(pool: dict[str, Any], simulated: dict[str, Any] | None = None) -> html.Div:
     def row(label: str, key: str) -> list[str]:
         return [label] + [
-            fmt_month(pool.get(f"{key}_{p}")) or "none" for p in ("p10", "p50", "p90")
+            fmt_month(pool.get(f"{key}_{p}")) or "not within the horizon"
+            for p in ("p10", "p50", "p90")
         ]
 
     rows = [row("Falls below floor", "floor_breach")]

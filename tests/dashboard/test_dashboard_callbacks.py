@@ -141,7 +141,10 @@ def _candidates(data: dict[str, Any]) -> dict[str, list[Any]]:
     """Values to send, per ``id.property`` (a pattern-matching input: its type)."""
     partners, items = data["partners"], data["items"]
     every_id = sorted(set(data["holders"]) | set(items) | set(data["commitments"]))
-    searches = [("/stocks", f"?holder={h}&item={i}") for h, i in data["pools"]]
+    # the Stocks page for a few pools and the planted depot's (every pool goes through the
+    # Stocks callback below, which draws the page's views with the same function)
+    shown = [p for p in data["pools"] if p[0] == DEPOT] + data["pools"][:4]
+    searches = [("/stocks", f"?holder={h}&item={i}") for h, i in shown]
     searches += [("/allocation", f"?item={i}") for i in items] + [("/backlog", "?late=1")]
     return {
         "app-location.pathname": PAGES,

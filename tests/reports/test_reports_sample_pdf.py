@@ -45,6 +45,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleNight:
     state.close()
     out = root / "reports"
     args = ["--db", str(db), "--out", str(out), "--scenarios", str(ROOT / "scenarios")]
+    # a few promise futures: the odds section's figures are checked in test_reports_sample
+    args += ["--promise-samples", "20"]
     assert main(["nightly", *args, "--paths", "100", "--date", NIGHT]) == 0
     folder = out / NIGHT
     return SampleNight(db, folder, json.loads((folder / "summary.json").read_text()))
