@@ -44,7 +44,13 @@ def dash_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def dash_url(dash_env: dict[str, Path]) -> Iterator[str]:
     from dashboards.app import create_app
 
-    app = create_app(dash_env["db"], dash_env["users"], dash_env["scenarios"], secret_key="test")
+    app = create_app(
+        dash_env["db"],
+        dash_env["users"],
+        dash_env["scenarios"],
+        secret_key="test",
+        whatif_samples=2,
+    )
     with served(app) as url:
         yield url
 

@@ -78,7 +78,10 @@ def url(planted: dict[str, Any]) -> Iterator[str]:
     from dashboards.app import create_app
 
     scenarios = planted["base"] / "scenarios"
-    app = create_app(planted["db"], planted["users"], scenarios, secret_key="callbacks")
+    # a swept click on "Promise odds" starts a real job: two futures keep it small
+    app = create_app(
+        planted["db"], planted["users"], scenarios, secret_key="callbacks", whatif_samples=2
+    )
     with served(app) as base:
         yield base
 

@@ -50,7 +50,10 @@ def app_url(dash_env: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
     from dashboards.app import create_app
 
     scenarios = tmp_path_factory.mktemp("crafted-scenarios")
-    app = create_app(dash_env["db"], dash_env["users"], scenarios, secret_key="crafted")
+    # a crafted click on "Promise odds" may start a real job: two futures keep it small
+    app = create_app(
+        dash_env["db"], dash_env["users"], scenarios, secret_key="crafted", whatif_samples=2
+    )
     with served(app) as url:
         yield url
 
