@@ -18,7 +18,8 @@ from store.load import load_dataset
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 NIGHT_DATE = "2026-01-15"
-NIGHT_ARGS = ["--horizon", "12", "--paths", "40", "--date", NIGHT_DATE]
+# one Dask worker: the tiny nights are mostly the engine's start-up, which one worker halves
+NIGHT_ARGS = ["--horizon", "12", "--paths", "40", "--workers", "1", "--date", NIGHT_DATE]
 
 SCENARIOS = {
     "surge.toml": """name = "surge"
