@@ -83,7 +83,9 @@ def _crafted_calls(declared: list[dict]) -> Iterator[tuple[str, str, Any, str]]:
                 yield dep["output"], slot, value, callback_body(dep, values, indices)
 
 
-@pytest.mark.parametrize("user", ["plan", "pol"])
+# a planner only: a liaison's calls are refused by the gate before any value is read (the
+# callback sweep checks which), so crafting them again for a liaison tested only the gate
+@pytest.mark.parametrize("user", ["plan"])
 def test_crafted_values_never_give_a_server_error(app_url, user):
     session = HttpSession(app_url, user, PASSWORD)
     calls = 0
