@@ -153,12 +153,11 @@ def _simulate(
 def _side_by_side(a: pl.DataFrame, b: pl.DataFrame) -> list[dict[str, Any]]:
     """One row per promise of either side (a what-if can add or cancel promises): the changes
     beyond sampling noise first, biggest first; then the least likely promises."""
-    keep = ["commitment_id", "partner_id", "item_id", "p_on_time", "p_on_time_se"]
-    keep_b = [*keep, "completion_p50"]
-    left = a.select([*keep, "completion_p50"]).rename(
+    keep = ["commitment_id", "partner_id", "item_id", "p_on_time", "p_on_time_se", "completion_p50"]
+    left = a.select(keep).rename(
         {c: f"{c}_a" for c in ("p_on_time", "p_on_time_se", "completion_p50")}
     )
-    right = b.select(keep_b).rename(
+    right = b.select(keep).rename(
         {c: f"{c}_b" for c in ("p_on_time", "p_on_time_se", "completion_p50")}
     )
     joined = left.join(
