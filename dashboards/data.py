@@ -23,6 +23,7 @@ import polars as pl
 from dashboards.auth import User
 from pipeline.exceptions import read_exceptions, worklist_status
 from reports.releasability import PartnerScope, partner_scope
+from store.dataset import Dataset, read_dataset
 from store.db import Connection, connect
 from store.months import add_months
 from store.runs import latest_run, simulation_of_plan
@@ -154,6 +155,12 @@ class Reader:
     @property
     def partner(self) -> str | None:
         return self.user.partner if self.user is not None and self.user.is_liaison else None
+
+    def dataset(self) -> Dataset:
+        """The loaded data set (to check a planner's firmed row); never for a liaison."""
+        if self.scope is not None:
+            raise PermissionError("the data set is not releasable as a whole")
+        return read_dataset(self.con)
 
     def names(self) -> dict[tuple[str, str], str]:
         return {

@@ -35,6 +35,7 @@ def allocate(
     hook: Hook | None = None,
     us_target_weight: float = DEFAULT_US_TARGET_WEIGHT,
     reference: pl.DataFrame | None = None,
+    firmed: pl.DataFrame | None = None,
 ) -> Plan:
     """Solve the allocation model and return the plan.
 
@@ -43,7 +44,9 @@ def allocate(
     ``us_target_weight``: W, the weight of US stock pools below target against partner
     stocks below floor in the readiness stage. ``reference``: a plan's shipments (``source_id,
     commitment_id, partner_id, item_id, month, units``) the last stage keeps close to (None:
-    no such stage). Raises ``SolveError`` when no trustworthy optimal plan is found.
+    no such stage). ``firmed``: firmed shipments and pinned completions
+    (``optimize.firmed.FIRMED_SCHEMA``), honoured before lateness as far as they can be.
+    Raises ``SolveError`` when no trustworthy optimal plan is found.
     """
     t0 = time.perf_counter()
     data = build_model_data(
@@ -54,6 +57,7 @@ def allocate(
         budget=budget,
         us_target_weight=us_target_weight,
         reference=reference,
+        firmed=firmed,
     )
     model = build_model(data, hook)
     log.info(

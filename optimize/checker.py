@@ -618,6 +618,7 @@ def check_stages(
     plan: _PlanLike,
     flows: _Flows,
     reference: pl.DataFrame | None,
+    firmed: pl.DataFrame | None = None,
 ) -> list[str]:
     """Each stage's optimum recounted from the plan's rows: lateness (with the floor-breach
     penalty), readiness, the largest missing fraction in a fair-share group, units drawn and
@@ -661,6 +662,9 @@ def check_stages(
         recount["spare_capacity"] = r.spare_capacity
     if reference is not None:
         recount["reference"] = _distance(plan.shipments, reference)
+    shortfall = None if firmed is None else _firmed_shortfall(r, plan.shipments, flows, firmed)
+    if shortfall is not None:
+        recount["firmed"] = shortfall
     # the plan's rows are rounded to 1e-6 units: each may move a recount by that much
     slack = 1e-6 * (1 + plan.shipments.height)
     for name, value in recount.items():
@@ -675,6 +679,43 @@ def check_stages(
         if abs(got - value) > 1e-6 * max(1.0, abs(got), abs(value)) + slack:
             problems.append(f"stage {name}: plan says {got}, recount {value:.9g}")
     return problems
+
+
+def _firmed_shortfall(
+    r: _Rules, shipments: pl.DataFrame, flows: _Flows, firmed: pl.DataFrame
+) -> float | None:
+    """Stage 0 recounted: the missing fraction of each firmed row that falls in the plan's
+    months (a shipment dated in them; a completion pinned before their end, a past month
+    read as the first), summed. None when no row falls in them."""
+    total, counted = 0.0, False
+    for f in firmed.iter_rows(named=True):
+        year, month = (int(p) for p in f["month"].split("-"))
+        t = _mi(date(year, month, 1), r.start)
+        if f["kind"] == "shipment":
+            if not 0 <= t < r.H:
+                continue
+            goal = f["units"]
+            got = 0.0
+            for row in shipments.iter_rows(named=True):
+                if (
+                    row["source_id"] == f["source_id"]
+                    and row["partner_id"] == f["partner_id"]
+                    and row["item_id"] == f["item_id"]
+                    and _mi(row["month"], r.start) == t
+                    and (f["commitment_id"] is None or row["commitment_id"] == f["commitment_id"])
+                ):
+                    got += row["units"]
+        else:
+            if t >= r.H:
+                continue
+            c = r.com.get(f["commitment_id"] or "")
+            goal = c["backlog"] if c is not None else 0.0
+            got = sum(flows.arrivals[f["commitment_id"]][: max(t, 0) + 1]) if c else 0.0
+        if goal <= 0:
+            continue
+        counted = True
+        total += max(goal - got, 0.0) / goal
+    return total if counted else None
 
 
 def _distance(shipments: pl.DataFrame, reference: pl.DataFrame) -> float:
@@ -704,11 +745,12 @@ def check_plan(
     horizon: int,
     plan: _PlanLike,
     reference: pl.DataFrame | None = None,
+    firmed: pl.DataFrame | None = None,
 ) -> list[str]:
     """Every rule the plan breaks, in words (empty when the plan is sound), one rule family
     at a time: shipments (promises and sustainment), pools, absorption, lateness, partner
     stocks and readiness, and each stage's optimum recounted (the distance to ``reference``
-    only when it is given)."""
+    only when it is given, the firmed rows' shortfall only with ``firmed``)."""
     rules = _read_rules(dataset, demand, start, horizon, plan)
     problems = check_production(rules, dataset, plan)
     shipment_problems, flows = check_shipments(rules, plan)
@@ -717,5 +759,5 @@ def check_plan(
     problems += check_absorption(rules, dataset, flows)
     problems += check_lateness(rules, plan, flows)
     problems += check_readiness(rules, plan, flows)
-    problems += check_stages(rules, dataset, plan, flows, reference)
+    problems += check_stages(rules, dataset, plan, flows, reference, firmed)
     return problems

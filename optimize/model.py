@@ -9,6 +9,7 @@ import numpy as np
 
 from optimize.absorption import define_absorption
 from optimize.fairness import define_fair_shares
+from optimize.firmed import define_firmed
 from optimize.investment import define_investment
 from optimize.lateness import define_cumulative_arrivals, define_lateness
 from optimize.lp import LinearProblem
@@ -86,6 +87,10 @@ class Model:
     reference_constant: float = 0.0
     stages: list[Stage] = field(default_factory=list)
     """The stages after the first (``objective.define_stages``)."""
+    firm_stage: Stage | None = None
+    """Stage 0, before lateness: firmed rows honoured (None: no firmed row takes part)."""
+    firm_goal: np.ndarray = field(default_factory=_floats)
+    """The units each ``firm`` row asks for (its right-hand side)."""
 
 
 Hook = Callable[[Model, ModelData], None]
@@ -110,6 +115,7 @@ def build_model(data: ModelData, extra_functionality: Hook | None = None) -> Mod
     define_readiness_rows(model)
     define_cumulative_arrivals(model)
     define_lateness(model)
+    define_firmed(model)
     define_absorption(model)
     define_investment(model)
     define_fair_shares(model)

@@ -335,7 +335,7 @@ class SampleSolver:
                 for j, a, b, v in moved:
                     h.changeCoeff(b, j, 0.0)
                     h.changeCoeff(a, j, v)
-        return x, float(optima[0][1] or 0.0)
+        return x, float(dict(optima)["lateness"] or 0.0)
 
     def _outcome(self, x: np.ndarray, objective: float) -> Outcome:
         lp, data, H = self.model.lp, self.model.data, self.H

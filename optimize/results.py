@@ -41,6 +41,11 @@ PRODUCTION_SCHEMA = {
     "units": pl.Float64,
     "capacity": pl.Float64,
 }
+FIRMED_RESULT_SCHEMA = {
+    "firm_id": pl.Int64,
+    "goal_units": pl.Float64,
+    "missing_units": pl.Float64,
+}
 READINESS_SCHEMA = {
     "holder_id": pl.String,
     "item_id": pl.String,
@@ -87,6 +92,8 @@ class Plan:
     production: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PRODUCTION_SCHEMA))
     """Every production line, month by month: ``units`` made and its ``capacity`` (with any
     expansion bought). A line without a bill of materials makes its capacity."""
+    firmed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FIRMED_RESULT_SCHEMA))
+    """Every firmed row that took part (stage 0): the units it asks for and those missing."""
 
     def metrics(self, outlook: pl.DataFrame | None = None) -> dict[str, Any]:
         """The decision metrics (``optimize.metrics.decision_metrics``); ``outlook``: the
@@ -113,6 +120,12 @@ class Plan:
             ),
             "stages": [{"name": n, "objective": v} for n, v in self.stages],
         }
+        if self.firmed.height:
+            out["firmed"] = {
+                "rows": self.firmed.height,
+                "not_honoured": self.firmed.filter(pl.col("missing_units") > TOL).height,
+                "missing_units": float(self.firmed.get_column("missing_units").sum()),
+            }
         if self.weighted_late_before_investment is not None:
             chosen = self.investments.filter(pl.col("chosen"))
             out |= {
@@ -474,6 +487,21 @@ def build_plan(model: Model, sol: Solution) -> Plan:
         stages=tuple((n, None if v is None else round(v, 9) + 0.0) for n, v in sol.stages),
         us_target_weight=data.us_target_weight,
         production=_production(model, x, chosen),
+        firmed=_firmed(model, x),
+    )
+
+
+def _firmed(model: Model, x: np.ndarray) -> pl.DataFrame:
+    short = model.lp.col_blocks.get("firm_short")
+    if short is None:
+        return pl.DataFrame(schema=FIRMED_RESULT_SCHEMA)
+    return pl.DataFrame(
+        {
+            "firm_id": short.keys.get_column("firm_id").cast(pl.Int64),
+            "goal_units": model.firm_goal,
+            "missing_units": _clean(np.maximum(x[short.start : short.stop], 0.0)),
+        },
+        schema=FIRMED_RESULT_SCHEMA,
     )
 
 

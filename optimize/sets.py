@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from optimize.firmed import FIRMED_SCHEMA, empty_firmed
 from store.contract import COMPONENT, STOCK_KINDS
 from store.dataset import Dataset
 from store.facts import (
@@ -120,6 +121,8 @@ class ModelData:
     (``make``) bounded by their capacity and by their components' pools."""
     bom: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_BOM_SCHEMA))
     """m, component_pool, units_per_item, lead_time: what each made line draws, per unit."""
+    firmed: pl.DataFrame = field(default_factory=empty_firmed)
+    """Firmed shipments and pinned completions (``firmed.FIRMED_SCHEMA``), honoured first."""
     reference: pl.DataFrame | None = None
     """The reference plan's shipments (``source_id, commitment_id, partner_id, item_id, month,
     units``), or None: the last stage keeps the plan as close to it as the stages before allow."""
@@ -565,6 +568,7 @@ def build_model_data(
     budget: float | None = None,
     us_target_weight: float = 1.0,
     reference: pl.DataFrame | None = None,
+    firmed: pl.DataFrame | None = None,
 ) -> ModelData:
     """The model's index sets, in steps: production lines, pools, capacity, consumption,
     commitments, candidates and routes, options (expansion options only with a budget),
@@ -620,4 +624,7 @@ def build_model_data(
         made=made,
         bom=bom,
         reference=reference,
+        firmed=empty_firmed()
+        if firmed is None
+        else firmed.select(list(FIRMED_SCHEMA)).cast(FIRMED_SCHEMA),
     )

@@ -21,6 +21,7 @@ import polars as pl
 
 from forecast.demand import DemandResult, forecast_demand
 from forecast.projection import project_stocks
+from pipeline.firmed import firmed_in_force
 from pipeline.reference import stored_reference
 from pipeline.scenarios import (
     BASELINE,
@@ -114,6 +115,8 @@ class PipelineResult:
     scenario_files: dict[str, str] = field(default_factory=dict)
     reference_run_id: str | None = None
     """The stored plan the plan was kept close to (None: none, or one computed the same night)."""
+    firmed: pl.DataFrame | None = None
+    """The firmed rows the plan honoured (None: none)."""
 
     def summary(self) -> dict[str, Any]:
         """What ``runs.summary`` holds for a pipeline run."""
@@ -151,6 +154,8 @@ class PlanSettings:
     solver: str = "highs"
     time_limit: float | None = None
     us_target_weight: float = DEFAULT_US_TARGET_WEIGHT
+    firmed: pl.DataFrame | None = field(default=None, compare=False)
+    """Firmed shipments and pinned completions (``pipeline.firmed``), honoured first."""
 
 
 def plan_stage(
@@ -178,6 +183,7 @@ def plan_stage(
         hook=block_hook(later_blocks),
         us_target_weight=settings.us_target_weight,
         reference=reference,
+        firmed=settings.firmed,
     )
     return plan, time.perf_counter() - t0
 
@@ -213,6 +219,7 @@ def pipeline_result(
     projected: Any,
     timings: dict[str, float],
     scenario_files: dict[str, str],
+    firmed: pl.DataFrame | None = None,
 ) -> PipelineResult:
     """The stages' results as one run."""
     return PipelineResult(
@@ -227,6 +234,7 @@ def pipeline_result(
         outlook=projected.outlook,
         timings=timings,
         scenario_files=scenario_files,
+        firmed=firmed,
     )
 
 
@@ -245,6 +253,7 @@ def compute(
     scenario_folder: str | Path | None = None,
     us_target_weight: float = DEFAULT_US_TARGET_WEIGHT,
     reference: pl.DataFrame | None = None,
+    firmed: pl.DataFrame | None = None,
 ) -> PipelineResult:
     """Forecast, plan and project ``applied`` (a scenario applied, or the plain baseline).
 
@@ -252,6 +261,7 @@ def compute(
     scenario never changes consumption history, so the nightly run forecasts once. The
     scenario's demand changes are applied to the forecast frame the plan reads.
     ``reference``: the shipments of the plan to stay close to (None: no such stage).
+    ``firmed``: firmed shipments and pinned completions the plan honours first.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -263,7 +273,7 @@ def compute(
         )
     timings["forecast"] = time.perf_counter() - t0
     checkpoint("pipeline:forecast")
-    settings = PlanSettings(solver, time_limit, us_target_weight)
+    settings = PlanSettings(solver, time_limit, us_target_weight, firmed)
     plan, timings["plan"] = plan_stage(applied, start, horizon, demand, reference, settings)
     checkpoint("pipeline:plan")
     projected, timings["project"] = project_stage(
@@ -271,7 +281,7 @@ def compute(
     )
     checkpoint("pipeline:project")
     files = _file_hashes(applied, scenario_folder)
-    return pipeline_result(applied, start, horizon, demand, plan, projected, timings, files)
+    return pipeline_result(applied, start, horizon, demand, plan, projected, timings, files, firmed)
 
 
 def write_pipeline(con: Connection, result: PipelineResult, data_hash: str | None) -> str:
@@ -327,6 +337,7 @@ def run_pipeline(
             scenario_folder=folder if applied.chain else None,
             us_target_weight=us_target_weight,
             reference=reference_plan,
+            firmed=firmed_in_force(db),
         )
         result = replace(result, reference_run_id=reference_run)
         with transaction(con):

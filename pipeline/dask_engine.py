@@ -85,6 +85,14 @@ class DaskEngine:
             for w in self.client.scheduler_info()["workers"]
         ]
 
+    @staticmethod
+    def wait(futures: list[Any]) -> None:
+        """Block until ``futures`` are done (their errors are raised when their results are
+        read)."""
+        from distributed import wait
+
+        wait(futures)
+
     def executor(self) -> Executor:
         """A ``concurrent.futures`` executor on the engine's workers."""
         return self.client.get_executor(pure=False)

@@ -422,8 +422,14 @@ def _firmed(plan: StoredPlan, firmed: Sequence[FirmedRow], facts: _Facts) -> lis
     ships = plan.shipments.with_columns(pl.col("month").dt.strftime("%Y-%m").alias("m"))
     owed = dict(plan.commitments.select("commitment_id", "backlog_units").iter_rows())
     rows = []
+    first = month_text(plan.start) or ""
+    last = month_text(add_months(plan.start, plan.horizon - 1)) or ""
     for f in firmed:
         if f.released_at is not None:
+            continue
+        # as the model reads them (optimize.firmed): a shipment before the plan is history, a
+        # completion pinned past the horizon cannot be judged within it
+        if (f.kind == "shipment" and f.month < first) or f.month > last:
             continue
         cost = facts.cost.get(f.item_id) or 0.0
         if f.kind == "shipment":

@@ -14,7 +14,7 @@ from optimize.metrics import decision_metrics
 from store.db import Connection
 from store.sql import query
 
-__all__ = ["compare_metrics", "render_metrics", "stored_metrics"]
+__all__ = ["compare_metrics", "render_firmed", "render_metrics", "stored_metrics"]
 
 SCALARS = (
     "promises_on_time",
@@ -128,3 +128,18 @@ def render_metrics(m: dict[str, Any]) -> list[str]:
             + ", ".join(f"{p} {u:,.0f} units" for p, u in m["sustainment_units"].items())
         )
     return lines
+
+
+def render_firmed(summary: dict[str, Any]) -> list[str]:
+    """The firmed rows a plan honoured (``Plan.summary()``'s ``firmed``), or nothing."""
+    firmed = summary.get("firmed")
+    if not firmed:
+        return []
+    kept = firmed["rows"] - firmed["not_honoured"]
+    line = f"Firmed rows: {firmed['rows']}, {kept} kept in full"
+    if firmed["not_honoured"]:
+        line += (
+            f"; {firmed['not_honoured']} not ({firmed['missing_units']:,.0f} units missing, "
+            "listed on the worklist)"
+        )
+    return [line]

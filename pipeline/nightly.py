@@ -36,6 +36,7 @@ from forecast.projection import consumption_paths
 from optimize.tradeoff import tradeoff
 from pipeline.compute import (
     PipelineResult,
+    PlanSettings,
     checkpoint,
     content_hash,
     pipeline_result,
@@ -44,6 +45,7 @@ from pipeline.compute import (
     write_pipeline,
 )
 from pipeline.dask_engine import DaskEngine
+from pipeline.firmed import firmed_in_force
 from pipeline.reference import base_scenario, stored_reference
 from pipeline.scenarios import (
     BASELINE,
@@ -265,7 +267,9 @@ def _promise_odds(
     if opts.promise_samples <= 0:
         return None
     try:
-        model, rules = simulation_model(applied, baseline.forecast, baseline.start, opts.horizon)
+        model, rules = simulation_model(
+            applied, baseline.forecast, baseline.start, opts.horizon, baseline.firmed
+        )
         if rules.height == 0:
             return {"skipped": "the data has no uncertainty rules (uncertainty.csv)"}
         log.info("baseline: %d futures of supply for the promises' odds", opts.promise_samples)
@@ -474,7 +478,7 @@ def _compute_all(
     close to its base's plan of tonight; the baseline to the previous night's). A scenario
     that fails is recorded in ``failures`` and the scenarios built on it are skipped."""
     horizon = opts.horizon
-    engine.warm(STAGE_MODULES)
+    warming = engine.warm(STAGE_MODULES)
     previous = previous_baseline_forecast(con, start, horizon)
     reference_run, reference = stored_reference(con, None, applied[BASELINE])
     t0 = time.perf_counter()
@@ -491,7 +495,11 @@ def _compute_all(
     )
     forecast_seconds = time.perf_counter() - t0
     checkpoint("pipeline:forecast")
+    # a worker still importing the stages in its task thread while the scattered data is
+    # unpickled (importing the same modules) in its event loop can see a module half imported
+    engine.wait(warming)
     shared = engine.client.scatter(_Demand(demand.models, demand.forecast), broadcast=True)
+    settings = PlanSettings(firmed=firmed_in_force(opts.db))
     plans: dict[str, Any] = {}
     projections: dict[str, Any] = {}
     failed = {f.scenario for f in failures}
@@ -500,7 +508,7 @@ def _compute_all(
             continue
         base = None if name == BASELINE else plans.get(base_scenario(scenario) or BASELINE)
         ref: Any = reference if name == BASELINE else _shipments_of(engine, base)
-        plans[name] = engine.submit(plan_stage, scenario, start, horizon, shared, ref)
+        plans[name] = engine.submit(plan_stage, scenario, start, horizon, shared, ref, settings)
         projections[name] = engine.submit(
             _project, scenario, start, horizon, shared, plans[name], opts.paths, opts.seed
         )
@@ -529,7 +537,9 @@ def _compute_all(
             "project": project_seconds,
         }
         files = {n: file_hashes[n] for n in scenario.chain}
-        r = pipeline_result(scenario, start, horizon, demand, plan, projected, timings, files)
+        r = pipeline_result(
+            scenario, start, horizon, demand, plan, projected, timings, files, settings.firmed
+        )
         results.append(replace(r, reference_run_id=reference_run) if name == BASELINE else r)
         log.info(
             "%s: plan %.1f s, projection %.1f s (on the engine)",

@@ -21,6 +21,7 @@ from forecast.projection import consumption_paths
 from optimize.model import Model, build_model
 from optimize.sets import build_model_data
 from pipeline.compute import demand_multiplier, load_applied
+from pipeline.firmed import firmed_in_force
 from pipeline.scenarios.apply import Applied, apply_demand
 from pipeline.scenarios.hook import block_hook
 from pipeline.simulation import SimulationResult, run_simulation
@@ -68,9 +69,13 @@ class SimulationInputs:
     horizon: int
     forecast: pl.DataFrame | None
     models: pl.DataFrame | None
+    firmed: pl.DataFrame | None = None
+    """The firmed rows every future's plan honours first (as the published plan does)."""
 
 
-def read_simulation_inputs(con: Connection, start: date | None, horizon: int) -> SimulationInputs:
+def read_simulation_inputs(
+    con: Connection, start: date | None, horizon: int, firmed: pl.DataFrame | None = None
+) -> SimulationInputs:
     dataset = read_dataset(con)
     start = start or default_start(dataset)
     forecast = stored_forecast(con, start, horizon)
@@ -80,7 +85,7 @@ def read_simulation_inputs(con: Connection, start: date | None, horizon: int) ->
         if run is not None
         else None
     )
-    return SimulationInputs(dataset, start, horizon, forecast, models)
+    return SimulationInputs(dataset, start, horizon, forecast, models, firmed)
 
 
 def simulate_applied(
@@ -100,7 +105,7 @@ def simulate_applied(
     """The futures of the scenario ``applied`` (see :func:`run_simulate`), not stored."""
     start, horizon, forecast = inputs.start, inputs.horizon, inputs.forecast
     scaled = apply_demand(forecast, applied.demand) if forecast is not None else None
-    model, rules = simulation_model(applied, scaled, start, horizon)
+    model, rules = simulation_model(applied, scaled, start, horizon, inputs.firmed)
     paths = None
     if demand == "paths" and inputs.models is not None and forecast is not None:
         paths = demand_paths(applied, inputs.models, forecast, start, horizon, samples, seed)
@@ -150,7 +155,7 @@ def run_simulate(
     t0 = time.perf_counter()
     con = connect(db, read_only=True)
     try:
-        inputs = read_simulation_inputs(con, start, horizon)
+        inputs = read_simulation_inputs(con, start, horizon, firmed_in_force(db))
     finally:
         con.close()
     applied = load_applied(inputs.dataset, scenario, scenarios)
@@ -180,15 +185,20 @@ def run_simulate(
 
 
 def simulation_model(
-    applied: Applied, forecast: pl.DataFrame | None, start: date, horizon: int
+    applied: Applied,
+    forecast: pl.DataFrame | None,
+    start: date,
+    horizon: int,
+    firmed: pl.DataFrame | None = None,
 ) -> tuple[Model, pl.DataFrame]:
     """The model a scenario's futures are drawn around (as its plan builds it: budget, route
-    blocks, the forecast with the scenario's demand changes) and its uncertainty rules."""
+    blocks, the forecast with the scenario's demand changes, the firmed rows) and its
+    uncertainty rules."""
     data_now, blocks = applied.for_start(start)
-    model = build_model(
-        build_model_data(data_now, forecast, start, horizon, budget=applied.budget_usd),
-        block_hook(blocks),
+    data = build_model_data(
+        data_now, forecast, start, horizon, budget=applied.budget_usd, firmed=firmed
     )
+    model = build_model(data, block_hook(blocks))
     return model, data_now.uncertainty
 
 

@@ -14,6 +14,7 @@ import polars as pl
 from forecast.demand import DemandResult, forecast_demand
 from forecast.projection import ProjectionResult, project_stocks
 from optimize import Plan, SolveError, allocate, check_plan
+from pipeline.firmed import firmed_in_force
 from pipeline.reference import stored_reference
 from pipeline.scenarios import Applied
 from pipeline.stage_run import StageRun, stage_run
@@ -127,7 +128,9 @@ def checked_plan(
     """Solve the allocation model and check the plan against every rule independently; a plan
     the checker finds broken is a ``SolveError``, never a result."""
     plan = allocate(dataset, demand, start, horizon, **options)
-    problems = check_plan(dataset, demand, start, horizon, plan, options.get("reference"))
+    problems = check_plan(
+        dataset, demand, start, horizon, plan, options.get("reference"), options.get("firmed")
+    )
     if problems:
         where = f" for {label}" if label else ""
         raise SolveError(
@@ -186,6 +189,7 @@ def run_allocate(
             time_limit=time_limit,
             us_target_weight=us_target_weight,
             reference=reference_plan,
+            firmed=firmed_in_force(db),
         )
         with transaction(stage.con):
             write_plan(stage.con, run_id, plan)

@@ -571,6 +571,7 @@ def budget_curves(results: list[PipelineResult]) -> dict[str, list[dict[str, Any
                     r.horizon,
                     budget=level,
                     hook=block_hook(later),
+                    firmed=r.firmed,
                 )
             )
             bought = plan.investments.filter(pl.col("chosen"))

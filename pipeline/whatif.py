@@ -28,6 +28,7 @@ import tomli_w
 import optimize
 from pipeline.compare import compare_commitments, compare_pools
 from pipeline.compute import compute
+from pipeline.firmed import firmed_in_force
 from pipeline.reference import plan_shipments
 from pipeline.scenarios import (
     BASELINE,
@@ -154,11 +155,14 @@ def _read_baseline_inputs(db: str) -> BaselineInputs:
     )
 
 
-def investment_choice(inputs: BaselineInputs, budget: float) -> dict[str, Any]:
-    """The expansion options the plan buys under ``budget``, and lateness without and with them."""
+def investment_choice(
+    inputs: BaselineInputs, budget: float, firmed: pl.DataFrame | None = None
+) -> dict[str, Any]:
+    """The expansion options the plan buys under ``budget``, and lateness without and with them
+    (``firmed``: the firmed rows the plan honours first)."""
     demand = inputs.demand.forecast if inputs.demand is not None else None
     plan = optimize.allocate(
-        inputs.dataset, demand, inputs.start, inputs.horizon, budget=float(budget)
+        inputs.dataset, demand, inputs.start, inputs.horizon, budget=float(budget), firmed=firmed
     )
     chosen = plan.investments.filter(pl.col("chosen"))
     before = plan.weighted_late_before_investment
@@ -181,7 +185,7 @@ def investment_under_budget(db: str, budget: float) -> dict[str, Any] | None:
         return None
     return {
         "options": inputs.investments.to_dicts(),
-        **investment_choice(inputs, budget),
+        **investment_choice(inputs, budget, firmed_in_force(db)),
     }
 
 
@@ -302,7 +306,12 @@ def run_whatif(db: str, doc: dict[str, Any], folder: str | Path) -> dict[str, An
     applied = whatif_applied(inputs.dataset, scenario, folder)
     # the what-if stays as close to the baseline plan as its changes allow
     result = compute(
-        applied, inputs.start, inputs.horizon, demand=inputs.demand, reference=inputs.shipments
+        applied,
+        inputs.start,
+        inputs.horizon,
+        demand=inputs.demand,
+        reference=inputs.shipments,
+        firmed=firmed_in_force(db),
     )
     plan = result.plan
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.firmed import firmed_in_force
 from pipeline.scenarios.apply import Applied
 from pipeline.simulate_stage import SimulationInputs, read_simulation_inputs, simulate_applied
 from pipeline.whatif import BASELINE, scenario_from_doc, whatif_applied
@@ -58,7 +59,9 @@ def whatif_odds(
         plan = latest_run(con, "allocate")
         if plan is None:
             raise RuntimeError("no baseline plan yet: run 'arsenal run' first")
-        inputs = read_simulation_inputs(con, plan["start_month"], int(plan["horizon"]))
+        inputs = read_simulation_inputs(
+            con, plan["start_month"], int(plan["horizon"]), firmed_in_force(db)
+        )
         stored = simulation_of_plan(con, plan)
         baseline_rows = (
             query(con, "simulation_commitments_for_run", run_id=stored["run_id"])

@@ -63,11 +63,12 @@ def run(args: argparse.Namespace) -> int:
 
 def render_summary(plan: Plan, run_id: str) -> str:
     """A planner's reading of the plan: late promises first, then what capacity is worth."""
-    from pipeline.metrics import render_metrics
+    from pipeline.metrics import render_firmed, render_metrics
 
     lines = [
         f"Allocation plan {run_id}: {month_text(plan.start)} + {plan.horizon} months, {plan.status}",
         *render_metrics(plan.metrics()),
+        *render_firmed(plan.summary()),
         f"Weighted late unit-months (the optimiser's measure): {plan.weighted_late_unit_months:,.0f}",
         "Stages: "
         + ", ".join(f"{n} {'-' if v is None else format(v, ',.6g')}" for n, v in plan.stages),

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pipeline.compute import run_pipeline
     from pipeline.json_shapes import pipeline_json
-    from pipeline.metrics import render_metrics
+    from pipeline.metrics import render_firmed, render_metrics
 
     run_id, result = run_pipeline(
         args.db,
@@ -58,5 +58,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         for line in render_metrics(result.plan.metrics(result.outlook)):
+            print(f"  {line}", file=sys.stderr)
+        for line in render_firmed(s["allocate"]):
             print(f"  {line}", file=sys.stderr)
     return 0

@@ -6,17 +6,26 @@ from typing import Any
 
 import dash
 import polars as pl
-from dash import ALL, Input, Output, callback, dcc, html
+from dash import ALL, Input, Output, State, callback, dcc, html
 
-from dashboards.data import open_reader, reasons_list, run_summary
+from dashboards.data import open_reader, reasons_list, run_summary, shared_state
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, frame_table, page_user, role_note
 from dashboards.values import one_text, texts, whole_numbers
+from pipeline.firmed import firm
 from pipeline.pegging import promise_pegging
 from reports.figures import backlog_timeline, completion_fan, empty_figure
+from store.errors import InputRejected
 from store.months import add_months
 
 dash.register_page(__name__, path="/backlog", name="Backlog", order=2, title="Arsenal - Backlog")
+
+FIRM_SHIPMENTS, FIRM_PIN, FIRM_PIN_MONTH, FIRM_RELEASE = (
+    "backlog-firm-shipments",
+    "backlog-firm-pin",
+    "backlog-firm-pin-month",
+    "backlog-firm-release",
+)
 
 COLUMNS = [
     ("commitment_id", "commitment"),
@@ -259,9 +268,17 @@ def _reasons(click: Any, row_clicks: Any) -> Any:
     user, allowed = page_user()
     if not allowed:
         return ""
+    return _promise_detail(user, commitment_id)
+
+
+def _promise_detail(user: Any, commitment_id: str, message: html.P | None = None) -> Any:
+    """A promise in detail: why it is late, where its units come from and, for a planner, its
+    firmed rows and the controls that firm, pin and release them."""
     with open_reader(user) as reader:
         row = reader.commitments().filter(pl.col("commitment_id") == commitment_id)
         shipped = reader.shipments().filter(pl.col("commitment_id") == commitment_id)
+        start, horizon = reader.runs.start_month, _horizon(reader.runs.allocate)
+        sources = {i: n for (k, i), n in reader.names().items() if k == "source"}
     if row.height == 0:
         return html.P("No such promise among those you may see.", className="note")
     c = row.row(0, named=True)
@@ -270,12 +287,16 @@ def _reasons(click: Any, row_clicks: Any) -> Any:
         f"priority {c['priority']}, promised {fmt_month(c['promised_month'])}, planned "
         f"{fmt_month(c['completion_month']) or 'not complete within the horizon'}"
     )
-    due = max(c["promised_month"], reader.runs.start_month or c["promised_month"])
+    due = max(c["promised_month"], start or c["promised_month"])
     pegging = _pegging_table(promise_pegging(shipped, float(c["backlog_units"]), due))
+    firm = (
+        _firm_panel(commitment_id, shipped, start, horizon, message, sources)
+        if user is not None and user.role == "planner"
+        else None
+    )
     if not c["late"]:
-        return html.Div(
-            [html.H2(head, id="backlog-reasons-title"), html.P("On time in the plan."), pegging]
-        )
+        parts = [html.H2(head, id="backlog-reasons-title"), html.P("On time in the plan.")]
+        return html.Div([*parts, pegging, firm])
     reasons = reasons_list(c["reasons"]) or ["The plan gives no reason."]
     return html.Div(
         [
@@ -283,8 +304,169 @@ def _reasons(click: Any, row_clicks: Any) -> Any:
             html.P(f"{c['late_unit_months']:,.0f} late unit-months. Why:", className="late"),
             html.Ul([html.Li(r) for r in reasons], className="reasons", id="backlog-reasons-list"),
             pegging,
+            firm,
         ]
     )
+
+
+def _horizon(run: dict[str, Any] | None) -> int:
+    return int(run["horizon"]) if run is not None and run.get("horizon") else 0
+
+
+def _firm_panel(
+    commitment_id: str,
+    shipped: pl.DataFrame,
+    start: Any,
+    horizon: int,
+    message: html.P | None,
+    sources: dict[str, str],
+) -> html.Div:
+    """The promise's firmed rows (each with Release) and the planner's controls: firm the
+    planned shipments as they stand, or pin the completion to a month."""
+    rows = [r for r in shared_state().read_firmed() if r.commitment_id == commitment_id]
+    months = [fmt_month(add_months(start, k)) for k in range(horizon)] if start else []
+    listed = [
+        html.Li(
+            [
+                html.Span(
+                    _firmed_text(r, sources) + f" (by {r.who}, {r.at:%Y-%m-%d}) ",
+                    title=r.source_id,
+                ),
+                html.Button(
+                    "Release",
+                    id={"type": FIRM_RELEASE, "index": f"{commitment_id}|{r.id}"},
+                    className="secondary",
+                ),
+            ]
+        )
+        for r in rows
+    ]
+    controls = html.Div(
+        [
+            html.Button(
+                f"Firm the {shipped.height} planned shipment(s)",
+                id={"type": FIRM_SHIPMENTS, "index": commitment_id},
+                disabled=shipped.height == 0,
+                title="Every later plan ships at least these units in these months, until released",
+            ),
+            html.Label("Pin completion to"),
+            dcc.Dropdown(
+                months,
+                None,
+                id={"type": FIRM_PIN_MONTH, "index": commitment_id},
+                placeholder="month",
+                clearable=False,
+                style={"minWidth": "8rem"},
+            ),
+            html.Button(
+                "Pin", id={"type": FIRM_PIN, "index": commitment_id}, className="secondary"
+            ),
+        ],
+        className="controls",
+    )
+    return html.Div(
+        [
+            html.H3("Firmed for this promise"),
+            html.Ul(listed, id="backlog-firmed-list")
+            if listed
+            else html.P("Nothing firmed: the next plan is free to move it.", className="note"),
+            controls,
+            message,
+        ],
+        id="backlog-firm",
+    )
+
+
+def _firmed_text(r: Any, sources: dict[str, str]) -> str:
+    if r.kind == "completion_pin":
+        return f"Completion pinned to {r.month}"
+    return f"{r.units:,.0f} from {sources.get(r.source_id, r.source_id)} shipped in {r.month}"
+
+
+def _already_firmed(state: Any, commitment_id: str) -> set[tuple[str, str]]:
+    """(source, month) of the promise's firmed shipments in force."""
+    return {
+        (r.source_id, r.month)
+        for r in state.read_firmed()
+        if r.commitment_id == commitment_id and r.kind == "shipment"
+    }
+
+
+@callback(
+    Output("backlog-reasons", "children", allow_duplicate=True),
+    Input({"type": FIRM_SHIPMENTS, "index": ALL}, "n_clicks"),
+    Input({"type": FIRM_PIN, "index": ALL}, "n_clicks"),
+    Input({"type": FIRM_RELEASE, "index": ALL}, "n_clicks"),
+    State({"type": FIRM_PIN_MONTH, "index": ALL}, "value"),
+    prevent_initial_call=True,
+)
+def _firm(_ship: Any, _pin: Any, _release: Any, pin_months: Any) -> Any:
+    """A planner firms the promise's planned shipments, pins its completion or releases a
+    firmed row; written with who and when (and its audit row) in the shared state."""
+    trigger = dash.ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(t.get("value") for t in dash.ctx.triggered):
+        return dash.no_update  # controls drawn anew, not clicked
+    user, allowed = page_user()
+    if not allowed or user is None or user.role != "planner":
+        return dash.no_update
+    kind, index = trigger.get("type"), one_text(trigger.get("index"))
+    if index is None:
+        return dash.no_update
+    commitment_id = index.split("|", 1)[0]
+    state = shared_state()
+    try:
+        if kind == FIRM_RELEASE:
+            firm_id = int(index.split("|", 1)[1])
+            done = state.release_firmed(firm_id, user.name)
+            text = f"Released firmed row {firm_id}." if done else "Already released."
+        else:
+            with open_reader(user) as reader:
+                dataset = reader.dataset()
+                shipped = reader.shipments().filter(pl.col("commitment_id") == commitment_id)
+            if kind == FIRM_SHIPMENTS:
+                held = _already_firmed(state, commitment_id)
+                new = [
+                    _shipment_fields(r)
+                    for r in shipped.iter_rows(named=True)
+                    if (r["source_id"], fmt_month(r["month"])) not in held
+                ]
+                for fields in new:
+                    firm(state, dataset, user.name, kind="shipment", **fields)
+                text = f"Firmed {len(new)} shipment(s)." + (
+                    f" {shipped.height - len(new)} were firmed already."
+                    if len(new) < shipped.height
+                    else ""
+                )
+            else:
+                month = one_text(next((m for m in pin_months or [] if m), None))
+                firm(
+                    state,
+                    dataset,
+                    user.name,
+                    kind="completion_pin",
+                    source_id=None,
+                    partner_id=None,
+                    item_id=None,
+                    month=month,
+                    units=None,
+                    commitment_id=commitment_id,
+                )
+                text = f"Completion pinned to {month}."
+    except InputRejected as exc:
+        return _promise_detail(user, commitment_id, html.P(str(exc), className="form-error"))
+    note = " The next plan (a run, a what-if or the nightly) honours it first."
+    return _promise_detail(user, commitment_id, html.P(text + note, className="form-ok"))
+
+
+def _shipment_fields(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "source_id": r["source_id"],
+        "partner_id": r["partner_id"],
+        "item_id": r["item_id"],
+        "month": fmt_month(r["month"]),
+        "units": float(r["units"]),
+        "commitment_id": r["commitment_id"],
+    }
 
 
 PEGGING_COLUMNS = [
