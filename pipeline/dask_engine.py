@@ -32,8 +32,9 @@ def _resident_mb() -> float:
 
 
 class DaskEngine:
-    """A Dask client: a local cluster of ``workers`` processes (default: the cores), or the
-    cluster at ``scheduler`` (``tcp://HOST:PORT``)."""
+    """A Dask client: a local cluster of ``workers`` processes (default: the cores; 0: one
+    worker thread in this process, which starts in a fraction of a second and imports nothing
+    again), or the cluster at ``scheduler`` (``tcp://HOST:PORT``)."""
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None):
         import dask
@@ -49,11 +50,12 @@ class DaskEngine:
             threads = {
                 k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
             }
+            in_process = workers == 0
             with dask.config.set({"distributed.nanny.pre-spawn-environ": threads}):
                 self.cluster = LocalCluster(
-                    n_workers=workers or os.cpu_count() or 1,
+                    n_workers=1 if in_process else (workers or os.cpu_count() or 1),
                     threads_per_worker=1,
-                    processes=True,
+                    processes=not in_process,
                     dashboard_address=None,
                     silence_logs=logging.CRITICAL,
                 )
@@ -63,7 +65,9 @@ class DaskEngine:
         log.info(
             "Dask engine: %d worker(s) %s, started in %.1f s",
             self.workers,
-            f"at {scheduler}" if scheduler else "on this machine",
+            f"at {scheduler}"
+            if scheduler
+            else ("in this process" if workers == 0 else "on this machine"),
             self.startup,
         )
 

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from arsenal.cli import add_simulation_arguments, add_window_arguments, positive_int
+from arsenal.cli import add_simulation_arguments, add_window_arguments, count_arg
 from arsenal.commands.simulate import samples_arg, scheduler_arg
 from arsenal.commands.tradeoff import points_arg
 
@@ -77,10 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=positive_int,
+        type=count_arg,
         default=None,
         help="local Dask workers for the night: forecast, plans, projections and those futures "
-        "(default: the number of cores)",
+        "(default: the number of cores; 0: one worker thread inside this process, with no "
+        "worker processes to start: for small data, where starting them costs more than "
+        "they save)",
     )
     parser.add_argument(
         "--scheduler",

@@ -80,7 +80,7 @@ def test_a_firmed_shipment_holds_in_every_later_plan_and_one_that_cannot_be_kept
     out, none = tmp_path / "reports", tmp_path / "no-scenarios"
     none.mkdir()
     night = ["nightly", "--db", str(db), "--out", str(out), "--scenarios", str(none)]
-    night += ["--no-pdf", "--workers", "1"]
+    night += ["--no-pdf", "--workers", "0"]
     night += [
         "--horizon",
         "12",
