@@ -8,6 +8,9 @@ Cells are plain text so that a bad value reaches us and gets an inline message.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +28,9 @@ __all__ = [
     "blank_cells",
     "blank_form",
     "cells_from_rows",
+    "decode_doc",
     "doc_to_form",
+    "encode_doc",
     "form_to_doc",
     "parse_budget",
     "problem_text",
@@ -297,3 +302,26 @@ def problem_text(problem: Problem) -> str:
         where = "Scenario"
     value = "" if problem.value is None else f" {problem.value!r}"
     return f"{where}{value}: {problem.reason}."
+
+
+MAX_ENCODED = 8000
+"""Longest encoded scenario a link may carry (a remedy's is a few hundred characters)."""
+
+
+def encode_doc(doc: dict[str, Any]) -> str:
+    """A scenario's content as URL-safe text (a link that opens it in the form)."""
+    raw = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_doc(text: Any) -> dict[str, Any] | None:
+    """The scenario content of :func:`encode_doc`, or None for anything else (a link typed
+    or cut short): the form then opens empty. Nothing here runs or saves it."""
+    if not isinstance(text, str) or not 0 < len(text) <= MAX_ENCODED:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        doc = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return doc if isinstance(doc, dict) else None

@@ -30,6 +30,7 @@ FORM_ERRORS = "whatif-form-errors"
 FORM_ERRORS_LIST = "whatif-form-errors-list"
 SAVE_MESSAGE = "whatif-save-message"
 SAVED = "whatif-saved"
+PREFILLED = "whatif-prefilled"
 
 # the result, side by side with the baseline
 RESULTS = "whatif-results"

@@ -8,18 +8,28 @@ import dash
 import polars as pl
 from dash import ALL, Input, Output, State, callback, dcc, html
 
-from dashboards.data import open_reader, reasons_list, run_summary, shared_state
+from dashboards.data import (
+    db_path,
+    open_reader,
+    reasons_list,
+    run_summary,
+    scenarios_folder,
+    shared_state,
+)
 from dashboards.liaison import liaison_safe
+from dashboards.scenario_form import encode_doc
 from dashboards.ui import fmt_month, frame_table, page_user, role_note
 from dashboards.values import one_text, texts, whole_numbers
 from pipeline.firmed import firm
 from pipeline.pegging import promise_pegging
+from pipeline.remedies import find_remedies
 from reports.figures import backlog_timeline, completion_fan, empty_figure
 from store.errors import InputRejected
 from store.months import add_months
 
 dash.register_page(__name__, path="/backlog", name="Backlog", order=2, title="Arsenal - Backlog")
 
+REMEDIES, REMEDIES_OUT = "backlog-remedies-button", "backlog-remedies-out"
 FIRM_SHIPMENTS, FIRM_PIN, FIRM_PIN_MONTH, FIRM_RELEASE = (
     "backlog-firm-shipments",
     "backlog-firm-pin",
@@ -298,15 +308,129 @@ def _promise_detail(user: Any, commitment_id: str, message: html.P | None = None
         parts = [html.H2(head, id="backlog-reasons-title"), html.P("On time in the plan.")]
         return html.Div([*parts, pegging, firm])
     reasons = reasons_list(c["reasons"]) or ["The plan gives no reason."]
+    remedies = (
+        html.Div(
+            [
+                html.Button(
+                    "Find remedies (each re-solved as a what-if)",
+                    id={"type": REMEDIES, "index": commitment_id},
+                    className="secondary",
+                ),
+                dcc.Loading(html.Div(id={"type": REMEDIES_OUT, "index": commitment_id})),
+            ],
+            id="backlog-remedies",
+        )
+        if user is not None and user.can_run_whatif
+        else None
+    )
     return html.Div(
         [
             html.H2(head, id="backlog-reasons-title"),
             html.P(f"{c['late_unit_months']:,.0f} late unit-months. Why:", className="late"),
             html.Ul([html.Li(r) for r in reasons], className="reasons", id="backlog-reasons-list"),
+            remedies,
             pegging,
             firm,
         ]
     )
+
+
+@callback(
+    Output({"type": REMEDIES_OUT, "index": ALL}, "children"),
+    Input({"type": REMEDIES, "index": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def _remedies(clicks: Any) -> Any:
+    """The shown promise's remedies, each re-solved as the what-if page would run it (one
+    promise is shown at a time: one button, one output)."""
+    outputs = dash.ctx.outputs_list
+    count = len(outputs) if isinstance(outputs, list) else 0
+    trigger = dash.ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(t.get("value") for t in dash.ctx.triggered):
+        return [dash.no_update] * count
+    user, allowed = page_user()
+    if not allowed or user is None or not user.can_run_whatif:
+        return [html.P("Your role cannot run what-ifs.", className="form-error")] * count
+    commitment_id = one_text(trigger.get("index"))
+    if commitment_id is None:
+        return [dash.no_update] * count
+    try:
+        found = find_remedies(str(db_path()), commitment_id, scenarios_folder())
+        shown: Any = _remedies_table(commitment_id, found)
+    except (KeyError, RuntimeError) as exc:
+        shown = html.P(str(exc), className="form-error")
+    return [
+        shown
+        if isinstance(o, dict) and o.get("id", {}).get("index") == commitment_id
+        else dash.no_update
+        for o in outputs
+    ]
+
+
+def _remedies_table(commitment_id: str, found: list[Any]) -> html.Div:
+    if not found:
+        return html.P("No remedy to try: the promise is on time.", className="note")
+    helping = [r for r in found if r.helps]
+    rows = []
+    for r in helping:
+        became = f"; becomes late: {', '.join(r.became_late)}" if r.became_late else ""
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(r.what),
+                    html.Td(f"{r.late_before:,.0f} -> {r.late_after:,.0f}", className="num"),
+                    html.Td(
+                        f"{r.completion_before or 'not within the horizon'} -> "
+                        f"{r.completion_after or 'not within the horizon'}"
+                    ),
+                    html.Td(
+                        f"{(r.weighted_after or 0) - (r.weighted_before or 0):+,.0f}{became}",
+                        className="num",
+                    ),
+                    html.Td(
+                        dcc.Link(
+                            "Open as a what-if",
+                            href=f"/what-if?remedy={encode_doc(r.doc)}",
+                            className="remedy-link",
+                        )
+                    ),
+                ],
+                className="remedy-row",
+            )
+        )
+    table = (
+        html.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th("remedy"),
+                            html.Th(f"late unit-months of {commitment_id}"),
+                            html.Th("complete"),
+                            html.Th("all promises, weighted late unit-months"),
+                            html.Th(""),
+                        ]
+                    )
+                ),
+                html.Tbody(rows),
+            ],
+            id="backlog-remedies-table",
+        )
+        if rows
+        else html.P("None of the remedies tried makes it less late.", className="note")
+    )
+    rest = [r for r in found if not r.helps]
+    tried = (
+        html.Details(
+            [
+                html.Summary(f"Tried without effect on this promise ({len(rest)})"),
+                html.Ul([html.Li(r.what + (f": {r.error}" if r.error else "")) for r in rest]),
+            ]
+        )
+        if rest
+        else None
+    )
+    return html.Div([html.H3("Remedies, each planned again"), table, tried])
 
 
 def _horizon(run: dict[str, Any] | None) -> int:

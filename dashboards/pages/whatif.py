@@ -31,6 +31,7 @@ from dashboards.scenario_form import (
     FormField,
     blank_cells,
     cells_from_rows,
+    decode_doc,
     doc_to_form,
     form_to_doc,
     problem_text,
@@ -74,7 +75,9 @@ STATE = [State(h, "value") for h in ids.HEAD] + [
 # -- layout, part by part -----------------------------------------------------------------------
 
 
-def layout(**_query: str) -> html.Div:
+def layout(remedy: str | None = None, **_query: str) -> html.Div:
+    """``remedy``: a scenario (``scenario_form.encode_doc``) the form opens filled with, as a
+    Backlog remedy's link gives it; nothing runs until a planner presses Run."""
     user, allowed = page_user(ROLES)
     options: dict[str, list[str]] = {}
     saved: list[str] = []
@@ -83,6 +86,10 @@ def layout(**_query: str) -> html.Div:
             options = reader.form_options()
         saved = saved_scenarios(scenarios_folder())
     planner = allowed and user is not None and user.can_run_whatif
+    doc = decode_doc(remedy) if allowed else None
+    changes = doc is not None and any(isinstance(doc.get(k), list) and doc[k] for k in FORM)
+    rows, _ = doc_to_form(doc) if doc is not None and changes else (None, "")
+    head = _head_values(doc) if rows is not None else None
     return html.Div(
         [
             html.H1("What-if"),
@@ -101,11 +108,18 @@ def layout(**_query: str) -> html.Div:
                     html.Div(
                         [
                             _open_panel(saved),
-                            _header_fields(saved),
+                            _header_fields(saved, head),
+                            html.P(
+                                "Opened with the remedy's changes: press Run to see its effect.",
+                                className="form-ok",
+                                id=ids.PREFILLED,
+                            )
+                            if rows is not None
+                            else None,
                             _actions(planner, whatif_samples() if allowed else WHATIF_SAMPLES),
                             html.Div(id=ids.FORM_ERRORS),
                             html.Div(id=ids.SAVE_MESSAGE),
-                            _override_rows(options),
+                            _override_rows(options, rows),
                         ],
                         className="whatif-form",
                     ),
@@ -143,34 +157,56 @@ def _open_panel(saved: list[str]) -> html.Div:
     )
 
 
-def _header_fields(saved: list[str]) -> html.Div:
+def _head_values(doc: dict[str, Any]) -> dict[str, str]:
+    return {
+        "name": str(doc.get("name", "")),
+        "description": str(doc.get("description", "")),
+        "budget": _usd_text(doc.get("budget_usd")),
+        "cost": _usd_text(doc.get("cost_usd")),
+    }
+
+
+def _header_fields(saved: list[str], head: dict[str, str] | None = None) -> html.Div:
     """The scenario's name, description, base and budget."""
+    head = head or {}
     base = dcc.Dropdown([BASELINE, *saved], BASELINE, id=ids.BASE_DROPDOWN, clearable=False)
-    budget = dcc.Input(id=ids.BUDGET, type="text", value="", placeholder="none")
+    budget = dcc.Input(id=ids.BUDGET, type="text", value=head.get("budget", ""), placeholder="none")
     return html.Div(
         [
-            _labelled("Name", dcc.Input(id=ids.NAME, type="text", value="")),
+            _labelled("Name", dcc.Input(id=ids.NAME, type="text", value=head.get("name", ""))),
             _labelled(
-                "Description", dcc.Input(id=ids.DESCRIPTION, type="text", value="", size="40")
+                "Description",
+                dcc.Input(
+                    id=ids.DESCRIPTION, type="text", value=head.get("description", ""), size="40"
+                ),
             ),
             _labelled("Built on", base),
             _labelled("Budget for expansion options (USD)", budget),
             _labelled(
                 "Cost of these measures (USD)",
-                dcc.Input(id=ids.COST, type="text", value="", placeholder="none"),
+                dcc.Input(id=ids.COST, type="text", value=head.get("cost", ""), placeholder="none"),
             ),
         ],
         className="controls panel",
     )
 
 
-def _override_rows(options: dict[str, list[str]]) -> html.Div:
-    """One panel per override kind the form edits, its rows of cells."""
+def _override_rows(
+    options: dict[str, list[str]], filled: dict[str, list[dict[str, Any]]] | None = None
+) -> html.Div:
+    """One panel per override kind the form edits, its rows of cells (``filled``: the
+    values to open with, as ``doc_to_form`` gives them)."""
     panels = [
         html.Div(
             [html.H2(KIND_TITLES[kind])]
             + [
-                html.Div([_cell(kind, f, i, options) for f in fields], className="whatif-row")
+                html.Div(
+                    [
+                        _cell(kind, f, i, options, filled[kind][i].get(f.key) if filled else None)
+                        for f in fields
+                    ],
+                    className="whatif-row",
+                )
                 for i in range(rows)
             ],
             className="panel",
@@ -180,11 +216,17 @@ def _override_rows(options: dict[str, list[str]]) -> html.Div:
     return html.Div(panels, className="whatif-grid")
 
 
-def _cell(kind: str, f: FormField, index: int, options: dict[str, list[str]]) -> html.Div:
+def _cell(
+    kind: str, f: FormField, index: int, options: dict[str, list[str]], value: Any = None
+) -> html.Div:
     cid = ids.cell(kind, f.key, index)
     if f.widget in ("text", "number", "integer"):
         control = dcc.Input(
-            id=cid, type="text", value="", placeholder=f.label, style={"width": "8.5rem"}
+            id=cid,
+            type="text",
+            value="" if value is None else str(value),
+            placeholder=f.label,
+            style={"width": "8.5rem"},
         )
     else:
         offered = (
@@ -193,7 +235,7 @@ def _cell(kind: str, f: FormField, index: int, options: dict[str, list[str]]) ->
             else list(f.choices)
         )
         control = dcc.Dropdown(
-            offered, None, id=cid, placeholder=f.label, style={"minWidth": "9rem"}
+            offered, value, id=cid, placeholder=f.label, style={"minWidth": "9rem"}
         )
     return html.Div(control, title=f.label)
 

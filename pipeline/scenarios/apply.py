@@ -26,6 +26,7 @@ __all__ = [
     "DemandChange",
     "Edit",
     "RouteBlock",
+    "apply_absorption",
     "apply_capacity",
     "apply_commitment",
     "apply_demand",
@@ -112,6 +113,22 @@ def apply_capacity(e: Edit, o: Override) -> None:
             e.dataset.capacity, o["source"], o["item"], o["from"], o.get("until"), op, o[op]
         )
     )
+
+
+def apply_absorption(e: Edit, o: Override) -> None:
+    """The partner's monthly limit for the category, replacing the data's row or added."""
+    d = e.dataset
+    kept = d.absorption.filter(
+        ~((pl.col("partner_id") == o["partner"]) & (pl.col("category") == o["category"]))
+    )
+    row = pl.DataFrame(
+        {
+            "partner_id": [o["partner"]],
+            "category": [o["category"]],
+            "units_per_month": [float(o["units_per_month"])],
+        }
+    ).cast(dict(d.absorption.schema))
+    e.dataset = d.with_tables(absorption=pl.concat([kept, row.select(d.absorption.columns)]))
 
 
 def apply_outage(e: Edit, o: Override) -> None:

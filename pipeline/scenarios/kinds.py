@@ -21,6 +21,7 @@ import polars as pl
 
 from pipeline.scenarios.apply import (
     Edit,
+    apply_absorption,
     apply_capacity,
     apply_commitment,
     apply_demand_change,
@@ -123,6 +124,15 @@ def _check_outage(c: IdCheck) -> None:
         rows = rows.filter(pl.col("item_id") == o["item"])
     if rows.is_empty():
         c.bad("item" if o.get("item") else "source", "has no capacity to take down")
+
+
+def _check_absorption(c: IdCheck) -> None:
+    c.known("partner")
+    categories = set(c.dataset.items.get_column("category").to_list())
+    if c.override["category"] not in categories:
+        c.bad(
+            "category", f"no item has this category (the data's: {', '.join(sorted(categories))})"
+        )
 
 
 def _check_commitment(c: IdCheck) -> None:
@@ -408,6 +418,27 @@ KINDS: dict[str, OverrideKind] = {
                     Cell("allowed", "open or close", required=False, choices=("open", "close")),
                     Cell("lead_time_months", "lead time (months)"),
                     Cell("reason", "why"),
+                ),
+            ),
+        ),
+        OverrideKind(
+            "absorption",
+            "what a partner can receive and put to use per month, for a category of items "
+            "(replaces the data's limit, or adds one)",
+            (
+                Field("partner", TEXT, True, "partner id", "partner"),
+                Field("category", TEXT, True, "item category (as in items.csv)"),
+                Field("units_per_month", RATE, True, "units a month the partner can absorb"),
+            ),
+            apply_absorption,
+            check=_check_absorption,
+            form=Form(
+                "Absorption limit",
+                1,
+                (
+                    Cell("partner", "partner"),
+                    Cell("category", "category"),
+                    Cell("units_per_month", "units a month"),
                 ),
             ),
         ),

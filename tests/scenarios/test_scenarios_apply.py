@@ -270,3 +270,26 @@ def test_two_scenarios_in_two_threads_never_see_each_other(tiny, tmp_path):
                 assert frame.equals(alone[name].tables()[table]), (name, table)
     assert set(alone["a"].capacity.filter(pl.col("source_id") == "US_PLANT")["units"]) == {1.0}
     assert "UKR-1" in set(alone["b"].commitments["commitment_id"])
+
+
+def test_absorption_replaces_a_partners_limit_or_adds_one(tiny, write_toml):
+    text = (
+        '[[absorption]]\npartner = "UKR"\ncategory = "artillery"\nunits_per_month = 120000\n'
+        '[[absorption]]\npartner = "POL"\ncategory = "rocket"\nunits_per_month = 300\n'
+    )
+    d = apply_text(tiny, write_toml, text).dataset
+    assert changed_tables(tiny, d) == {"absorption"}
+    limits = {(p, c): u for p, c, u in d.absorption.select(pl.all()).iter_rows()}
+    assert limits == {("UKR", "artillery"): 120000.0, ("POL", "rocket"): 300.0}
+    assert tiny.absorption.height == 1  # the baseline keeps its own
+
+
+def test_absorption_of_an_unknown_partner_or_category_is_refused_by_field(tiny, write_toml):
+    from store.errors import InputRejected
+
+    text = '[[absorption]]\npartner = "XXX"\ncategory = "lasers"\nunits_per_month = 5\n'
+    with pytest.raises(InputRejected) as caught:
+        apply_text(tiny, write_toml, text)
+    found = {(p.column, p.value) for p in caught.value.problems}
+    assert found == {("absorption.partner", "XXX"), ("absorption.category", "lasers")}
+    assert "no item has this category" in str(caught.value)
