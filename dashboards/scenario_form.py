@@ -24,10 +24,9 @@ __all__ = [
     "CELLS",
     "FORM",
     "KIND_TITLES",
+    "MAX_ROWS",
     "FormField",
-    "blank_cells",
     "blank_form",
-    "cells_from_rows",
     "decode_doc",
     "doc_to_form",
     "encode_doc",
@@ -236,11 +235,13 @@ def doc_to_form(doc: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]] | 
     for kind in doc:
         if isinstance(doc[kind], list) and kind not in FORM:
             return None, f"it has '{kind}' overrides, which the form does not edit"
-    for kind, (n, fields) in FORM.items():
+    for kind, (_, fields) in FORM.items():
         entries = doc.get(kind, [])
-        if len(entries) > n:
-            return None, f"it has {len(entries)} '{kind}' overrides; the form has {n} rows"
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            return None, f"its '{kind}' overrides are not a list of tables"
         by_key = {f.key: f for f in fields}
+        # a row for each entry: the form grows to hold them all
+        form[kind] += [dict.fromkeys(by_key) for _ in range(len(entries) - len(form[kind]))]
         for index, entry in enumerate(entries):
             extra = set(entry) - set(by_key)
             if extra:
@@ -260,33 +261,26 @@ def _cell_text(field: FormField, value: Any) -> Any:
     return value if field.widget == "choice" else str(value)
 
 
+MAX_ROWS = 40
+"""The most rows a kind's panel holds (a request with more is cut to it)."""
+
+
 def rows_from_cells(values: tuple[Any, ...]) -> dict[str, list[dict[str, Any]]]:
-    """The cell values (one list per cell type, in CELLS order) as rows per kind."""
-    rows = blank_form()
+    """The cell values (one list per cell type, in CELLS order, one value per row shown) as
+    rows per kind; a kind has as many rows as the page shows (rows are added and removed)."""
+    rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in FORM}
     for (kind, f), column in zip(CELLS, values, strict=False):
         if not isinstance(column, list):  # a crafted request: the row stays empty
             continue
+        column = column[:MAX_ROWS]
+        rows[kind] += [{} for _ in range(len(column) - len(rows[kind]))]
         for row, value in zip(rows[kind], column, strict=False):
             row[f.key] = value
+    for kind, (_, fields) in FORM.items():
+        for row in rows[kind]:
+            for f in fields:
+                row.setdefault(f.key, None)
     return rows
-
-
-def blank_cells() -> list[list[Any]]:
-    """Every cell empty (None), one list per cell type in CELLS order."""
-    return [[None] * FORM[kind][0] for kind, _ in CELLS]
-
-
-def cells_from_rows(rows: dict[str, list[dict[str, Any]]]) -> list[list[Any]]:
-    """The rows per kind as cell values (one list per cell type, in CELLS order); an empty
-    typed cell is '' and an empty dropdown None."""
-    typed = ("text", "number", "integer")
-    return [
-        [
-            row[f.key] if row[f.key] is not None else ("" if f.widget in typed else None)
-            for row in rows[kind]
-        ]
-        for kind, f in CELLS
-    ]
 
 
 def problem_text(problem: Problem) -> str:

@@ -32,6 +32,12 @@ SAVE_MESSAGE = "whatif-save-message"
 SAVED = "whatif-saved"
 PREFILLED = "whatif-prefilled"
 
+# the override rows: a panel per kind, rows added and removed freely
+GRID = "whatif-grid"
+ROWS = "whatif-rows"  # pattern type: one container per kind, index = the kind
+ADD_ROW = "whatif-add-row"  # pattern type: index = the kind
+REMOVE_ROW = "whatif-remove-row"  # pattern type: index = "KIND|ROW"
+
 # the result, side by side with the baseline
 RESULTS = "whatif-results"
 RESULT_TITLE = "whatif-result-title"

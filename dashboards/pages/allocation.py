@@ -57,11 +57,7 @@ def _views(
     measure = "usd" if several else "units"
     one = "" if not item or item == ALL else f": {names.get(item, item)}"
     title = "Sources to partners" + one + (" (USD: units x unit cost)" if several else "")
-    shown = frame.with_columns(
-        pl.col(c).replace_strict(names, default=pl.col(c))
-        for c in ("source_id", "partner_id", "item_id")
-    )
-    table = frame_table(shown, COLUMNS, "allocation-plan-table")
+    table = frame_table(frame, COLUMNS, "allocation-plan-table", names=names)
     return (
         allocation_sankey(frame, title, names, measure, colours),
         shipments_by_month(frame, names, measure, colours),

@@ -217,6 +217,7 @@ def _views(
         "backlog-commitments-table",
         row_type="backlog-row",
         key="commitment_id",
+        names=names,
     )
     late = frame.filter(pl.col("late")).height
     summary = f"{frame.height} open promises shown, {late} late." + (

@@ -28,9 +28,8 @@ from dashboards.scenario_form import (
     CELLS,
     FORM,
     KIND_TITLES,
+    MAX_ROWS,
     FormField,
-    blank_cells,
-    cells_from_rows,
     decode_doc,
     doc_to_form,
     form_to_doc,
@@ -195,25 +194,51 @@ def _override_rows(
     options: dict[str, list[str]], filled: dict[str, list[dict[str, Any]]] | None = None
 ) -> html.Div:
     """One panel per override kind the form edits, its rows of cells (``filled``: the
-    values to open with, as ``doc_to_form`` gives them)."""
-    panels = [
+    values to open with, as ``doc_to_form`` gives them; a kind shows its default number of
+    rows, or as many as it has filled), each panel with its "Add a row" button."""
+    return html.Div(_panels(options, filled), className="whatif-grid", id=ids.GRID)
+
+
+def _panels(
+    options: dict[str, list[str]], filled: dict[str, list[dict[str, Any]]] | None
+) -> list[html.Div]:
+    return [
         html.Div(
-            [html.H2(KIND_TITLES[kind])]
-            + [
+            [
+                html.H2(KIND_TITLES[kind]),
                 html.Div(
-                    [
-                        _cell(kind, f, i, options, filled[kind][i].get(f.key) if filled else None)
-                        for f in fields
-                    ],
-                    className="whatif-row",
-                )
-                for i in range(rows)
+                    _rows(kind, options, (filled or {}).get(kind) or [{}] * rows),
+                    id={"type": ids.ROWS, "index": kind},
+                ),
+                html.Button(
+                    "Add a row",
+                    id={"type": ids.ADD_ROW, "index": kind},
+                    className="secondary add-row",
+                ),
             ],
             className="panel",
         )
-        for kind, (rows, fields) in FORM.items()
+        for kind, (rows, _) in FORM.items()
     ]
-    return html.Div(panels, className="whatif-grid")
+
+
+def _rows(kind: str, options: dict[str, list[str]], values: list[dict[str, Any]]) -> list[Any]:
+    fields = FORM[kind][1]
+    return [
+        html.Div(
+            [_cell(kind, f, i, options, row.get(f.key)) for f in fields]
+            + [
+                html.Button(
+                    "x",
+                    id={"type": ids.REMOVE_ROW, "index": f"{kind}|{i}"},
+                    className="secondary remove-row",
+                    title="Remove this row",
+                )
+            ],
+            className="whatif-row",
+        )
+        for i, row in enumerate(values)
+    ]
 
 
 def _cell(
@@ -226,7 +251,8 @@ def _cell(
             type="text",
             value="" if value is None else str(value),
             placeholder=f.label,
-            style={"width": "8.5rem"},
+            # wide enough for its placeholder, so "promised YYYY-MM" is never cut
+            style={"width": f"{max(8.5, 0.6 * len(f.label) + 1):.1f}rem"},
         )
     else:
         offered = (
@@ -455,43 +481,36 @@ def _save(
 
 @callback(
     [Output(h, "value") for h in ids.HEAD]
-    + [Output(ids.cell(kind, f.key, ALL), "value") for kind, f in CELLS]
-    + [Output(ids.OPEN_MESSAGE, "children")]
-    + [
-        Output(ids.cell(kind, f.key, ALL), "options", allow_duplicate=True)
-        for kind, f in SOURCE_CELLS
-    ],
+    + [Output(ids.GRID, "children"), Output(ids.OPEN_MESSAGE, "children")],
     Input(ids.OPEN_BUTTON, "n_clicks"),
     State(ids.OPEN_DROPDOWN, "value"),
     prevent_initial_call=True,
 )
 def _open(_clicks: int | None, name: str | None) -> list[Any]:
+    """A saved scenario opened into the form: its fields, and its overrides as rows (the
+    panels drawn again, each with as many rows as the scenario has)."""
     user, allowed = page_user(ROLES)
-    # a pattern-matching output takes one value per row: no_update for each
-    keep = [dash.no_update] * len(ids.HEAD) + [[dash.no_update] * FORM[k][0] for k, _ in CELLS]
-    same = [[dash.no_update] * FORM[k][0] for k, _ in SOURCE_CELLS]
+    keep = [dash.no_update] * (len(ids.HEAD) + 1)
     if not allowed or not one_text(name):
-        return [*keep, "Choose a saved scenario first.", *same]
+        return [*keep, "Choose a saved scenario first."]
     if name not in saved_scenarios(scenarios_folder()):
-        return [*keep, "No such saved scenario.", *same]
+        return [*keep, "No such saved scenario."]
     try:
         file, doc = open_saved_scenario(scenarios_folder(), name)
     except FileNotFoundError:
-        return [*keep, "No such saved scenario.", *same]
+        return [*keep, "No such saved scenario."]
     except ValueError as exc:
-        return [*keep, str(exc), *same]
+        return [*keep, str(exc)]
     rows, why = doc_to_form(doc)
     if rows is None:
         head = [f"{name}-whatif", f"Built on {name}", name, "", ""]
         return [
             *head,
-            *blank_cells(),
+            _panels(_form_options(user, []), None),
             f"The form cannot show all of {name} ({why}); it is the base of a new what-if.",
-            *same,
         ]
     # the options arrive with the values: a dropdown drops a value it does not offer
     new_lines = [r["source"] for r in rows.get("new_line", []) if r.get("source")]
-    offered = _source_options(user, new_lines)
     head = [
         doc.get("name", name),
         doc.get("description", ""),
@@ -499,7 +518,59 @@ def _open(_clicks: int | None, name: str | None) -> list[Any]:
         _usd_text(doc.get("budget_usd")),
         _usd_text(doc.get("cost_usd")),
     ]
-    return [*head, *cells_from_rows(rows), f"Opened {file}.", *offered]
+    return [*head, _panels(_form_options(user, new_lines), rows), f"Opened {file}."]
+
+
+@callback(
+    Output({"type": ids.ROWS, "index": ALL}, "children"),
+    Input({"type": ids.ADD_ROW, "index": ALL}, "n_clicks"),
+    Input({"type": ids.REMOVE_ROW, "index": ALL}, "n_clicks"),
+    *STATE[len(ids.HEAD) :],
+    prevent_initial_call=True,
+)
+def _edit_rows(_add: Any, _remove: Any, *cells: Any) -> list[Any]:
+    """A row added to a panel, or one removed: the panel's rows drawn again with the values
+    typed so far (rows numbered afresh, so the form's row k is the scenario's entry k)."""
+    outputs = dash.ctx.outputs_list if isinstance(dash.ctx.outputs_list, list) else []
+    keep = [dash.no_update] * len(outputs)
+    trigger = dash.ctx.triggered_id
+    user, allowed = page_user(ROLES)
+    if not allowed or not isinstance(trigger, dict):
+        return keep
+    if not any(t.get("value") for t in dash.ctx.triggered):
+        return keep  # buttons drawn anew, not clicked
+    index = str(trigger.get("index", ""))
+    kind, _, row = index.partition("|")
+    if kind not in FORM:
+        return keep
+    values = rows_from_cells(cells)[kind]
+    if trigger.get("type") == ids.ADD_ROW:
+        if len(values) >= MAX_ROWS:
+            return keep
+        values.append({})
+    elif trigger.get("type") == ids.REMOVE_ROW and row.isdigit() and int(row) < len(values):
+        del values[int(row)]
+    else:
+        return keep
+    new_lines = [
+        str(r.get("source") or "") for r in rows_from_cells(cells)["new_line"] if r.get("source")
+    ]
+    drawn = _rows(kind, _form_options(user, new_lines), values)
+    return [
+        drawn if isinstance(o, dict) and o.get("id", {}).get("index") == kind else dash.no_update
+        for o in outputs
+    ]
+
+
+def _form_options(user: Any, new_sources: list[str]) -> dict[str, list[str]]:
+    """The form's id options, with the new lines typed in the form offered as sources."""
+    with open_reader(user) as reader:
+        options = reader.form_options()
+    typed = [t.strip() for t in new_sources if isinstance(t, str) and NEW_ID.match(t.strip())]
+    for role in ("source", "production_source"):
+        offered = options.setdefault(role, [])
+        offered += [t for t in typed if t not in offered]
+    return options
 
 
 def _usd_text(value: Any) -> str:
@@ -519,20 +590,13 @@ def _usd_text(value: Any) -> str:
 def _offer_new_lines(new_sources: Any) -> list[Any]:
     """Offer the new lines' ids wherever a source is chosen (a capacity change or a route
     for a line the same what-if adds)."""
+    outputs = dash.ctx.outputs_list if isinstance(dash.ctx.outputs_list, list) else []
     user, allowed = page_user(ROLES)
     if not allowed:
         return [dash.no_update] * len(SOURCE_CELLS)
-    return _source_options(user, texts(new_sources))
-
-
-def _source_options(user: Any, new_sources: list[str]) -> list[Any]:
-    """The options of every source dropdown: the data's ids, then the new lines' ids."""
-    with open_reader(user) as reader:
-        options = reader.form_options()
-    typed = [t.strip() for t in new_sources if NEW_ID.match(t.strip())]
+    options = _form_options(user, texts(new_sources))
     out = []
-    for kind, f in SOURCE_CELLS:
+    for (_, f), shown in zip(SOURCE_CELLS, outputs, strict=False):
         offered = (["*"] if f.wildcard else []) + options.get(f.ids or "", [])
-        offered += [t for t in typed if t not in offered]
-        out.append([offered] * FORM[kind][0])
+        out.append([offered] * (len(shown) if isinstance(shown, list) else 0))
     return out

@@ -467,6 +467,19 @@ KINDS: dict[str, OverrideKind] = {
             apply_uncertainty,
             check=_check_uncertainty,
             rules=_uncertainty_rules,
+            form=Form(
+                "Uncertainty rules (for promise odds)",
+                1,
+                (
+                    Cell("target", "target (source, holder or *)"),
+                    Cell("item_id", "item (* any)"),
+                    Cell("kind", "what is uncertain"),
+                    Cell("distribution", "distribution"),
+                    Cell("low", "low"),
+                    Cell("mode", "mode (triangular)"),
+                    Cell("high", "high"),
+                ),
+            ),
         ),
     )
 }

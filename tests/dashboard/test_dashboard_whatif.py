@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from dashboard_helpers import PASSWORD, ROOT, HttpSession, cell, run_result, whatif_body
 
+from dashboards.scenario_form import FORM
 from pipeline.scenarios import read_scenario
 from store.db import connect
 
@@ -421,5 +422,66 @@ def test_coproduction_in_poland_is_built_in_the_form_saved_reopened_and_run(logi
     assert fresh.page.query_selector("#whatif-form-errors li") is None, fresh.page.inner_text(
         "#whatif-form-errors"
     )
+    assert session.errors == []
+    assert fresh.errors == []
+
+
+def _rows_in(page, kind: str) -> int:
+    return page.evaluate(_ROWS_JS, kind)
+
+
+_ROWS_JS = """kind => document.getElementById(
+    JSON.stringify({index: kind, type: 'whatif-rows'})).querySelectorAll('.whatif-row').length"""
+
+
+def _wait_rows(page, kind: str, n: int) -> None:
+    page.wait_for_function(f"k => ({_ROWS_JS})(k) === {n}", arg=kind)
+
+
+def test_rows_are_added_and_removed_freely_and_a_scenario_reopens_with_all_its_rows(
+    login, dash_env
+):
+    """Five capacity changes where the form shows three: rows are added, one typed in the
+    wrong row is removed (the rows below move up with their values), the scenario saved with
+    exactly the rows left, and reopened with as many rows as it has."""
+    session = login("plan")
+    session.goto("/what-if", "#whatif-run-button")
+    page = session.page
+    shown = _rows_in(page, "capacity")
+    assert shown == FORM["capacity"][0]
+    add = '[id=\'{"index":"capacity","type":"whatif-add-row"}\']'
+    for k in range(3):
+        page.click(add)
+        _wait_rows(page, "capacity", shown + k + 1)
+        session.idle()
+    assert _rows_in(page, "capacity") == shown + 3
+    page.fill("#whatif-name", "many-rows")
+    factors = ["1.1", "1.2", "9.9", "1.3", "1.4", "1.5"]
+    for row, factor in enumerate(factors):
+        _fill_capacity(session, "BOEING_HARPOON", "HARPOON", factor, f"2027-0{row + 1}", row=row)
+    # the row with 9.9 was a mistake: remove it
+    page.click('[id=\'{"index":"capacity|2","type":"whatif-remove-row"}\']')
+    _wait_rows(page, "capacity", 5)
+    session.idle()
+    typed = [page.input_value(cell("capacity", "multiply", r)) for r in range(5)]
+    assert typed == ["1.1", "1.2", "1.3", "1.4", "1.5"]
+    assert page.input_value(cell("capacity", "from", 2)) == "2027-04"
+    session.screenshot("whatif-rows-added")
+    page.click("#whatif-save-button")
+    page.wait_for_selector("#whatif-saved")
+    saved = read_scenario(dash_env["scenarios"] / "many-rows.toml")
+    got = [(o.values["multiply"], str(o.values["from"])[:7]) for o in saved.overrides]
+    assert got == [
+        (1.1, "2027-01"),
+        (1.2, "2027-02"),
+        (1.3, "2027-04"),
+        (1.4, "2027-05"),
+        (1.5, "2027-06"),
+    ]
+
+    fresh = _reopened(login, "many-rows")
+    assert _rows_in(fresh.page, "capacity") == 5
+    again = [fresh.page.input_value(cell("capacity", "multiply", r)) for r in range(5)]
+    assert again == typed
     assert session.errors == []
     assert fresh.errors == []
