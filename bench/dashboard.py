@@ -266,6 +266,37 @@ def main() -> int:
                     print("  " + _stats(name, times))
                 print("  " + _stats("all pages", every))
 
+                print(
+                    f"\nPromise detail: reasons and pegging (click a late promise, {args.runs} clicks):"
+                )
+                page.goto(base + "/backlog")
+                page.wait_for_selector("#backlog-commitments-table tbody tr.late")
+                late = page.locator("#backlog-commitments-table tbody tr.late")
+                times, remedies = [], []
+                for k in range(args.runs):
+                    row = late.nth(k % late.count())
+                    cid = row.locator("td").first.inner_text()
+                    t = time.perf_counter()
+                    row.click()
+                    page.wait_for_function(
+                        "c => document.querySelector('#backlog-reasons-title')"
+                        "?.textContent.startsWith(c + ':')",
+                        arg=cid,
+                    )
+                    page.wait_for_selector("#backlog-pegging")
+                    page.wait_for_function(IDLE)
+                    times.append(time.perf_counter() - t)
+                    if k < 3:  # remedies re-solve several what-ifs: a few are enough
+                        t = time.perf_counter()
+                        page.click("[id*='backlog-remedies-button']")
+                        page.wait_for_selector(
+                            "#backlog-remedies-table, #backlog-remedies .note", timeout=120_000
+                        )
+                        page.wait_for_function(IDLE)
+                        remedies.append(time.perf_counter() - t)
+                print("  " + _stats("promise detail", times))
+                print("  " + _stats("remedies (each re-solved)", remedies))
+
                 print(f"\nWhat-if round trip (click Run until its deltas show, {args.runs} runs):")
                 page.goto(base + "/what-if")
                 page.wait_for_selector("#whatif-run-button")
