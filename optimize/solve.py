@@ -47,6 +47,8 @@ MIP_REL, MIP_ABS = 1e-6, 1e-6
 FEAS_TOL = 1e-6
 FACE_TOL = 1e-7
 FAIR_TOL = 1e-9
+FIRM_SLACK = 1e-9
+"""Units a firmed row's shortfall may exceed its stage-0 value by in later stages."""
 FAIR_PROBE = 1e-5
 """The slack a row at its group's level is offered in the test whether it can do better: a
 row that can do better only by less than this (shared among the rows that can) is pinned."""
@@ -258,13 +260,22 @@ def _drop_bounds(runner: Any, names: list[str]) -> None:
 def _honour_firmed(
     runner: Any, model: Model, clock: _Clock
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Stage 0: the least missing fraction of firmed rows, held by its objective-bound row
-    (``optimum * (1 + 1e-9) + 1e-9``, far below a unit of any row), and the stage-1 cost put
-    back. Returns the stage's plan, cost and optimum. Its face is not fixed as well: on the
-    sample with a reference plan, fixing it made HiGHS call the last stage infeasible."""
+    """Stage 0: the least missing fraction of firmed rows, then the stage-1 cost put back.
+    Returns the stage's plan, cost and optimum.
+
+    Each row's shortfall is held at most at its stage-0 value plus ``FIRM_SLACK`` units (so
+    no later stage can move even a millionth of a unit out of a kept row: a bound on the
+    summed fractions alone let one, at 1e-9 of a fraction, in a test), and the stage's
+    objective by its bound row. Of several stage-0 optima that spread the same summed
+    shortfall differently over rows, this keeps the one found. Its face is not fixed by
+    reduced costs as later stages' are: on the sample with a reference plan, that made HiGHS
+    call the last stage infeasible."""
     cost0 = firm_cost(model)
     runner.set_cost(cost0)
     x0, obj0 = runner.run(clock, "stage 0 (firmed)")
+    short = model.lp.col_blocks["firm_short"]
+    kept = np.maximum(x0[short.start : short.stop], 0.0) + FIRM_SLACK
+    runner.set_col_bounds(short.index, runner.col_lower(short.index), kept)
     runner.add_objective_bound(cost0, obj0 + STAGE1_REL * abs(obj0) + STAGE1_ABS, "objective_0")
     runner.set_cost(model.lp.col_cost)
     return x0, cost0, obj0

@@ -454,7 +454,8 @@ def _firmed(plan: StoredPlan, firmed: Sequence[FirmedRow], facts: _Facts) -> lis
             arrived = float(
                 ships.filter(
                     (pl.col("commitment_id") == commitment)
-                    & (pl.col("arrival_month").dt.strftime("%Y-%m") <= f.month)
+                    # a month before the plan's start counts as its first (as in the model)
+                    & (pl.col("arrival_month").dt.strftime("%Y-%m") <= max(f.month, first))
                 )
                 .get_column("units")
                 .sum()

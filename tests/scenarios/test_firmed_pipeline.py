@@ -4,6 +4,7 @@ and the nightly run, reported (never dropped) when the data can no longer keep t
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -157,3 +158,44 @@ def test_a_firmed_row_that_does_not_fit_the_data_is_refused_and_nothing_is_recor
         assert state.read_firmed(include_released=True) == []
     finally:
         state.close()
+
+
+def test_a_completion_pinned_before_the_plan_counts_from_its_first_month_in_plan_and_worklist(
+    tmp_path: Path,
+) -> None:
+    """Pinned to a month already past, a completion is due in the plan's first month (as a
+    past due month is). With a route of no lead time and the depot's stock above its floor,
+    the plan completes it then: the pin is kept, and the worklist agrees (it judged the pin by
+    the past month itself, where nothing can have arrived, and listed it as broken)."""
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    with (data / "eligibility.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"*,{PARTNER},{ITEM},true,0,direct route\n")
+    db = tmp_path / "tiny.duckdb"
+    assert main(["load", str(data), "--db", str(db)]) == 0
+    assert main(["firm", "pin", "--db", str(db), "--promise", PROMISE, "--month", "2020-01"]) == 0
+    assert main(["run", "--db", str(db)]) == 0
+    run, ships = _plan(db)
+    first = run["start_month"]
+    arrived = float(
+        ships.filter((pl.col("commitment_id") == PROMISE) & (pl.col("arrival_month") <= first))
+        .get_column("units")
+        .sum()
+    )
+    state = open_state(db)
+    try:
+        rows = state.read_firmed()
+        con = connect(db, read_only=True)
+        try:
+            found = read_exceptions(con, run, None, rows)
+            backlog = con.execute(
+                "SELECT backlog_units FROM plan_commitments WHERE run_id = ? AND commitment_id = ?",
+                [run["run_id"], PROMISE],
+            ).fetchone()[0]
+        finally:
+            con.close()
+    finally:
+        state.close()
+    assert arrived == pytest.approx(backlog)  # complete in the first month
+    assert _plan_summary(run)["firmed"] == {"rows": 1, "not_honoured": 0, "missing_units": 0.0}
+    assert found.filter(pl.col("kind") == "firm_not_honoured").height == 0
