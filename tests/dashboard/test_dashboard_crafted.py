@@ -22,6 +22,8 @@ from dashboard_helpers import (
     served,
 )
 
+from dashboards.scenario_form import CELLS
+from dashboards.whatif_ids import cell_type
 from pipeline.scenarios import read_scenario
 from store.errors import InputRejected
 
@@ -40,6 +42,8 @@ CRAFTED: list[Any] = [
     10**30,
 ]
 RUN = "..whatif-result-store.data...whatif-form-errors.children.."
+ODDS = "..whatif-odds-job.data...whatif-odds-status.children.."
+CELL_TYPES = {cell_type(kind, f.key) for kind, f in CELLS}
 SAVE = (
     "..whatif-save-message.children...whatif-open-dropdown.options...whatif-base-dropdown.options.."
 )
@@ -64,9 +68,12 @@ def _default(key: str) -> Any:
 
 def _crafted_calls(declared: list[dict]) -> Iterator[tuple[str, str, Any, str]]:
     """(output, slot, value, body): each callback with one input or state crafted at a time
-    (a pattern-matching one: every row), the others as a fresh page sends them."""
+    (a pattern-matching one: every row), the others as a fresh page sends them. The form's
+    cells are crafted for the what-if run only: save, promise odds and the rows' editor read
+    them with the same parser (``rows_from_cells``, ``form_to_doc``)."""
     indices = pattern_indices(["UKR-EU-1M-155"])
     for dep in declared:
+        same_parser = dep["output"] in (SAVE, ODDS) or "whatif-rows" in dep["output"]
         specs = [*dep["inputs"], *dep.get("state", [])]
         slots = []
         for spec in specs:
@@ -77,6 +84,8 @@ def _crafted_calls(declared: list[dict]) -> Iterator[tuple[str, str, Any, str]]:
         for slot in slots:
             if slot.endswith(".n_clicks"):
                 continue  # a click count is never read
+            if same_parser and slot.split(".")[0] in CELL_TYPES:
+                continue
             for value in CRAFTED:
                 values = {s: _default(s) for s in slots}
                 values[slot] = value
