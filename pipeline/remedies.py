@@ -31,7 +31,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.whatif import read_baseline_inputs, run_whatif
+from pipeline.whatif import display_names, read_baseline_inputs, run_whatif
 from store.db import connect
 from store.months import add_months, month_index, month_text
 from store.sql import query
@@ -134,7 +134,7 @@ def remedy_candidates(db: str, commitment_id: str) -> list[Remedy]:
     )
     owed = max(float(c["backlog_units"]) - arrived_by_due, 0.0)
     late_months = max(month_index(end, due), 1)
-    names = _names(data)
+    names = display_names(data)
     out: list[Remedy] = []
     out += _more_capacity(commitment_id, c["item_id"], values, start, end, owed, names)
     out += _options(commitment_id, c["item_id"], data, start, names)
@@ -150,20 +150,6 @@ def remedy_candidates(db: str, commitment_id: str) -> list[Remedy]:
                 _doc(commitment_id, "priority", [change]),
             )
         )
-    return out
-
-
-def _names(data: Any) -> dict[str, str]:
-    """Display names of sources, partners and items (ids are unique across the three in
-    the contract's sense of 'the id a planner reads'; a missing name shows the id)."""
-    out: dict[str, str] = {}
-    for table, key in (
-        (data.items, "item_id"),
-        (data.partners, "partner_id"),
-        (data.sources, "source_id"),
-    ):
-        for i, n in table.select(key, "name").iter_rows():
-            out[i] = n or i
     return out
 
 

@@ -49,6 +49,20 @@ def _plan_summary(run: dict) -> dict:
     return summary.get("allocate", summary)
 
 
+def _worklist(db: Path, run: dict) -> tuple[list, pl.DataFrame]:
+    """The firmed rows in force and the stored plan's exceptions (the worklist's rows)."""
+    state = open_state(db)
+    try:
+        rows = state.read_firmed()
+    finally:
+        state.close()
+    con = connect(db, read_only=True)
+    try:
+        return rows, read_exceptions(con, run, None, rows)
+    finally:
+        con.close()
+
+
 def test_a_firmed_shipment_holds_in_every_later_plan_and_one_that_cannot_be_kept_is_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -107,14 +121,9 @@ def test_a_firmed_shipment_holds_in_every_later_plan_and_one_that_cannot_be_kept
     assert _shipped(ships, month) == pytest.approx(300, abs=1e-6)
     firmed = _plan_summary(run)["firmed"]
     assert (firmed["rows"], firmed["not_honoured"]) == (2, 1)
+    rows, found = _worklist(db, run)
     state = open_state(db)
     try:
-        rows = state.read_firmed()
-        con = connect(db, read_only=True)
-        try:
-            found = read_exceptions(con, run, None, rows)
-        finally:
-            con.close()
         big = next(r for r in rows if r.units == 100000)
         missing = found.filter(pl.col("exception_key") == f"firm_not_honoured|{big.id}")
         assert missing.height == 1
@@ -182,20 +191,15 @@ def test_a_completion_pinned_before_the_plan_counts_from_its_first_month_in_plan
         .get_column("units")
         .sum()
     )
-    state = open_state(db)
+    _, found = _worklist(db, run)
+    con = connect(db, read_only=True)
     try:
-        rows = state.read_firmed()
-        con = connect(db, read_only=True)
-        try:
-            found = read_exceptions(con, run, None, rows)
-            backlog = con.execute(
-                "SELECT backlog_units FROM plan_commitments WHERE run_id = ? AND commitment_id = ?",
-                [run["run_id"], PROMISE],
-            ).fetchone()[0]
-        finally:
-            con.close()
+        backlog = con.execute(
+            "SELECT backlog_units FROM plan_commitments WHERE run_id = ? AND commitment_id = ?",
+            [run["run_id"], PROMISE],
+        ).fetchone()[0]
     finally:
-        state.close()
+        con.close()
     assert arrived == pytest.approx(backlog)  # complete in the first month
     assert _plan_summary(run)["firmed"] == {"rows": 1, "not_honoured": 0, "missing_units": 0.0}
     assert found.filter(pl.col("kind") == "firm_not_honoured").height == 0
