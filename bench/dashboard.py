@@ -49,6 +49,8 @@ from dashboard_helpers import (  # noqa: E402
     CHROMIUM,
     HttpSession,
     cell,
+    click_grid_row,
+    grid_row_ids,
     run_result,
     whatif_body,
 )
@@ -270,14 +272,14 @@ def main() -> int:
                     f"\nPromise detail: reasons and pegging (click a late promise, {args.runs} clicks):"
                 )
                 page.goto(base + "/backlog")
-                page.wait_for_selector("#backlog-commitments-table tbody tr.late")
-                late = page.locator("#backlog-commitments-table tbody tr.late")
+                page.wait_for_selector("#backlog-commitments-table .ag-body [role=row].late")
+                page.wait_for_function(IDLE)
+                late = grid_row_ids(page, "backlog-commitments-table", late=True)
                 times, remedies = [], []
                 for k in range(args.runs):
-                    row = late.nth(k % late.count())
-                    cid = row.locator("td").first.inner_text()
+                    cid = late[k % len(late)]
                     t = time.perf_counter()
-                    row.click()
+                    click_grid_row(page, "backlog-commitments-table", cid)
                     page.wait_for_function(
                         "c => document.querySelector('#backlog-reasons-title')"
                         "?.textContent.startsWith(c + ':')",

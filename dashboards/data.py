@@ -22,7 +22,8 @@ import polars as pl
 
 from dashboards.auth import User
 from pipeline.exceptions import read_exceptions, worklist_status
-from reports.releasability import PartnerScope, partner_scope
+from reports.reasons import Vocabulary, named_reason
+from reports.releasability import PartnerScope, partner_scope, reason_vocabulary
 from store.dataset import Dataset, read_dataset
 from store.db import Connection, connect
 from store.months import add_months
@@ -148,6 +149,8 @@ class Reader:
             simulate=simulation_of_plan(con, allocate, scenario),
         )
         self.scope: PartnerScope | None = None
+        self._vocabulary: Vocabulary | None = None
+        self._names: dict[tuple[str, str], str] | None = None
         if self.partner is not None:
             runs = [self.runs.run_id("allocate"), self.runs.run_id("project")]
             self.scope = partner_scope(con, self.partner, runs)
@@ -161,6 +164,21 @@ class Reader:
         if self.scope is not None:
             raise PermissionError("the data set is not releasable as a whole")
         return read_dataset(self.con)
+
+    def named_reasons(self, raw: Any, item: str) -> list[str]:
+        """A plan row's reasons (``reasons`` JSON; ``item``: the promise's item) with display
+        names in place of the ids they name."""
+        if self._vocabulary is None:
+            self._vocabulary = (
+                self.scope.vocabulary
+                if self.scope is not None
+                else reason_vocabulary(
+                    self.con, query(self.con, "commitment_ids_known").get_column("commitment_id")
+                )
+            )
+        if self._names is None:
+            self._names = self.names()
+        return [named_reason(r, item, self._vocabulary, self._names) for r in reasons_list(raw)]
 
     def names(self) -> dict[tuple[str, str], str]:
         return {

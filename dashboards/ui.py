@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import dash
-import polars as pl
 from dash import html
 from dash.exceptions import MissingCallbackContextException
 
@@ -16,7 +15,6 @@ from dashboards.auth import User, current_user
 __all__ = [
     "card",
     "in_callback",
-    "frame_table",
     "fmt_month",
     "fmt_number",
     "fmt_usd",
@@ -122,57 +120,3 @@ def _cell(value: Any, digits: int) -> str:
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
     return str(value)
-
-
-NAMED_COLUMNS = ("partner_id", "item_id", "source_id", "holder_id")
-
-
-def _named_cell(value: Any, names: Mapping[str, str]) -> html.Td:
-    if isinstance(value, str) and value in names and names[value] != value:
-        return html.Td(names[value], title=value)
-    return html.Td(_cell(value, 0))
-
-
-def frame_table(
-    frame: pl.DataFrame,
-    columns: Sequence[tuple[str, str]],
-    table_id: str,
-    row_type: str | None = None,
-    key: str | None = None,
-    digits: int = 0,
-    names: Mapping[str, str] | None = None,
-) -> html.Table:
-    """An HTML table of ``frame`` (months as ``YYYY-MM``). With ``row_type`` and ``key`` each row
-    is clickable: its id is ``{"type": row_type, "index": row[key]}``; a row whose ``late`` column
-    is true is drawn in red. With ``names``, a partner, item, source or holder id shows its
-    display name, the id in the cell's tooltip."""
-    numeric = {c for c, _ in columns if frame.schema.get(c, pl.Utf8).is_numeric()}
-    body = []
-    for row in frame.iter_rows(named=True):
-        cells = [
-            _named_cell(row[c], names)
-            if names and c in NAMED_COLUMNS
-            else html.Td(_cell(row[c], digits), className="num" if c in numeric else None)
-            for c, _ in columns
-        ]
-        classes = " ".join(
-            n for n, on in (("late", row.get("late")), ("clickable", row_type)) if on
-        )
-        if row_type and key:
-            body.append(
-                html.Tr(
-                    cells, id={"type": row_type, "index": row[key]}, className=classes, n_clicks=0
-                )
-            )
-        else:
-            body.append(html.Tr(cells, className=classes or None))
-    return html.Table(
-        [
-            html.Thead(
-                html.Tr([html.Th(n, className="num" if c in numeric else None) for c, n in columns])
-            ),
-            html.Tbody(body),
-        ],
-        className="simple",
-        id=table_id,
-    )

@@ -15,6 +15,7 @@ see) and read nothing from the database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -386,6 +387,26 @@ def tradeoff_frontier(points: list[dict]) -> go.Figure:
     return fig
 
 
+def _clip(name: str, width: int) -> str:
+    """A name for an axis: without a trailing parenthetical, at most ``width`` characters (the
+    middle elided, so both a maker and its lot kind stay readable)."""
+    name = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip() or name
+    if len(name) <= width:
+        return name
+    head = (width - 1) * 3 // 5
+    return name[:head].rstrip() + "…" + name[-(width - 1 - head) :].lstrip()
+
+
+def _unique(labels: list[str]) -> list[str]:
+    """``labels`` with a repeat numbered (``name (2)``): a chart's categories must differ."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
 def line_load(production: pl.DataFrame, names: Mapping[str, str] | None = None) -> go.Figure:
     """A heat map of each line's output as a share of its capacity per month (``production``:
     ``source_id, item_id, category, month, units, capacity``, optionally ``source_name`` and
@@ -406,7 +427,13 @@ def line_load(production: pl.DataFrame, names: Mapping[str, str] | None = None) 
     ).sort("tier", "item_id", "source_id", "month")
     lines = frame.select("tier", "source_id", "item_id").unique(maintain_order=True)
     months = sorted(frame.get_column("month").unique().to_list())
-    labels = [f"{'component ' if tier == 0 else ''}{i} @ {s}" for tier, s, i in lines.iter_rows()]
+    labels = _unique(
+        [
+            f"{'component: ' if tier == 0 else ''}{_clip(names.get(i, i), 26)} · "
+            f"{_clip(names.get(s, s), 40)}"
+            for tier, s, i in lines.iter_rows()
+        ]
+    )
     hover = [f"{names.get(i, i)} at {names.get(s, s)}" for _, s, i in lines.iter_rows()]
     grid = {
         (s, i, m): v

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-__all__ = ["Reason", "Vocabulary", "read_reason"]
+__all__ = ["Reason", "Vocabulary", "named_reason", "read_reason"]
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,10 @@ def _split(listed: str, known: frozenset[str], suffix: str = "") -> list[str] | 
 
 def read_reason(text: str, item: str, vocabulary: Vocabulary) -> Reason:
     """The reason ``text`` of a late commitment of ``item``, read against the templates."""
+    return _read(text, item, vocabulary)[0]
+
+
+def _read(text: str, item: str, vocabulary: Vocabulary) -> tuple[Reason, re.Match[str] | None]:
     for kind, pattern in vocabulary.patterns.items():
         match = pattern.fullmatch(text)
         if match is None:
@@ -172,7 +176,7 @@ def read_reason(text: str, item: str, vocabulary: Vocabulary) -> Reason:
         if kind == "capacity_used":
             pools |= {(vocabulary.pool_of_source[s], named_item) for s in sources}
         rule_partner = slots.get("rule_partner")
-        return Reason(
+        reason = Reason(
             text=text,
             kind=kind,
             commitments=frozenset(commitments),
@@ -182,4 +186,47 @@ def read_reason(text: str, item: str, vocabulary: Vocabulary) -> Reason:
             rule_partners=frozenset([rule_partner] if rule_partner else []),
             free_text=(slots["why"],) if slots.get("why") else (),
         )
-    return Reason(text=text)
+        return reason, match
+    return Reason(text=text), None
+
+
+_NAMED_SLOTS = {
+    "item": ("item",),
+    "rule_item": ("item",),
+    "source": ("source",),
+    "rule_source": ("source",),
+    "sources": ("source",),
+    "partner": ("partner",),
+    "rule_partner": ("partner",),
+    "holder": ("partner", "source"),
+}
+
+
+def named_reason(
+    text: str, item: str, vocabulary: Vocabulary, names: Mapping[tuple[str, str], str]
+) -> str:
+    """The reason ``text`` with each item, source, partner and holder it names written as its
+    display name (``names``: ``(kind, id) -> name``); ``*`` in a quoted rule reads "any". A
+    sentence not understood is returned as it is."""
+    match = _read(text, item, vocabulary)[1]
+    if match is None:
+        return text
+
+    def name(slot: str, value: str) -> str:
+        if value == "*":
+            return "any"
+        kinds = _NAMED_SLOTS[slot]
+        return next((names[(k, value)] for k in kinds if names.get((k, value))), value)
+
+    out, at = [], 0
+    spans = sorted(
+        (match.start(s), match.end(s), s)
+        for s in _NAMED_SLOTS
+        if s in match.groupdict() and match.group(s) is not None
+    )
+    for start, end, slot in spans:
+        out.append(text[at:start])
+        out.append(", ".join(name(slot, v) for v in match.group(slot).split(", ")))
+        at = end
+    out.append(text[at:])
+    return "".join(out)

@@ -40,6 +40,7 @@ __all__ = [
     "PartnerScope",
     "is_releasable",
     "partner_scope",
+    "reason_vocabulary",
     "releasable_commitments",
     "releasable_expr",
     "releasable_pools",
@@ -188,7 +189,8 @@ class PartnerScope:
         return frame.with_columns(pl.Series("reasons", kept, dtype=pl.String))
 
 
-def _vocabulary(con: Connection, commitment_ids: Iterable[str]) -> Vocabulary:
+def reason_vocabulary(con: Connection, commitment_ids: Iterable[str]) -> Vocabulary:
+    """The ids the reasons of a plan of ``commitment_ids`` may name, from the loaded data."""
     sources = query(con, "dataset_sources")
     items = query(con, "dataset_items")
     partners = set(query(con, "dataset_partners").get_column("partner_id"))
@@ -217,7 +219,7 @@ def partner_scope(
     own = releasable_commitments(known.filter(pl.col("partner_id") == partner), partner)
     visible = frozenset(own.get_column("commitment_id"))
     withheld = frozenset(known.get_column("commitment_id")) - visible
-    vocabulary = _vocabulary(con, known.get_column("commitment_id"))
+    vocabulary = reason_vocabulary(con, known.get_column("commitment_id"))
 
     stock = query(con, "stock_counts", holder_id=None, item_id=None).with_columns(
         releasable_expr(partner, "holder_id").alias("_ok")

@@ -9,10 +9,11 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import open_reader
+from dashboards.grid import data_grid
 from dashboards.liaison import liaison_safe
 from dashboards.page_figures import shipments_by_month
 from dashboards.plan_download import plan_csv, plan_workbook
-from dashboards.ui import frame_table, page_user, role_note
+from dashboards.ui import page_user, role_note
 from dashboards.values import one_text
 from reports.figures import allocation_sankey, empty_figure, source_colours
 
@@ -21,6 +22,7 @@ dash.register_page(
 )
 
 ALL = "(all items)"
+PLAN = "allocation-plan-table"
 COLUMNS = [
     ("source_id", "source"),
     ("commitment_id", "commitment"),
@@ -57,7 +59,7 @@ def _views(
     measure = "usd" if several else "units"
     one = "" if not item or item == ALL else f": {names.get(item, item)}"
     title = "Sources to partners" + one + (" (USD: units x unit cost)" if several else "")
-    table = frame_table(frame, COLUMNS, "allocation-plan-table", names=names)
+    table = data_grid(frame, COLUMNS, PLAN, names=names, file_name="plan-rows.csv")
     return (
         allocation_sankey(frame, title, names, measure, colours),
         shipments_by_month(frame, names, measure, colours),
@@ -122,7 +124,7 @@ def layout(item: str | None = None, **_query: str) -> html.Div:
                 ]
             ),
             html.H2("The plan"),
-            html.Div(table, id="allocation-plan", className="scroll"),
+            html.Div(table, id="allocation-plan"),
         ],
         id="allocation-page",
     )

@@ -11,14 +11,14 @@ from dash import ALL, Input, Output, State, callback, dcc, html
 from dashboards.data import (
     db_path,
     open_reader,
-    reasons_list,
     run_summary,
     scenarios_folder,
     shared_state,
 )
+from dashboards.grid import clicked_row, data_grid, grid_placeholder
 from dashboards.liaison import liaison_safe
 from dashboards.scenario_form import encode_doc
-from dashboards.ui import fmt_month, frame_table, page_user, role_note
+from dashboards.ui import fmt_month, page_user, role_note
 from dashboards.values import one_text, texts, whole_numbers
 from pipeline.firmed import firm
 from pipeline.pegging import promise_pegging
@@ -29,6 +29,7 @@ from store.months import add_months
 
 dash.register_page(__name__, path="/backlog", name="Backlog", order=2, title="Arsenal - Backlog")
 
+PROMISES, PEGGING = "backlog-commitments-table", "backlog-pegging-table"
 REMEDIES, REMEDIES_OUT = "backlog-remedies-button", "backlog-remedies-out"
 FIRM_SHIPMENTS, FIRM_PIN, FIRM_PIN_MONTH, FIRM_RELEASE = (
     "backlog-firm-shipments",
@@ -60,7 +61,7 @@ def layout(late: str | None = None, **_query: str) -> html.Div:
     partners: list[str] = []
     items: list[str] = []
     late_only = ["late"] if late else []
-    figure, table, summary = empty_figure("Not available"), "", ""
+    figure, table, summary = empty_figure("Not available"), grid_placeholder(PROMISES), ""
     fan, odds_note = empty_figure("Not available"), ""
     if allowed:
         with open_reader(user) as reader:
@@ -123,7 +124,7 @@ def layout(late: str | None = None, **_query: str) -> html.Div:
                 className="note",
             ),
             html.Div(id="backlog-reasons", className="panel"),
-            html.Div(table, id="backlog-table", className="scroll"),
+            html.Div(table, id="backlog-table"),
         ],
         id="backlog-page",
     )
@@ -211,13 +212,13 @@ def _views(
     horizon_end = add_months(run["start_month"], int(run["horizon"]) - 1) if run else None
     frame = _filtered(commitments, partners, items, priorities, late_only)
     odds = "p_on_time" in frame.columns
-    table = frame_table(
+    table = data_grid(
         frame.sort("late", "weighted_late_unit_months", descending=True, nulls_last=True),
         COLUMNS + (ODDS_COLUMNS if odds else []),
-        "backlog-commitments-table",
-        row_type="backlog-row",
+        PROMISES,
         key="commitment_id",
         names=names,
+        file_name="backlog.csv",
     )
     late = frame.filter(pl.col("late")).height
     summary = f"{frame.height} open promises shown, {late} late." + (
@@ -246,7 +247,12 @@ def _views(
 def _show(partners: Any, items: Any, priorities: Any, late_only: Any) -> tuple[Any, Any, str, Any]:
     user, allowed = page_user()
     if not allowed:
-        return empty_figure("Not available"), "", "", empty_figure("Not available")
+        return (
+            empty_figure("Not available"),
+            grid_placeholder(PROMISES),
+            "",
+            empty_figure("Not available"),
+        )
     with open_reader(user) as reader:
         commitments = _with_odds(reader.commitments(), reader.promise_odds())
         run = reader.runs.allocate
@@ -258,17 +264,14 @@ def _show(partners: Any, items: Any, priorities: Any, late_only: Any) -> tuple[A
 @callback(
     Output("backlog-reasons", "children"),
     Input("backlog-timeline-graph", "clickData"),
-    Input({"type": "backlog-row", "index": ALL}, "n_clicks"),
+    Input(PROMISES, "cellClicked"),
     prevent_initial_call=True,
 )
 @liaison_safe
-def _reasons(click: Any, row_clicks: Any) -> Any:
+def _reasons(click: Any, cell: Any) -> Any:
     commitment_id = None
-    trigger = dash.ctx.triggered_id
-    if isinstance(trigger, dict):
-        if not any(t.get("value") for t in dash.ctx.triggered):
-            return dash.no_update  # rows drawn anew, not clicked
-        commitment_id = trigger["index"]
+    if dash.ctx.triggered_id == PROMISES:
+        commitment_id = clicked_row(cell)
     elif isinstance(click, dict) and isinstance(click.get("points"), list) and click["points"]:
         point = click["points"][0]
         if isinstance(point, dict):
@@ -289,17 +292,26 @@ def _promise_detail(user: Any, commitment_id: str, message: html.P | None = None
         row = reader.commitments().filter(pl.col("commitment_id") == commitment_id)
         shipped = reader.shipments().filter(pl.col("commitment_id") == commitment_id)
         start, horizon = reader.runs.start_month, _horizon(reader.runs.allocate)
-        sources = {i: n for (k, i), n in reader.names().items() if k == "source"}
+        names = reader.names()
+        reasons: list[str] = []
+        sources = {i: n for (k, i), n in names.items() if k == "source"}
+        if row.height:
+            reasons = reader.named_reasons(row.item(0, "reasons"), row.item(0, "item_id"))
     if row.height == 0:
         return html.P("No such promise among those you may see.", className="note")
     c = row.row(0, named=True)
+    item = names.get(("item", c["item_id"]), c["item_id"])
+    partner = names.get(("partner", c["partner_id"]), c["partner_id"])
     head = (
-        f"{c['commitment_id']}: {c['backlog_units']:,.0f} {c['item_id']} for {c['partner_id']}, "
+        f"{c['commitment_id']}: {c['backlog_units']:,.0f} {item} for {partner}, "
         f"priority {c['priority']}, promised {fmt_month(c['promised_month'])}, planned "
         f"{fmt_month(c['completion_month']) or 'not complete within the horizon'}"
     )
     due = max(c["promised_month"], start or c["promised_month"])
-    pegging = _pegging_table(promise_pegging(shipped, float(c["backlog_units"]), due))
+    pegged = promise_pegging(shipped, float(c["backlog_units"]), due)
+    pegging = _pegging_table(pegged, commitment_id)
+    by_due = pegged.filter(pl.col("arrival_month") <= due).get_column("units").sum()
+    owed_at_due = max(float(c["backlog_units"]) - float(by_due or 0.0), 0.0)
     firm = (
         _firm_panel(commitment_id, shipped, start, horizon, message, sources)
         if user is not None and user.role == "planner"
@@ -308,7 +320,7 @@ def _promise_detail(user: Any, commitment_id: str, message: html.P | None = None
     if not c["late"]:
         parts = [html.H2(head, id="backlog-reasons-title"), html.P("On time in the plan.")]
         return html.Div([*parts, pegging, firm])
-    reasons = reasons_list(c["reasons"]) or ["The plan gives no reason."]
+    reasons = reasons or ["The plan gives no reason."]
     remedies = (
         html.Div(
             [
@@ -327,7 +339,13 @@ def _promise_detail(user: Any, commitment_id: str, message: html.P | None = None
     return html.Div(
         [
             html.H2(head, id="backlog-reasons-title"),
-            html.P(f"{c['late_unit_months']:,.0f} late unit-months. Why:", className="late"),
+            html.P(
+                f"{c['late_unit_months']:,.0f} late unit-months: {owed_at_due:,.0f} of "
+                f"{c['backlog_units']:,.0f} units still owed at the due month "
+                f"{fmt_month(due)}. Why:",
+                className="late",
+                id="backlog-late-size",
+            ),
             html.Ul([html.Li(r) for r in reasons], className="reasons", id="backlog-reasons-list"),
             remedies,
             pegging,
@@ -603,7 +621,7 @@ PEGGING_COLUMNS = [
 ]
 
 
-def _pegging_table(pegging: pl.DataFrame) -> html.Div:
+def _pegging_table(pegging: pl.DataFrame, commitment_id: str) -> html.Div:
     """Which supply covers the promise in which month, and what is still owed (red: after the
     due month)."""
     if pegging.height == 0:
@@ -614,7 +632,13 @@ def _pegging_table(pegging: pl.DataFrame) -> html.Div:
     return html.Div(
         [
             html.H3("Where it comes from, month by month"),
-            frame_table(pegging, PEGGING_COLUMNS, "backlog-pegging-table"),
+            data_grid(
+                pegging,
+                PEGGING_COLUMNS,
+                PEGGING,
+                wrap=("sources",),
+                file_name=f"pegging-{commitment_id}.csv",
+            ),
         ],
         id="backlog-pegging",
     )

@@ -13,11 +13,12 @@ from typing import Any
 
 import dash
 import polars as pl
-from dash import ALL, Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboards.data import open_reader, shared_state, user_names
+from dashboards.grid import clicked_row, data_grid, grid_placeholder
 from dashboards.liaison import liaison_safe
-from dashboards.ui import fmt_month, fmt_number, fmt_usd, frame_table, page_user, role_note
+from dashboards.ui import fmt_month, fmt_number, fmt_usd, page_user, role_note
 from dashboards.values import one_text
 from store.state.records import ExceptionStatus
 
@@ -30,7 +31,7 @@ SUMMARY = "worklist-summary"
 ROLE_NOTE = "worklist-role-note"
 TABLE = "worklist-table"
 ROWS = "worklist-exceptions-table"
-ROW = "worklist-row"
+EMPTY = "worklist-empty"
 DETAIL = "worklist-detail"
 SELECTED = "worklist-selected"
 VERSION = "worklist-version"
@@ -70,7 +71,7 @@ LIAISON_COLUMNS = [c for c in COLUMNS if c[0] not in ("owner", "comments")]
 def layout(**_query: str) -> html.Div:
     user, allowed = page_user()
     planner = allowed and user is not None and user.role == "planner"
-    table: Any = ""
+    table: Any = grid_placeholder(ROWS)
     summary = ""
     owners: list[str] = []
     if allowed:
@@ -92,7 +93,7 @@ def layout(**_query: str) -> html.Div:
             ),
             dcc.Store(id=SELECTED),
             dcc.Store(id=VERSION, data=0),
-            html.Div(table, id=TABLE, className="scroll"),
+            html.Div(table, id=TABLE),
             html.Div(
                 html.P(
                     "Click an exception to see it, its comments and its history.", className="note"
@@ -156,12 +157,13 @@ def _summary(frame: pl.DataFrame) -> str:
 
 def _table(frame: pl.DataFrame, liaison: bool) -> Any:
     if frame.height == 0:
-        return html.P(
+        note = html.P(
             "Nothing is wrong in the latest plan: no late promise, no stock below its floor or "
             "target, no binding line, every firmed row kept, nothing changed since the last plan.",
             className="note",
-            id=ROWS,
+            id=EMPTY,
         )
+        return [note, grid_placeholder(ROWS)]
     shown = frame.with_columns(
         rank=pl.int_range(1, frame.height + 1),
         usd=pl.col("usd_at_stake").map_elements(fmt_usd, return_dtype=pl.String),
@@ -170,7 +172,9 @@ def _table(frame: pl.DataFrame, liaison: bool) -> Any:
         .otherwise(pl.col("status")),
     )
     columns = LIAISON_COLUMNS if liaison else COLUMNS
-    return frame_table(shown, columns, ROWS, row_type=ROW, key="exception_key")
+    return data_grid(
+        shown, columns, ROWS, key="exception_key", wrap=("what", "why"), file_name="worklist.csv"
+    )
 
 
 def _find(frame: pl.DataFrame, key: str | None) -> dict[str, Any] | None:
@@ -274,24 +278,23 @@ def _action(action: str, details: dict[str, Any]) -> str:
     Output(DETAIL, "children"),
     Output(SUMMARY, "children"),
     Output(SELECTED, "data"),
-    Input({"type": ROW, "index": ALL}, "n_clicks"),
     Input(VERSION, "data"),
+    Input(ROWS, "cellClicked"),
     State(SELECTED, "data"),
     prevent_initial_call=True,
 )
 @liaison_safe
-def _show(_clicks: Any, _version: Any, selected: Any) -> Any:
+def _show(_version: Any, cell: Any, selected: Any) -> Any:
     """A clicked exception in detail; after a planner's action, the list drawn anew too. The
     key is kept only when it is one of the user's own exceptions."""
-    trigger = dash.ctx.triggered_id
-    clicked = isinstance(trigger, dict)
+    clicked = dash.ctx.triggered_id == ROWS
     if clicked:
-        if not any(t.get("value") for t in dash.ctx.triggered):
-            return (dash.no_update,) * 4  # rows drawn anew, not clicked
-        selected = trigger.get("index")
+        selected = clicked_row(cell)
+        if selected is None:
+            return (dash.no_update,) * 4
     user, allowed = page_user()
     if not allowed:
-        return "", "", "", None
+        return grid_placeholder(ROWS), "", "", None
     with open_reader(user) as reader:
         frame = reader.exceptions()
     row = _find(frame, one_text(selected))

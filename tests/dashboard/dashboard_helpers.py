@@ -27,6 +27,53 @@ def cell(kind: str, key: str, index: int = 0) -> str:
     return f'[id=\'{{"index":{index},"type":"whatif-{kind}-{key}"}}\']'
 
 
+_GRID_JS = """(id) => {
+  const root = document.getElementById(id);
+  if (!root) return null;
+  const heads = {};
+  root.querySelectorAll('.ag-header [role=columnheader][aria-colindex]').forEach(h => {
+    const text = h.querySelector('.ag-header-cell-text');
+    heads[+h.getAttribute('aria-colindex')] = text ? text.innerText : '';
+  });
+  const rows = {};
+  root.querySelectorAll('[role=row][row-index]').forEach(r => {
+    if (r.closest('.ag-header')) return;
+    const i = +r.getAttribute('row-index');
+    rows[i] = rows[i] || {id: r.getAttribute('row-id'), late: false, cells: {}};
+    rows[i].late = rows[i].late || r.classList.contains('late');
+    r.querySelectorAll('[role=gridcell][aria-colindex]').forEach(c => {
+      rows[i].cells[+c.getAttribute('aria-colindex')] = c.innerText;
+    });
+  });
+  const order = (o) => Object.keys(o).map(Number).sort((a, b) => a - b);
+  return order(rows).map(i => ({
+    id: rows[i].id, late: rows[i].late,
+    cells: order(rows[i].cells).map(k => [heads[k], rows[i].cells[k]]),
+  }));
+}"""
+
+
+def grid_rows(page: Any, grid_id: str) -> list[dict[str, str]]:
+    """The rows a data grid (dashboards/grid.py) draws, in the order shown: header -> cell
+    text, read from the page (a pinned column's cells are joined back to their row)."""
+    return [dict(r["cells"]) for r in page.evaluate(_GRID_JS, grid_id) or []]
+
+
+def grid_row_ids(page: Any, grid_id: str, late: bool | None = None) -> list[str]:
+    """The row ids (the grid's key column) drawn, in order; ``late``: only the red rows, or
+    only the others."""
+    rows = page.evaluate(_GRID_JS, grid_id) or []
+    return [r["id"] for r in rows if late is None or r["late"] == late]
+
+
+def click_grid_row(page: Any, grid_id: str, row_id: str | None = None) -> None:
+    """Click the row whose id is ``row_id`` (None: the first row drawn) of a data grid."""
+    rows = f"#{grid_id} .ag-body [role=row][row-id]"
+    if row_id is not None:
+        rows = f"#{grid_id} .ag-body [role=row][row-id={json.dumps(row_id)}]"
+    page.locator(f"{rows} [role=gridcell]").first.click()
+
+
 def whatif_body(body: str, name: str, factor: float) -> str:
     """A captured what-if run request with another scenario name and first capacity factor."""
     payload = json.loads(body)
@@ -238,13 +285,13 @@ def callback_body(
     )
 
 
-def pattern_indices(commitments: list[str]) -> dict[str, list[Any]]:
-    """The indices of each pattern-matching component type on the pages: a backlog row per
-    commitment, and the what-if form's rows."""
+def pattern_indices() -> dict[str, list[Any]]:
+    """The indices of each pattern-matching component type on the pages: the what-if form's
+    rows."""
     from dashboards.scenario_form import FORM
     from dashboards.whatif_ids import cell_type
 
-    indices: dict[str, list[Any]] = {"backlog-row": list(commitments)}
+    indices: dict[str, list[Any]] = {}
     for kind, (rows, fields) in FORM.items():
         for f in fields:
             indices[cell_type(kind, f.key)] = list(range(rows))

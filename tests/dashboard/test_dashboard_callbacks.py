@@ -164,7 +164,17 @@ def _candidates(data: dict[str, Any]) -> dict[str, list[Any]]:
         "backlog-timeline-graph.clickData": [
             {"points": [{"customdata": c, "y": c}]} for c in data["commitments"]
         ],
-        "backlog-row.n_clicks": data["commitments"],
+        "backlog-commitments-table.cellClicked": [
+            None,
+            {"rowId": 7},
+            *({"rowId": c, "colId": "commitment_id"} for c in data["commitments"]),
+        ],
+        "worklist-exceptions-table.cellClicked": [
+            None,
+            {"rowId": ["not", "text"]},
+            {"rowId": f"late_promise|{SECRET}"},
+            *({"rowId": k} for k in data["exception_keys"][:3]),
+        ],
         "allocation-item-dropdown.value": ["(all items)", *items],
         "capacity-budget-slider.value": [0, 5e8],
         # every exception the plan has, and the planted rows' keys whether they are
@@ -190,7 +200,7 @@ def _default(key: str, candidates: dict[str, list[Any]]) -> list[Any]:
 
 def _calls(declared: list[dict], data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(output, body) of every call: each server callback with every candidate value."""
-    candidates, indices = _candidates(data), pattern_indices(data["commitments"])
+    candidates, indices = _candidates(data), pattern_indices()
     for dep in declared:
         keys = [f"{i['id']}.{i['property']}" for i in dep["inputs"]]
         if keys == ["_pages_location.pathname", "_pages_location.search"]:
@@ -206,23 +216,6 @@ def _calls(declared: list[dict], data: dict[str, Any]) -> Iterator[tuple[str, st
                     callback_body(dep, dict(zip(keys, [holder, item], strict=True)), indices),
                 )
             continue
-        if keys == [
-            "backlog-timeline-graph.clickData",
-            '{"index":["ALL"],"type":"backlog-row"}.n_clicks',
-        ]:
-            for click in candidates[keys[0]]:
-                yield dep["output"], callback_body(dep, {keys[0]: click}, indices)
-            commitments = data["commitments"]
-            for chosen in commitments:
-                clicks = [1 if c == chosen else 0 for c in commitments]
-                triggered = json.dumps(
-                    {"index": chosen, "type": "backlog-row"}, separators=(",", ":")
-                )
-                body = callback_body(
-                    dep, {"backlog-row.n_clicks": clicks}, indices, triggered + ".n_clicks"
-                )
-                yield dep["output"], body
-            continue
         states = [f"{s['id']}.{s['property']}" for s in dep.get("state", [])]
         pools = [candidates.get(k, _default(k, candidates)) for k in keys]
         pools += [candidates.get(k, [None]) for k in states]
@@ -236,7 +229,9 @@ def _calls(declared: list[dict], data: dict[str, Any]) -> Iterator[tuple[str, st
             ]
         for combo in combos:
             values = {k: v for k, v in zip(named, combo, strict=True)}
-            yield dep["output"], callback_body(dep, values, indices)
+            # a grid's click is what changed whenever one is sent
+            clicked = [k for k in keys if k.endswith(".cellClicked") and values[k] is not None]
+            yield dep["output"], callback_body(dep, values, indices, next(iter(clicked), None))
 
 
 # -- what a reply may hold -----------------------------------------------------------------------

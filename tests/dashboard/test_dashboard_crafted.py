@@ -71,7 +71,7 @@ def _crafted_calls(declared: list[dict]) -> Iterator[tuple[str, str, Any, str]]:
     (a pattern-matching one: every row), the others as a fresh page sends them. The form's
     cells are crafted for the what-if run only: save, promise odds and the rows' editor read
     them with the same parser (``rows_from_cells``, ``form_to_doc``)."""
-    indices = pattern_indices(["UKR-EU-1M-155"])
+    indices = pattern_indices()
     for dep in declared:
         same_parser = dep["output"] in (SAVE, ODDS) or "whatif-rows" in dep["output"]
         specs = [*dep["inputs"], *dep.get("state", [])]
@@ -89,7 +89,8 @@ def _crafted_calls(declared: list[dict]) -> Iterator[tuple[str, str, Any, str]]:
             for value in CRAFTED:
                 values = {s: _default(s) for s in slots}
                 values[slot] = value
-                yield dep["output"], slot, value, callback_body(dep, values, indices)
+                clicked = slot if slot.endswith(".cellClicked") else None
+                yield dep["output"], slot, value, callback_body(dep, values, indices, clicked)
 
 
 # a planner only: a liaison's calls are refused by the gate before any value is read (the
@@ -113,7 +114,7 @@ def test_crafted_values_never_give_a_server_error(app_url, user):
 
 def _call(session: HttpSession, output: str, values: dict[str, Any]) -> str:
     declared = {d["output"]: d for d in dependencies(session)}
-    body = callback_body(declared[output], values, pattern_indices([]))
+    body = callback_body(declared[output], values, pattern_indices())
     status, text = session.post(UPDATE, body)
     assert status == 200, (status, text[:300])
     return "\n".join(_texts(json.loads(text)))

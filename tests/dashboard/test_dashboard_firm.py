@@ -8,6 +8,7 @@ import json
 
 import polars as pl
 import pytest
+from dashboard_helpers import click_grid_row, grid_row_ids
 
 from pipeline.reference import plan_shipments
 from store.db import connect
@@ -29,8 +30,7 @@ def _promise_with_shipments(db) -> tuple[str, pl.DataFrame]:  # noqa: ANN001
 
 def _open(session, cid: str) -> None:  # noqa: ANN001
     session.goto("/backlog", "#backlog-timeline-graph .main-svg")
-    row_id = json.dumps({"index": cid, "type": "backlog-row"}, separators=(",", ":"))
-    session.page.click(f"[id='{row_id}']")
+    click_grid_row(session.page, "backlog-commitments-table", cid)
     session.page.wait_for_selector("#backlog-pegging")
     session.idle()
 
@@ -105,9 +105,8 @@ def test_only_planners_get_the_firming_controls(login, dash_env, user):
     cid, _ = _promise_with_shipments(dash_env["db"])
     session = login(user)
     session.goto("/backlog", "#backlog-timeline-graph .main-svg")
-    row = session.page.locator("[id*='backlog-row']").first
-    if row.count():
-        row.click()
+    if grid_row_ids(session.page, "backlog-commitments-table"):
+        click_grid_row(session.page, "backlog-commitments-table")
         session.idle()
     assert session.page.locator("#backlog-firm").count() == 0
     assert session.page.locator("[id*='backlog-firm-shipments']").count() == 0

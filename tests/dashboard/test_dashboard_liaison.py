@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 
 import pytest
-from dashboard_helpers import ROOT
+from dashboard_helpers import ROOT, grid_rows
 
 pytestmark = pytest.mark.browser
 
@@ -101,9 +101,7 @@ def test_a_liaison_sees_only_rows_releasable_to_its_partner(login):
     # Not vacuous: the releasable rows are there, with the figures computed from them alone.
     open_visible = {c for c, units in expected["backlog"].items() if units > 0}
     session.goto("/backlog", "#backlog-commitments-table")
-    shown = set(
-        session.page.locator("#backlog-commitments-table tbody tr td:first-child").all_inner_texts()
-    )
+    shown = {r["commitment"] for r in grid_rows(session.page, "backlog-commitments-table")}
     assert shown == open_visible
     session.goto("/", "#overview-backlog-units")
     units = float(session.page.inner_text("#overview-backlog-units").replace(",", ""))

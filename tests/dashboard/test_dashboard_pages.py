@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from dashboard_helpers import click_grid_row, grid_rows
 
 from dashboards.ui import fmt_usd
 from store.db import connect
@@ -426,20 +427,19 @@ def test_pegging_shows_where_a_late_promise_comes_from(login, dash_env):
         con.close()
     session = login("plan")
     session.goto("/backlog", "#backlog-timeline-graph .main-svg")
-    row_id = json.dumps({"index": cid, "type": "backlog-row"}, separators=(",", ":"))
-    session.page.click(f"[id='{row_id}']")
-    session.page.wait_for_selector("#backlog-pegging-table tbody tr")
-    rows = session.page.eval_on_selector_all(
-        "#backlog-pegging-table tbody tr",
-        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
-    )
+    click_grid_row(session.page, "backlog-commitments-table", cid)
+    session.page.wait_for_selector("#backlog-pegging-table .ag-body [role=row]")
+    session.idle()
+    rows = grid_rows(session.page, "backlog-pegging-table")
 
     def number(text: str) -> float:
         return float(text.replace(",", ""))
 
-    shown = {r[0]: number(r[2]) for r in rows}
+    shown = {r["arrives"]: number(r["units"]) for r in rows}
     assert shown == pytest.approx(arrivals, abs=0.5)
-    assert number(rows[-1][4]) == pytest.approx(max(backlog - sum(arrivals.values()), 0), abs=0.5)
+    assert number(rows[-1]["still owed"]) == pytest.approx(
+        max(backlog - sum(arrivals.values()), 0), abs=0.5
+    )
     session.screenshot("backlog-pegging")
     assert session.errors == []
 

@@ -7,6 +7,7 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from dashboard_helpers import click_grid_row
 
 from dashboards.scenario_form import decode_doc, encode_doc
 from pipeline.whatif import run_whatif
@@ -40,8 +41,7 @@ def test_each_remedy_shown_gives_that_effect_when_run_as_a_whatif(login, dash_en
     cid = _latest_late_promise(dash_env["db"])
     session = login("plan")
     session.goto("/backlog", "#backlog-timeline-graph .main-svg")
-    row_id = json.dumps({"index": cid, "type": "backlog-row"}, separators=(",", ":"))
-    session.page.click(f"[id='{row_id}']")
+    click_grid_row(session.page, "backlog-commitments-table", cid)
     button = json.dumps({"index": cid, "type": "backlog-remedies-button"}, separators=(",", ":"))
     session.page.wait_for_selector(f"[id='{button}']")
     session.page.click(f"[id='{button}']")
@@ -101,7 +101,7 @@ def test_a_remedy_link_that_is_not_a_scenario_opens_an_empty_form(login):
 def test_a_remedy_is_only_for_planners(login):
     session = login("view")
     session.goto("/backlog", "#backlog-timeline-graph .main-svg")
-    session.page.locator("[id*='backlog-row']").first.click()
+    click_grid_row(session.page, "backlog-commitments-table")
     session.idle()
     assert session.page.locator("[id*='backlog-remedies-button']").count() == 0
     assert session.errors == []

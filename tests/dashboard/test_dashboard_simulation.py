@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dashboard_helpers import PASSWORD, ROOT, served
+from dashboard_helpers import PASSWORD, ROOT, grid_rows, served
 
 from arsenal.cli import main as arsenal_main
 from conftest import USERS, build_sample_db, open_session
@@ -55,6 +55,8 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 
 def _table(page, table_id: str) -> list[dict[str, str]]:  # noqa: ANN001
+    if table_id == "backlog-commitments-table":  # a data grid
+        return grid_rows(page, table_id)
     headers = page.locator(f"#{table_id} thead th").all_inner_texts()
     out = []
     for row in page.locator(f"#{table_id} tbody tr").all():

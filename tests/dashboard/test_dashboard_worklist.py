@@ -9,9 +9,10 @@ import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from dashboard_helpers import ROOT, TIMEOUT_MS, open_session, served
+from dashboard_helpers import ROOT, TIMEOUT_MS, grid_row_ids, grid_rows, open_session, served
 
 from arsenal.cli import main as arsenal_main
 from dashboards.ui import fmt_usd
@@ -28,7 +29,8 @@ from store.runs import latest_run
 from store.state import ExceptionState, open_state
 from store.state.records import ExceptionStatus
 
-TABLE = "#worklist-exceptions-table"
+GRID = "worklist-exceptions-table"
+TABLE = f"#{GRID}"
 SAMPLE = ROOT / "data" / "sample"
 TIERS = {"frontline": 4.0, "most_capable": 2.0, "other": 1.0}  # an independent copy
 
@@ -128,15 +130,11 @@ def _expected(db: Path) -> dict[str, float]:
     return out
 
 
-def _rows(session) -> list[dict[str, str]]:
-    """The worklist as rendered: each row's exception key (from its id) and its cells."""
-    return session.page.eval_on_selector_all(
-        f"{TABLE} tbody tr",
-        """rows => rows.map(r => ({
-            key: JSON.parse(r.id).index,
-            cells: Array.from(r.cells).map(c => c.innerText),
-        }))""",
-    )
+def _rows(session) -> list[dict[str, Any]]:
+    """The worklist as rendered: each row's exception key (its row id) and its cells."""
+    keys = grid_row_ids(session.page, GRID)
+    cells = grid_rows(session.page, GRID)
+    return [{"key": k, "cells": c} for k, c in zip(keys, cells, strict=True)]
 
 
 def _source_ids(db: Path) -> set[str]:
@@ -161,10 +159,8 @@ def test_the_worklist_lists_exactly_the_exceptions_the_database_holds(login, das
     rows = _rows(session)
     assert {r["key"] for r in rows} == set(expected)
     assert len(rows) == len(expected)
-    usd_column = [h.strip() for h in session.page.locator(f"{TABLE} thead th").all_inner_texts()]
-    at = usd_column.index("USD at stake")
     for r in rows:
-        assert r["cells"][at] == fmt_usd(expected[r["key"]]), r["key"]
+        assert r["cells"]["USD at stake"] == fmt_usd(expected[r["key"]]), r["key"]
     ranked = [expected[r["key"]] for r in rows]
     assert ranked == sorted(ranked, reverse=True)
     # Display names, never a raw source id.
@@ -176,7 +172,7 @@ def test_the_worklist_lists_exactly_the_exceptions_the_database_holds(login, das
     top = session.page.locator("#overview-exceptions-table tbody tr").all_inner_texts()
     assert len(top) == 5
     for shown, row in zip(top, rows[:5], strict=True):
-        assert shown.split("\t")[0] == row["cells"][1]
+        assert shown.split("\t")[0] == row["cells"]["what"]
     session.page.click("#overview-worklist-link")
     session.page.wait_for_selector(TABLE)
     assert session.errors == []
@@ -190,7 +186,7 @@ def test_a_viewer_reads_the_worklist_and_a_liaison_sees_only_its_partners_rows(l
     assert {r["key"] for r in _rows(viewer)} == set(expected)
     assert not viewer.page.is_visible("#worklist-acknowledge-button")
     assert viewer.page.is_disabled("#worklist-acknowledge-button")
-    viewer.page.click(f"{TABLE} tbody tr:first-child")
+    viewer.page.click(f"{TABLE} .ag-body [role=row][row-index='0'] [role=gridcell] >> nth=0")
     viewer.page.wait_for_selector("#worklist-detail-title")
     viewer.screenshot("worklist-view")
 
@@ -220,7 +216,7 @@ def test_a_viewer_reads_the_worklist_and_a_liaison_sees_only_its_partners_rows(l
         assert name not in text, partner
     assert not [s for s in _source_ids(dash_env["db"]) if s in text]
     assert not liaison.page.is_visible("#worklist-actions")
-    liaison.page.click(f"{TABLE} tbody tr:first-child")
+    liaison.page.click(f"{TABLE} .ag-body [role=row][row-index='0'] [role=gridcell] >> nth=0")
     liaison.page.wait_for_selector("#worklist-detail-title")
     assert not liaison.page.is_visible("#worklist-comments")
     liaison.screenshot("worklist-pol")
@@ -281,9 +277,9 @@ def test_a_status_change_survives_a_restart_and_is_in_the_audit_trail(browser, o
         planner = open_session(browser, url, "plan")
         planner.goto("/worklist", TABLE)
         rows = {r["key"]: r["cells"] for r in _rows(planner)}
-        assert rows[firm_key][5] == fmt_usd(40 * gmlrs)
+        assert rows[firm_key]["USD at stake"] == fmt_usd(40 * gmlrs)
         key = _rows(planner)[0]["key"]
-        planner.page.click(f"{TABLE} tbody tr:first-child")
+        planner.page.click(f"{TABLE} .ag-body [role=row][row-index='0'] [role=gridcell] >> nth=0")
         planner.page.wait_for_selector("#worklist-detail-title")
         with planner.page.expect_request(
             lambda r: (
@@ -307,9 +303,9 @@ def test_a_status_change_survives_a_restart_and_is_in_the_audit_trail(browser, o
         planner = open_session(browser, url, "plan")
         planner.goto("/worklist", TABLE)
         after = {r["key"]: r["cells"] for r in _rows(planner)}
-        assert after[key][6] == "acknowledged"
-        assert after[key][8] == "1"
-        planner.page.click(f"{TABLE} tbody tr:first-child")
+        assert after[key]["status"] == "acknowledged"
+        assert after[key]["comments"] == "1"
+        planner.page.click(f"{TABLE} .ag-body [role=row][row-index='0'] [role=gridcell] >> nth=0")
         planner.page.wait_for_selector("#worklist-history")
         assert "open -> acknowledged" in planner.page.inner_text("#worklist-history")
         planner.screenshot("worklist-plan-acknowledged")

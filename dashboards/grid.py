@@ -1,0 +1,179 @@
+"""The pages' data tables on AG Grid (dash-ag-grid): sorting, filtering, a pinned first column
+and CSV export come with the grid instead of being hand-built.
+
+A grid shows a polars frame: months as ``YYYY-MM`` (text, so they sort and filter as months),
+numbers kept as numbers (so they sort by value) and drawn with thousands separators, yes/no for
+flags. With ``names``, a partner, item, source or holder id shows its display name and the id
+in the cell's tooltip. With ``key``, each row's id is its ``key`` value: a page reads the clicked
+row from the grid's ``cellClicked["rowId"]``. A row whose ``late`` column is true is drawn red.
+The "Export rows (CSV)" button is wired in the browser (``assets/grid_export.js``): no server call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import dash_ag_grid as dag
+import polars as pl
+from dash import html
+
+__all__ = [
+    "NAMED_COLUMNS",
+    "clicked_row",
+    "data_grid",
+    "export_button_id",
+    "grid_placeholder",
+    "grid_records",
+]
+
+NAMED_COLUMNS = ("partner_id", "item_id", "source_id", "holder_id")
+"""Columns whose ids have display names."""
+
+PAGE_SIZE = 500
+"""Rows per page of a grid; fewer rows show on one page with no pager."""
+
+SHORT = 12
+"""A grid of at most this many rows is as tall as its rows; a longer one scrolls in a box (every
+row of the page still drawn, so the page's text holds them all)."""
+
+_ID_SUFFIX = "__id"
+
+
+def export_button_id(grid_id: str) -> str:
+    return f"{grid_id}-export"
+
+
+def _month(value: Any) -> str | None:
+    return None if value is None else f"{value:%Y-%m}"
+
+
+def grid_records(
+    frame: pl.DataFrame,
+    columns: Sequence[tuple[str, str]],
+    names: Mapping[str, str] | None = None,
+    key: str | None = None,
+) -> list[dict[str, Any]]:
+    """The grid's rows: the shown columns (and ``key``, ``late``), months as text, named ids as
+    names with the id beside them under ``COLUMN__id``."""
+    wanted = [c for c, _ in columns]
+    extra = [c for c in (key, "late") if c and c in frame.columns and c not in wanted]
+    records = []
+    for row in frame.select(wanted + extra).iter_rows(named=True):
+        record: dict[str, Any] = {}
+        for column, value in row.items():
+            if isinstance(value, date):
+                value = _month(value)
+            if names and column in NAMED_COLUMNS and isinstance(value, str):
+                record[column + _ID_SUFFIX] = value
+                value = names.get(value, value)
+            record[column] = value
+        records.append(record)
+    return records
+
+
+def _number_format(digits: int) -> dict[str, str]:
+    return {"function": f"params.value == null ? '' : d3.format(',.{digits}f')(params.value)"}
+
+
+def _column_defs(
+    frame: pl.DataFrame,
+    columns: Sequence[tuple[str, str]],
+    names: Mapping[str, str] | None,
+    digits: int,
+    pinned: int,
+    wrap: Sequence[str],
+) -> list[dict[str, Any]]:
+    defs = []
+    for i, (column, header) in enumerate(columns):
+        dtype = frame.schema.get(column, pl.Utf8)
+        spec: dict[str, Any] = {"field": column, "headerName": header, "headerTooltip": header}
+        if dtype == pl.Boolean:
+            spec["valueFormatter"] = {"function": "params.value ? 'yes' : 'no'"}
+        elif dtype.is_numeric():
+            spec["filter"] = "agNumberColumnFilter"
+            spec["valueFormatter"] = _number_format(0 if dtype.is_integer() else digits)
+            spec["type"] = "rightAligned"
+        if names and column in NAMED_COLUMNS:
+            spec["tooltipField"] = column + _ID_SUFFIX
+        if column in wrap:
+            spec |= {"wrapText": True, "autoHeight": True, "flex": 1, "minWidth": 260}
+        if i < pinned:
+            spec["pinned"] = "left"
+        defs.append(spec)
+    return defs
+
+
+def data_grid(
+    frame: pl.DataFrame,
+    columns: Sequence[tuple[str, str]],
+    grid_id: str,
+    *,
+    key: str | None = None,
+    names: Mapping[str, str] | None = None,
+    digits: int = 0,
+    pinned: int = 1,
+    wrap: Sequence[str] = (),
+    file_name: str | None = None,
+) -> html.Div:
+    """``frame``'s ``columns`` (field, header) on a grid with the id ``grid_id``, and a button that
+    downloads the rows as filtered and sorted as CSV (``file_name``, else ``grid_id.csv``). The
+    ``wrap`` columns (long text) wrap and share the width left; the others fit their content."""
+    tall = frame.height > SHORT
+    options: dict[str, Any] = {
+        "domLayout": None if tall else "autoHeight",
+        "rowBuffer": PAGE_SIZE,
+        "tooltipShowDelay": 300,
+        "enableCellTextSelection": True,
+        "suppressCellFocus": key is None,
+        "rowClassRules": {"late": "params.data.late === true"},
+        "animateRows": False,
+        "suppressColumnVirtualisation": True,
+    }
+    if frame.height > PAGE_SIZE:
+        options |= {"pagination": True, "paginationPageSize": PAGE_SIZE}
+        options["paginationPageSizeSelector"] = [100, PAGE_SIZE]
+    grid = dag.AgGrid(
+        id=grid_id,
+        rowData=grid_records(frame, columns, names, key),
+        columnDefs=_column_defs(frame, columns, names, digits, pinned, wrap),
+        defaultColDef={
+            "sortable": True,
+            "filter": True,
+            "floatingFilter": True,
+            "resizable": True,
+            "minWidth": 90,
+        },
+        columnSize=None if wrap else "autoSize",
+        dashGridOptions={k: v for k, v in options.items() if v is not None},
+        getRowId=f"params.data[{key!r}]" if key else None,
+        csvExportParams={"fileName": file_name or f"{grid_id}.csv"},
+        className="ag-theme-quartz grid" + (" clickable" if key else ""),
+        style={"width": "100%", "height": "30rem"} if tall else {"width": "100%"},
+    )
+    return html.Div(
+        [
+            html.Button(
+                "Export rows (CSV)",
+                id=export_button_id(grid_id),
+                className="secondary small grid-export",
+                **{"data-grid": grid_id},
+            ),
+            grid,
+        ],
+        className="grid-box",
+    )
+
+
+def grid_placeholder(grid_id: str) -> dag.AgGrid:
+    """An empty, hidden grid: it keeps ``grid_id`` in a page's layout while there are no rows to
+    show (Dash checks every callback's inputs against the layout it validates with)."""
+    return dag.AgGrid(id=grid_id, rowData=[], columnDefs=[], style={"display": "none"})
+
+
+def clicked_row(cell: Any) -> str | None:
+    """The row id (the ``key`` value) of a grid's ``cellClicked``, when it is text."""
+    if isinstance(cell, dict) and isinstance(cell.get("rowId"), str):
+        return cell["rowId"]
+    return None
