@@ -86,6 +86,7 @@ def create_app(
         title="Arsenal",
         serve_locally=True,
         update_title=None,
+        eager_loading=True,
     )
     app.server.config.update(
         ARSENAL_DB=str(db),

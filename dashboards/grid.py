@@ -35,8 +35,8 @@ PAGE_SIZE = 500
 """Rows per page of a grid; fewer rows show on one page with no pager."""
 
 SHORT = 12
-"""A grid of at most this many rows is as tall as its rows; a longer one scrolls in a box (every
-row of the page still drawn, so the page's text holds them all)."""
+"""A grid of at most this many rows is as tall as its rows; a longer one scrolls in a box that
+draws only the rows in view (and a few around them)."""
 
 _ID_SUFFIX = "__id"
 
@@ -123,7 +123,6 @@ def data_grid(
     tall = frame.height > SHORT
     options: dict[str, Any] = {
         "domLayout": None if tall else "autoHeight",
-        "rowBuffer": PAGE_SIZE,
         "tooltipShowDelay": 300,
         "enableCellTextSelection": True,
         "suppressCellFocus": key is None,

@@ -28,49 +28,57 @@ def cell(kind: str, key: str, index: int = 0) -> str:
 
 
 _GRID_JS = """(id) => {
-  const root = document.getElementById(id);
-  if (!root) return null;
-  const heads = {};
-  root.querySelectorAll('.ag-header [role=columnheader][aria-colindex]').forEach(h => {
-    const text = h.querySelector('.ag-header-cell-text');
-    heads[+h.getAttribute('aria-colindex')] = text ? text.innerText : '';
-  });
-  const rows = {};
-  root.querySelectorAll('[role=row][row-index]').forEach(r => {
-    if (r.closest('.ag-header')) return;
-    const i = +r.getAttribute('row-index');
-    rows[i] = rows[i] || {id: r.getAttribute('row-id'), late: false, cells: {}};
-    rows[i].late = rows[i].late || r.classList.contains('late');
-    r.querySelectorAll('[role=gridcell][aria-colindex]').forEach(c => {
-      rows[i].cells[+c.getAttribute('aria-colindex')] = c.innerText;
-    });
-  });
-  const order = (o) => Object.keys(o).map(Number).sort((a, b) => a - b);
-  return order(rows).map(i => ({
-    id: rows[i].id, late: rows[i].late,
-    cells: order(rows[i].cells).map(k => [heads[k], rows[i].cells[k]]),
+  const api = window.dash_ag_grid && window.dash_ag_grid.getApi(id);
+  if (!api) return null;
+  const columns = api.getAllDisplayedColumns();
+  const rows = [];
+  api.forEachNodeAfterFilterAndSort(node => rows.push({
+    id: node.id,
+    late: !!(node.data && node.data.late === true),
+    cells: columns.map(c => {
+      const v = api.getCellValue({rowNode: node, colKey: c, useFormatter: true});
+      return [c.getColDef().headerName, v == null ? '' : String(v)];
+    }),
   }));
+  return rows;
 }"""
 
 
 def grid_rows(page: Any, grid_id: str) -> list[dict[str, str]]:
-    """The rows a data grid (dashboards/grid.py) draws, in the order shown: header -> cell
-    text, read from the page (a pinned column's cells are joined back to their row)."""
+    """The rows of a data grid (dashboards/grid.py) as filtered and sorted, each header ->
+    the cell's text as the grid draws it (its formatter applied), read through the grid's
+    own API: a long grid draws only the rows in view."""
     return [dict(r["cells"]) for r in page.evaluate(_GRID_JS, grid_id) or []]
 
 
 def grid_row_ids(page: Any, grid_id: str, late: bool | None = None) -> list[str]:
-    """The row ids (the grid's key column) drawn, in order; ``late``: only the red rows, or
-    only the others."""
+    """The row ids (the grid's key column), in the grid's order; ``late``: only the red rows,
+    or only the others."""
     rows = page.evaluate(_GRID_JS, grid_id) or []
     return [r["id"] for r in rows if late is None or r["late"] == late]
 
 
+def grids_text(page: Any) -> str:
+    """Every cell of every data grid on the page, one row a line: with the page's drawn text,
+    what the page shows (a grid's rows out of view are not in the page's text)."""
+    ids = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.grid-export[data-grid]'))"
+        ".map(b => b.getAttribute('data-grid'))"
+    )
+    return "\n".join("\t".join(r.values()) for i in ids for r in grid_rows(page, i))
+
+
 def click_grid_row(page: Any, grid_id: str, row_id: str | None = None) -> None:
-    """Click the row whose id is ``row_id`` (None: the first row drawn) of a data grid."""
-    rows = f"#{grid_id} .ag-body [role=row][row-id]"
-    if row_id is not None:
-        rows = f"#{grid_id} .ag-body [role=row][row-id={json.dumps(row_id)}]"
+    """Click the row whose id is ``row_id`` (None: the first row) of a data grid, scrolled
+    into view first as a planner would."""
+    if row_id is None:
+        row_id = grid_row_ids(page, grid_id)[0]
+    page.evaluate(
+        "([id, row]) => { const api = window.dash_ag_grid.getApi(id);"
+        " api.ensureNodeVisible(api.getRowNode(row), 'middle'); }",
+        [grid_id, row_id],
+    )
+    rows = f"#{grid_id} .ag-body [role=row][row-id={json.dumps(row_id)}]"
     page.locator(f"{rows} [role=gridcell]").first.click()
 
 

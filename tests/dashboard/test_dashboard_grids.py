@@ -74,8 +74,7 @@ def test_the_plan_grid_sorts_filters_names_and_exports_its_rows(login, dash_env)
         names[partner],
     )
     session.page.wait_for_function(
-        "([id, n]) => document.querySelectorAll(`#${id} .ag-center-cols-container [role=row]`)"
-        ".length === n",
+        "([id, n]) => window.dash_ag_grid.getApi(id).getDisplayedRowCount() === n",
         arg=[GRID, sum(r["partner_id"] == partner for r in plan)],
     )
     filtered = grid_rows(session.page, GRID)

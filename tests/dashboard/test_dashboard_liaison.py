@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 
 import pytest
-from dashboard_helpers import ROOT, grid_rows
+from dashboard_helpers import ROOT, grid_rows, grids_text
 
 pytestmark = pytest.mark.browser
 
@@ -61,9 +61,10 @@ def _expected() -> dict[str, object]:
 
 
 def _text_of(session) -> str:
-    """The rendered page: DOM (with chart SVG text) after every dropdown was opened."""
+    """The rendered page: DOM (with chart SVG text) and every grid's rows, after every
+    dropdown was opened."""
     page = session.page
-    html = page.content()
+    html = page.content() + grids_text(page)
     for dropdown in page.query_selector_all(".dash-dropdown"):
         if not dropdown.is_visible():
             continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from dashboard_helpers import click_grid_row, grid_row_ids
+from dashboard_helpers import click_grid_row, grid_row_ids, grids_text
 
 from store.db import connect
 
@@ -45,7 +45,7 @@ def test_no_page_shows_a_raw_source_id_where_a_name_exists(login, dash_env):
     seen = {}
     for path, ready in PAGES:
         session.goto(path, ready)
-        seen[path] = session.page.inner_text("body")
+        seen[path] = session.page.inner_text("body") + grids_text(session.page)
     session.goto("/backlog", "#backlog-commitments-table .ag-body [role=row]")
     late = grid_row_ids(session.page, "backlog-commitments-table", late=True)
     assert late

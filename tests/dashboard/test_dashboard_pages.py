@@ -326,7 +326,7 @@ def test_the_capacity_page_shows_the_component_tier(login, dash_env):
         ".map(t => ({y: t.y}))"
     )
     assert len(heat["y"]) == lines
-    assert sum(label.startswith("component ") for label in heat["y"]) == part_lines
+    assert sum(label.startswith("component: ") for label in heat["y"]) == part_lines
     # the ranking names its lines by their display names, the id on hover
     con = connect(dash_env["db"], read_only=True)
     try:

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_helpers import ROOT, TIMEOUT_MS, grid_row_ids, grid_rows, open_session, served
+from dashboard_helpers import (
+    ROOT,
+    TIMEOUT_MS,
+    grid_row_ids,
+    grid_rows,
+    grids_text,
+    open_session,
+    served,
+)
 
 from arsenal.cli import main as arsenal_main
 from dashboards.ui import fmt_usd
@@ -164,7 +172,7 @@ def test_the_worklist_lists_exactly_the_exceptions_the_database_holds(login, das
     ranked = [expected[r["key"]] for r in rows]
     assert ranked == sorted(ranked, reverse=True)
     # Display names, never a raw source id.
-    text = session.page.inner_text("#worklist-page")
+    text = session.page.inner_text("#worklist-page") + grids_text(session.page)
     assert not [s for s in _source_ids(dash_env["db"]) if s in text]
     session.screenshot("worklist-plan")
     # The Overview's top: the five largest open exceptions, and a link to the whole list.
@@ -211,7 +219,7 @@ def test_a_viewer_reads_the_worklist_and_a_liaison_sees_only_its_partners_rows(l
     mine = {k for k in expected if k.startswith("late_promise|") and k.split("|")[1] in pol_late}
     assert mine
     assert keys == mine | {k for k in expected if k.split("|")[1:2] == ["POL"]}
-    text = liaison.page.content()
+    text = liaison.page.content() + grids_text(liaison.page)
     for partner, name in others:
         assert name not in text, partner
     assert not [s for s in _source_ids(dash_env["db"]) if s in text]
