@@ -119,11 +119,15 @@ def layout(late: str | None = None, **_query: str) -> html.Div:
             dcc.Loading(
                 dcc.Graph(id="backlog-odds-graph", figure=fan, config={"displaylogo": False})
             ),
-            html.P(
-                "Click a promise (in the chart or the table) to see why it is late.",
-                className="note",
+            html.Div(
+                html.P(
+                    "Click a promise (in the chart or the table) to see why it is late, where "
+                    "its units come from and, for a planner, what would fix it.",
+                    className="note",
+                ),
+                id="backlog-reasons",
+                className="panel",
             ),
-            html.Div(id="backlog-reasons", className="panel"),
             html.Div(table, id="backlog-table"),
         ],
         id="backlog-page",
