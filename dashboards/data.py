@@ -286,6 +286,18 @@ class Reader:
         frame = query(self.con, "plan_production_for_run", run_id=self.runs.run_id("allocate"))
         return frame.clear() if self.scope is not None else frame
 
+    def pool_flows(self, holder: str, item: str) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        """A pool's planned levels (``month, level``) and flows (``flow, counterpart, month,
+        units``) in the latest plan; None for a liaison (a pool's flows name other partners'
+        shipments)."""
+        if self.scope is not None:
+            return None
+        run_id = self.runs.run_id("allocate")
+        keys = {"run_id": run_id, "holder_id": holder, "item_id": item}
+        return query(self.con, "pool_levels_for_run", **keys), query(
+            self.con, "pool_flows_for_run", **keys
+        )
+
     def component_stock(self) -> pl.DataFrame:
         """Each component pool's planned level per month; none for a liaison."""
         frame = query(self.con, "component_stock_for_run", run_id=self.runs.run_id("allocate"))

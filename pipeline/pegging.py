@@ -1,7 +1,7 @@
-"""Pegging: which supply covers a promise, month by month, and what is still owed.
+"""Pegging: which supply covers a promise, month by month, and what is still owed; and a
+pool's planned balance with every inflow and outflow named.
 
-A plain function of a plan's stored rows (``plan_shipments`` of one commitment), so the
-dashboard and any script read the same answer.
+Plain functions of a plan's stored rows, so the dashboard and any script read the same answer.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-__all__ = ["PEGGING_SCHEMA", "promise_pegging"]
+__all__ = ["BALANCE_SCHEMA", "PEGGING_SCHEMA", "pool_balance", "promise_pegging"]
 
 PEGGING_SCHEMA = {
     "arrival_month": pl.Date,
@@ -53,3 +53,72 @@ def promise_pegging(shipments: pl.DataFrame, backlog: float, due: date) -> pl.Da
         .select(list(PEGGING_SCHEMA))
         .cast(PEGGING_SCHEMA)
     )
+
+
+BALANCE_SCHEMA = {
+    "month": pl.Date,
+    "opening": pl.Float64,
+    "inflows": pl.String,
+    "in_units": pl.Float64,
+    "outflows": pl.String,
+    "out_units": pl.Float64,
+    "other_units": pl.Float64,
+    "closing": pl.Float64,
+}
+
+_FLOW_WORDS = {"made": "made by", "arrived": "from", "shipped": "to"}
+
+
+def pool_balance(
+    levels: pl.DataFrame,
+    flows: pl.DataFrame,
+    opening: float,
+    names: dict[str, str] | None = None,
+) -> pl.DataFrame:
+    """A pool's planned balance per month: the opening level, what comes in (made by each line,
+    or arrived from each source: ``name units``), what goes out (shipped to each partner), the
+    rest (consumption and any other draw: what makes the balance close) and the closing level.
+
+    ``levels``: ``month, level`` (the plan's end-of-month level); ``flows``: ``flow`` (made,
+    arrived, shipped), ``counterpart`` (an id), ``month``, ``units``; ``opening``: the level
+    before the first month (the count the plan starts from). Opening plus in, less out and the
+    rest, is the closing level, which is the next month's opening."""
+    if levels.height == 0:
+        return pl.DataFrame(schema=BALANCE_SCHEMA)
+    names = names or {}
+    moved = flows.filter(pl.col("units").abs() > 0.5).with_columns(
+        into=pl.col("flow").is_in(["made", "arrived"]),
+        label=pl.format(
+            "{} {} ({})",
+            pl.col("flow").replace_strict(_FLOW_WORDS, default=pl.col("flow")),
+            pl.col("counterpart").replace_strict(names, default=pl.col("counterpart")),
+            pl.col("units").map_elements(lambda u: f"{u:,.0f}", return_dtype=pl.String),
+        ),
+    )
+
+    def side(into: bool, text: str, units: str) -> pl.DataFrame:
+        return (
+            moved.filter(pl.col("into") == into)
+            .sort("month", "units", descending=[False, True])
+            .group_by("month", maintain_order=True)
+            .agg(pl.col("label").str.join("; ").alias(text), pl.col("units").sum().alias(units))
+        )
+
+    frame = (
+        levels.sort("month")
+        .rename({"level": "closing"})
+        .join(side(True, "inflows", "in_units"), on="month", how="left")
+        .join(side(False, "outflows", "out_units"), on="month", how="left")
+        .with_columns(
+            pl.col("in_units", "out_units").fill_null(0.0),
+            pl.col("inflows", "outflows").fill_null(""),
+            opening=pl.col("closing").shift(1).fill_null(pl.lit(float(opening))),
+        )
+        .with_columns(
+            other_units=pl.col("opening")
+            + pl.col("in_units")
+            - pl.col("out_units")
+            - pl.col("closing")
+        )
+    )
+    return frame.select(list(BALANCE_SCHEMA)).cast(BALANCE_SCHEMA)

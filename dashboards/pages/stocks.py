@@ -10,9 +10,11 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboards.data import Reader, open_reader
+from dashboards.grid import data_grid
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, fmt_number, page_user, role_note, simple_table
 from dashboards.values import one_text
+from pipeline.pegging import pool_balance
 from reports.figures import consumption_history, empty_figure, stock_fan
 
 dash.register_page(__name__, path="/stocks", name="Stocks", order=1, title="Arsenal - Stocks")
@@ -41,7 +43,7 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
     holders: list[dict[str, str]] = []
     items: list[dict[str, str]] = []
     chosen: tuple[str | None, str | None] = (None, None)
-    views: tuple[Any, ...] = (empty_figure("Not available"), "", "", empty_figure(""))
+    views: tuple[Any, ...] = (empty_figure("Not available"), "", "", empty_figure(""), "")
     if allowed:
         with open_reader(user) as reader:
             pools = reader.pools()
@@ -96,6 +98,7 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
                     id="stocks-consumption-graph", figure=views[3], config={"displaylogo": False}
                 )
             ),
+            html.Div(views[4], id="stocks-balance", className="panel"),
         ],
         id="stocks-page",
     )
@@ -216,6 +219,7 @@ def _model(model: dict[str, Any] | None) -> html.P:
     Output("stocks-outlook", "children"),
     Output("stocks-model", "children"),
     Output("stocks-consumption-graph", "figure"),
+    Output("stocks-balance", "children"),
     Input("stocks-holder-dropdown", "value"),
     Input("stocks-item-dropdown", "value"),
     prevent_initial_call=True,
@@ -224,7 +228,7 @@ def _model(model: dict[str, Any] | None) -> html.P:
 def _show_pool(holder: str | None, item: str | None) -> tuple[Any, ...]:
     user, allowed = page_user()
     if not allowed:
-        return empty_figure("Not available"), "", "", empty_figure("")
+        return empty_figure("Not available"), "", "", empty_figure(""), ""
     with open_reader(user) as reader:
         return _pool_views(reader, one_text(holder), one_text(item))
 
@@ -236,14 +240,14 @@ def _pool_views(
     pools: pl.DataFrame | None = None,
     names: dict[str, str] | None = None,
 ) -> tuple[Any, ...]:
-    """The fan chart, the outlook, the demand model and the consumption chart of one pool
-    (``pools``, ``names``: the reader's, when already read)."""
+    """The fan chart, the outlook, the demand model, the consumption chart and the planned
+    balance of one pool (``pools``, ``names``: the reader's, when already read)."""
     blank = empty_figure("")
     if not holder or not item:
-        return empty_figure("Choose a holder and an item"), "", "", blank
+        return empty_figure("Choose a holder and an item"), "", "", blank, ""
     stock = reader.stock(holder, item, pools)
     if stock is None:
-        return empty_figure("No such stock among those you may see"), "", "", blank
+        return empty_figure("No such stock among those you may see"), "", "", blank, ""
     names = names if names is not None else _names(reader)
     title = f"{names.get(holder, holder)}: {names.get(item, item)}"
     pool = stock["pool"]
@@ -259,4 +263,44 @@ def _pool_views(
         (pl.col("holder_id") == holder) & (pl.col("item_id") == item)
     )
     odds = simulated.row(0, named=True) if simulated.height else None
-    return fig, _outlook(pool, odds), _model(stock["model"]), used
+    balance = _balance(reader.pool_flows(holder, item), pool, names)
+    return fig, _outlook(pool, odds), _model(stock["model"]), used, balance
+
+
+BALANCE_COLUMNS = [
+    ("month", "month"),
+    ("opening", "opening"),
+    ("inflows", "in (units)"),
+    ("in_units", "in"),
+    ("outflows", "out (units)"),
+    ("out_units", "out"),
+    ("other_units", "consumption and other draws"),
+    ("closing", "closing"),
+]
+
+
+def _balance(
+    flows: tuple[pl.DataFrame, pl.DataFrame] | None, pool: dict[str, Any], names: dict[str, str]
+) -> Any:
+    """The pool's planned balance, every inflow and outflow named (not for liaisons)."""
+    title = html.H3("The plan's balance, month by month")
+    if flows is None:
+        note = "Not shown to liaisons: it names other partners' shipments."
+        return [title, html.P(note, className="note")]
+    levels, moves = flows
+    if levels.height == 0:
+        return [title, html.P("The latest plan holds no levels for this stock.", className="note")]
+    frame = pool_balance(levels, moves, float(pool["units"] or 0.0), names)
+    note = html.P(
+        "Opening, plus what comes in, less what ships out and what is consumed or otherwise "
+        "drawn, is the closing level; the first month opens at the latest count.",
+        className="note",
+    )
+    grid = data_grid(
+        frame,
+        BALANCE_COLUMNS,
+        "stocks-balance-table",
+        wrap=("inflows", "outflows"),
+        file_name="stock-balance.csv",
+    )
+    return [title, note, grid]
