@@ -3,8 +3,11 @@
 The app runs as ``arsenal serve`` in its own process on a free port, on a fresh database
 (the sample data loaded and the baseline pipeline run). Measured:
 
-1. page load: open each page (navigation start to its chart or figures drawn and no
-   callback pending), N times per page;
+1. page load: open each page's address (navigation start to its chart or figures drawn and
+   no callback pending; every script parsed anew), N times per page; then in-app navigation:
+   click the page's link in the bar from the page before it, as a planner moves between
+   pages once logged in (the scripts stay loaded), N times per page; the promise detail
+   (reasons and pegging of a late promise) and its remedies;
 2. what-if round trip: click "Run" on the What-if page until the deltas of that run are shown,
    N times (each run under a new name, so every round trip waits for its own result);
 3. concurrency: S sessions, each logged in on its own, in threads posting what-ifs (each its
@@ -68,6 +71,16 @@ PAGES = [
     ("Capacity", "/capacity", "#capacity-ranking-graph .main-svg"),
     ("What-if", "/what-if", "#whatif-run-button"),
 ]
+NAV = {
+    "/": "overview",
+    "/worklist": "worklist",
+    "/stocks": "stocks",
+    "/backlog": "backlog",
+    "/allocation": "allocation",
+    "/capacity": "capacity",
+    "/what-if": "whatif",
+}
+"""Each page's link in the navigation bar (``#nav-MODULE``)."""
 IDLE = (
     "() => !document.querySelector('[data-dash-is-loading=\"true\"]')"
     " && !document.querySelector('._dash-loading-callback')"
@@ -264,6 +277,27 @@ def main() -> int:
                         page.wait_for_function(IDLE)
                         times.append(time.perf_counter() - t)
                     views[path] = list(posted)
+                    every += times
+                    print("  " + _stats(name, times))
+                print("  " + _stats("all pages", every))
+
+                print(
+                    f"\nIn-app navigation (click the page's link in the bar until drawn, as a "
+                    f"planner moves between pages after logging in; {args.runs} each):"
+                )
+                every = []
+                for i, (name, path, ready) in enumerate(PAGES):
+                    times = []
+                    before = PAGES[i - 1]
+                    for _ in range(args.runs):
+                        page.goto(base + before[1])
+                        page.wait_for_selector(before[2], state="visible")
+                        page.wait_for_function(IDLE)
+                        t = time.perf_counter()
+                        page.click(f"#nav-{NAV[path]}")
+                        page.wait_for_selector(ready, state="visible")
+                        page.wait_for_function(IDLE)
+                        times.append(time.perf_counter() - t)
                     every += times
                     print("  " + _stats(name, times))
                 print("  " + _stats("all pages", every))
