@@ -221,7 +221,10 @@ def _calls(declared: list[dict], data: dict[str, Any]) -> Iterator[tuple[str, st
         pools += [candidates.get(k, [None]) for k in states]
         named = keys + states
         combos = list(itertools.islice(itertools.product(*pools), MAX_COMBINATIONS + 1))
-        if len(combos) > MAX_COMBINATIONS:  # too many: vary one value at a time
+        clicks = any(k.endswith(".cellClicked") for k in keys)
+        # too many, or a grid's click (which replaces the state it would be crossed with):
+        # vary one value at a time
+        if len(combos) > MAX_COMBINATIONS or clicks:
             combos = [
                 tuple(v if j == i else p[0] for j, p in enumerate(pools))
                 for i, pool in enumerate(pools)
