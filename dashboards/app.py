@@ -86,7 +86,6 @@ def create_app(
         title="Arsenal",
         serve_locally=True,
         update_title=None,
-        eager_loading=True,
     )
     app.server.config.update(
         ARSENAL_DB=str(db),

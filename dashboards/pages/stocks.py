@@ -300,7 +300,7 @@ def _balance(
         frame,
         BALANCE_COLUMNS,
         "stocks-balance-table",
-        wrap=("inflows", "outflows"),
+        clip=("inflows", "outflows"),
         file_name="stock-balance.csv",
     )
     return [title, note, grid]
