@@ -108,15 +108,3 @@ def simple_table(
         className="simple",
         id=table_id,
     )
-
-
-def _cell(value: Any, digits: int) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, date):
-        return f"{value:%Y-%m}"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return str(value)
