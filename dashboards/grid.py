@@ -19,6 +19,8 @@ import dash_ag_grid as dag
 import polars as pl
 from dash import html
 
+from dashboards.ui import fmt_month
+
 __all__ = [
     "NAMED_COLUMNS",
     "clicked_row",
@@ -45,10 +47,6 @@ def export_button_id(grid_id: str) -> str:
     return f"{grid_id}-export"
 
 
-def _month(value: Any) -> str | None:
-    return None if value is None else f"{value:%Y-%m}"
-
-
 def grid_records(
     frame: pl.DataFrame,
     columns: Sequence[tuple[str, str]],
@@ -64,7 +62,7 @@ def grid_records(
         record: dict[str, Any] = {}
         for column, value in row.items():
             if isinstance(value, date):
-                value = _month(value)
+                value = fmt_month(value)
             if names and column in NAMED_COLUMNS and isinstance(value, str):
                 record[column + _ID_SUFFIX] = value
                 value = names.get(value, value)
@@ -73,16 +71,15 @@ def grid_records(
     return records
 
 
-def _number_format(digits: int) -> dict[str, str]:
-    return {"function": f"params.value == null ? '' : d3.format(',.{digits}f')(params.value)"}
+def _number_format() -> dict[str, str]:
+    """Whole numbers with thousands separators (the grids show units and USD)."""
+    return {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 
 
 def _column_defs(
     frame: pl.DataFrame,
     columns: Sequence[tuple[str, str]],
     names: Mapping[str, str] | None,
-    digits: int,
-    pinned: int,
     wrap: Sequence[str],
     clip: Sequence[str],
 ) -> list[dict[str, Any]]:
@@ -94,7 +91,7 @@ def _column_defs(
             spec["valueFormatter"] = {"function": "params.value ? 'yes' : 'no'"}
         elif dtype.is_numeric():
             spec["filter"] = "agNumberColumnFilter"
-            spec["valueFormatter"] = _number_format(0 if dtype.is_integer() else digits)
+            spec["valueFormatter"] = _number_format()
             spec["type"] = "rightAligned"
         if names and column in NAMED_COLUMNS:
             spec["tooltipField"] = column + _ID_SUFFIX
@@ -102,7 +99,7 @@ def _column_defs(
             spec |= {"wrapText": True, "autoHeight": True, "flex": 1, "minWidth": 260}
         if column in clip:
             spec |= {"flex": 1, "minWidth": 220, "tooltipField": column}
-        if i < pinned:
+        if i == 0:
             spec["pinned"] = "left"
         defs.append(spec)
     return defs
@@ -115,8 +112,6 @@ def data_grid(
     *,
     key: str | None = None,
     names: Mapping[str, str] | None = None,
-    digits: int = 0,
-    pinned: int = 1,
     wrap: Sequence[str] = (),
     clip: Sequence[str] = (),
     file_name: str | None = None,
@@ -142,7 +137,7 @@ def data_grid(
     grid = dag.AgGrid(
         id=grid_id,
         rowData=grid_records(frame, columns, names, key),
-        columnDefs=_column_defs(frame, columns, names, digits, pinned, wrap, clip),
+        columnDefs=_column_defs(frame, columns, names, wrap, clip),
         defaultColDef={
             "sortable": True,
             "filter": True,

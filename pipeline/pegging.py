@@ -86,7 +86,7 @@ def pool_balance(
     if levels.height == 0:
         return pl.DataFrame(schema=BALANCE_SCHEMA)
     names = names or {}
-    moved = flows.filter(pl.col("units").abs() > 0.5).with_columns(
+    moved = flows.with_columns(
         into=pl.col("flow").is_in(["made", "arrived"]),
         label=pl.format(
             "{} {} ({})",
@@ -101,7 +101,11 @@ def pool_balance(
             moved.filter(pl.col("into") == into)
             .sort("month", "units", descending=[False, True])
             .group_by("month", maintain_order=True)
-            .agg(pl.col("label").str.join("; ").alias(text), pl.col("units").sum().alias(units))
+            .agg(
+                # a flow under half a unit counts in the total but is not worth a name
+                pl.col("label").filter(pl.col("units").abs() > 0.5).str.join("; ").alias(text),
+                pl.col("units").sum().alias(units),
+            )
         )
 
     frame = (

@@ -48,6 +48,7 @@ __all__ = [
     "plan_metrics",
     "promise_metrics",
     "scenario_answer",
+    "short_name",
     "stock_metrics",
     "usd",
 ]
@@ -64,7 +65,7 @@ assert US_STOCK in STOCK_KINDS
 # -- names -------------------------------------------------------------------------------------
 
 
-def _short(name: str) -> str:
+def short_name(name: str) -> str:
     """A display name without its trailing parenthetical (``155mm artillery round
     (projectile, ...)`` -> ``155mm artillery round``)."""
     return re.sub(r"\s*\([^()]*\)\s*$", "", name).strip() or name
@@ -81,7 +82,7 @@ class Names:
     @classmethod
     def of(cls, dataset: Dataset) -> Names:
         def names(frame: pl.DataFrame, key: str) -> dict[str, str]:
-            return {k: _short(v) for k, v in frame.select(key, "name").iter_rows()}
+            return {k: short_name(v) for k, v in frame.select(key, "name").iter_rows()}
 
         return cls(
             names(dataset.items, "item_id"),

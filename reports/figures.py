@@ -15,7 +15,6 @@ see) and read nothing from the database.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -23,6 +22,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.colors import qualitative
 
+from pipeline.summary import short_name
 from store.facts import capacity_lines_worth_most
 
 __all__ = [
@@ -390,7 +390,7 @@ def tradeoff_frontier(points: list[dict]) -> go.Figure:
 def _clip(name: str, width: int) -> str:
     """A name for an axis: without a trailing parenthetical, at most ``width`` characters (the
     middle elided, so both a maker and its lot kind stay readable)."""
-    name = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip() or name
+    name = short_name(name)
     if len(name) <= width:
         return name
     head = (width - 1) * 3 // 5
