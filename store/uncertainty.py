@@ -13,7 +13,13 @@ from collections.abc import Collection, Mapping
 
 import polars as pl
 
-from store.contract import MAX_FACTOR, MAX_LEAD_MONTHS, PRODUCTION_KINDS, STOCK_KINDS
+from store.contract import (
+    MAX_FACTOR,
+    MAX_LEAD_MONTHS,
+    PRODUCTION_KINDS,
+    SOURCE_KINDS,
+    STOCK_KINDS,
+)
 
 __all__ = [
     "DISTRIBUTIONS_FOR",
@@ -67,7 +73,9 @@ def target_problem(
     ``sources``: source id -> its kind (``sources.csv``); ``partners``: the partner ids. ``*``
     is always a target. A line kind names a production source, ``demand_factor`` a holder (a
     stock source or a partner), ``lead_time_extra_months`` any source or partner. A kind
-    outside :data:`store.contract.UNCERTAINTY_KINDS` only has its target's existence checked.
+    outside :data:`store.contract.UNCERTAINTY_KINDS` only has its target's existence checked,
+    and so does a target whose own kind is not a source kind: ``sources.csv`` reports that row,
+    and a rule is not blamed for a defect that is not its own.
     """
     if target == "*":
         return None
@@ -75,6 +83,8 @@ def target_problem(
     is_partner = target in partners
     if source_kind is None and not is_partner:
         return "an unknown source or holder (not in sources or partners)"
+    if source_kind is not None and source_kind not in SOURCE_KINDS:
+        return None
     if kind in LINE_KINDS and source_kind not in PRODUCTION_KINDS:
         what = "a partner" if source_kind is None else f"a {source_kind} source"
         return f"is {what}; {kind} applies to production lines: give a production source or *"

@@ -135,7 +135,12 @@ def test_a_source_rule_beats_an_equally_specific_partner_rule_whatever_the_order
 
 # The checks shared by the validator and the scenario override ---------------------------------
 
-SOURCES = {"PLANT": "us_production", "DEPOT": "us_stock", "ALLY": "allied_stock"}
+SOURCES = {
+    "PLANT": "us_production",
+    "DEPOT": "us_stock",
+    "ALLY": "allied_stock",
+    "ODD": "factory",
+}
 PARTNERS = {"UKR"}
 
 
@@ -165,6 +170,9 @@ PARTNERS = {"UKR"}
         (LT, "DEPOT", None),
         (LT, "UKR", None),
         (LT, "NOPE", "an unknown source or holder (not in sources or partners)"),
+        # a source whose own kind is invalid is reported on its sources.csv row, not here
+        (CF, "ODD", None),
+        ("demand_factor", "ODD", None),
     ],
 )
 def test_target_suits_its_kind(kind: str, target: str, reason: str | None) -> None:
