@@ -59,8 +59,8 @@ format: setup  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint  ## ruff, then the whole test suite
-	$(BIN)/pytest
+test: lint  ## ruff, then the whole test suite (one worker per core, each test file on one worker)
+	$(BIN)/pytest -n auto --dist loadfile
 
 clean:  ## remove the environments and the database
 	rm -rf $(VENV) $(TOOLS) $(DB) $(DB).wal $(DB).state.sqlite* out $(USERS)
