@@ -76,17 +76,44 @@ def _number_format() -> dict[str, str]:
     return {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 
 
+CHAR_PX = 8
+"""Width given to a character of a cell or header (the theme's 14 px sans-serif averages ~7 px)."""
+CELL_PX = 36
+"""A column's width beyond its text: padding, and the header's sort and menu icons."""
+WIDEST_PX = 520
+
+
+def _width(records: Sequence[Mapping[str, Any]], column: str, header: str, numeric: bool) -> int:
+    """A column's width from its longest text (header or cell, numbers as drawn with their
+    separators), estimated on the server: the grid's own ``autoSize`` measures every drawn
+    cell in the browser, which cost each page with a grid a few hundred milliseconds."""
+    longest = len(header)
+    for record in records:
+        value = record.get(column)
+        if value is None:
+            continue
+        text = f"{value:,.0f}" if numeric and isinstance(value, int | float) else str(value)
+        longest = max(longest, len(text))
+    return min(WIDEST_PX, max(90, longest * CHAR_PX + CELL_PX))
+
+
 def _column_defs(
     frame: pl.DataFrame,
     columns: Sequence[tuple[str, str]],
     names: Mapping[str, str] | None,
     wrap: Sequence[str],
     clip: Sequence[str],
+    records: Sequence[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     defs = []
     for i, (column, header) in enumerate(columns):
         dtype = frame.schema.get(column, pl.Utf8)
-        spec: dict[str, Any] = {"field": column, "headerName": header, "headerTooltip": header}
+        spec: dict[str, Any] = {
+            "field": column,
+            "headerName": header,
+            "headerTooltip": header,
+            "width": _width(records, column, header, dtype.is_numeric()),
+        }
         if dtype == pl.Boolean:
             spec["valueFormatter"] = {"function": "params.value ? 'yes' : 'no'"}
         elif dtype.is_numeric():
@@ -120,7 +147,7 @@ def data_grid(
     downloads the rows as filtered and sorted as CSV (``file_name``, else ``grid_id.csv``). The
     ``wrap`` columns (long text) wrap and share the width left; ``clip`` columns share it on one
     line, the whole text in the tooltip (rows stay one line high: quicker to draw); the others
-    fit their content."""
+    are as wide as their longest text."""
     tall = frame.height > SHORT
     options: dict[str, Any] = {
         "domLayout": None if tall else "autoHeight",
@@ -134,10 +161,11 @@ def data_grid(
     if frame.height > PAGE_SIZE:
         options |= {"pagination": True, "paginationPageSize": PAGE_SIZE}
         options["paginationPageSizeSelector"] = [100, PAGE_SIZE]
+    records = grid_records(frame, columns, names, key)
     grid = dag.AgGrid(
         id=grid_id,
-        rowData=grid_records(frame, columns, names, key),
-        columnDefs=_column_defs(frame, columns, names, wrap, clip),
+        rowData=records,
+        columnDefs=_column_defs(frame, columns, names, wrap, clip, records),
         defaultColDef={
             "sortable": True,
             "filter": True,
@@ -145,7 +173,6 @@ def data_grid(
             "resizable": True,
             "minWidth": 90,
         },
-        columnSize=None if wrap or clip else "autoSize",
         dashGridOptions={k: v for k, v in options.items() if v is not None},
         getRowId=f"params.data[{key!r}]" if key else None,
         csvExportParams={"fileName": file_name or f"{grid_id}.csv"},

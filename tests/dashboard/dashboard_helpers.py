@@ -68,6 +68,24 @@ def grids_text(page: Any) -> str:
     return "\n".join("\t".join(r.values()) for i in ids for r in grid_rows(page, i))
 
 
+def cut_grid_texts(page: Any) -> list[str]:
+    """The drawn cell and header texts of the page's data grids that do not fit their column
+    (columns that share the width left, long text clipped with a tooltip, are not counted)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.grid-export[data-grid]')].flatMap(b => {
+          const id = b.getAttribute('data-grid');
+          const api = window.dash_ag_grid.getApi(id);
+          const shared = new Set(api.getColumnDefs().filter(d => d.flex).map(d => d.field));
+          return [...document.querySelectorAll(
+              `#${id} .ag-cell[col-id], #${id} .ag-header-cell[col-id]`)]
+            .filter(c => !shared.has(c.getAttribute('col-id')))
+            .map(c => c.querySelector('.ag-cell-value, .ag-header-cell-text'))
+            .filter(e => e && e.scrollWidth > e.clientWidth + 1)
+            .map(e => `${id}: ${e.textContent}`);
+        })"""
+    )
+
+
 def click_grid_row(page: Any, grid_id: str, row_id: str | None = None) -> None:
     """Click the row whose id is ``row_id`` (None: the first row) of a data grid, scrolled
     into view first as a planner would."""

@@ -8,7 +8,7 @@ import csv
 import io
 
 import pytest
-from dashboard_helpers import grid_rows
+from dashboard_helpers import cut_grid_texts, grid_rows
 
 from store.db import connect
 from store.runs import latest_run
@@ -46,6 +46,8 @@ def test_the_plan_grid_sorts_filters_names_and_exports_its_rows(login, dash_env)
     session.goto("/allocation", f"#{GRID} .ag-body [role=row]")
     shown = grid_rows(session.page, GRID)
     assert len(shown) == len(plan)
+    # the widths are estimated on the server from the longest text: none is cut in the browser
+    assert cut_grid_texts(session.page) == []
 
     # Sorted by the number, not by its text ("1,000" < "200" as text).
     header = f"#{GRID} .ag-header-cell[col-id='units'] .ag-header-cell-label"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from dashboard_helpers import click_grid_row, grid_row_ids, grids_text
+from dashboard_helpers import click_grid_row, cut_grid_texts, grid_row_ids, grids_text
 
 from store.db import connect
 
@@ -42,10 +42,11 @@ def test_no_page_shows_a_raw_source_id_where_a_name_exists(login, dash_env):
     sources = _named_sources(dash_env["db"])
     assert len(sources) > 10
     session = login("plan")
-    seen = {}
+    seen, cut = {}, []
     for path, ready in PAGES:
         session.goto(path, ready)
         seen[path] = session.page.inner_text("body") + grids_text(session.page)
+        cut += cut_grid_texts(session.page)
     session.goto("/backlog", "#backlog-commitments-table .ag-body [role=row]")
     late = grid_row_ids(session.page, "backlog-commitments-table", late=True)
     assert late
@@ -56,6 +57,9 @@ def test_no_page_shows_a_raw_source_id_where_a_name_exists(login, dash_env):
         seen[f"/backlog {cid}"] = session.page.inner_text("#backlog-reasons")
         if cid == late[0]:
             session.screenshot("backlog-reasons-named")
+            cut += cut_grid_texts(session.page)  # the promise's pegging grid
+    # a name shown cut off is not read either: every grid column is as wide as its text
+    assert cut == []
     session.goto("/worklist", "#worklist-exceptions-table .ag-body [role=row]")
     for key in grid_row_ids(session.page, "worklist-exceptions-table")[:4]:
         click_grid_row(session.page, "worklist-exceptions-table", key)
