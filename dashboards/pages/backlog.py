@@ -61,9 +61,10 @@ def layout(late: str | None = None, **_query: str) -> html.Div:
     partners: list[str] = []
     items: list[str] = []
     late_only = ["late"] if late else []
-    figure, table, summary = empty_figure("Not available"), grid_placeholder(PROMISES), ""
-    fan, odds_note = empty_figure("Not available"), ""
-    if allowed:
+    if not allowed:
+        figure, table, summary = empty_figure("Not available"), grid_placeholder(PROMISES), ""
+        fan, odds_note = empty_figure("Not available"), ""
+    else:
         with open_reader(user) as reader:
             commitments = _with_odds(reader.commitments(), reader.promise_odds())
             run = reader.runs.allocate

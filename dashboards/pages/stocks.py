@@ -43,8 +43,9 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
     holders: list[dict[str, str]] = []
     items: list[dict[str, str]] = []
     chosen: tuple[str | None, str | None] = (None, None)
-    views: tuple[Any, ...] = (empty_figure("Not available"), "", "", empty_figure(""), "")
-    if allowed:
+    if not allowed:
+        views: tuple[Any, ...] = (empty_figure("Not available"), "", "", empty_figure(""), "")
+    else:
         with open_reader(user) as reader:
             pools = reader.pools()
             names = _names(reader)
@@ -242,12 +243,11 @@ def _pool_views(
 ) -> tuple[Any, ...]:
     """The fan chart, the outlook, the demand model, the consumption chart and the planned
     balance of one pool (``pools``, ``names``: the reader's, when already read)."""
-    blank = empty_figure("")
     if not holder or not item:
-        return empty_figure("Choose a holder and an item"), "", "", blank, ""
+        return empty_figure("Choose a holder and an item"), "", "", empty_figure(""), ""
     stock = reader.stock(holder, item, pools)
     if stock is None:
-        return empty_figure("No such stock among those you may see"), "", "", blank, ""
+        return empty_figure("No such stock among those you may see"), "", "", empty_figure(""), ""
     names = names if names is not None else _names(reader)
     title = f"{names.get(holder, holder)}: {names.get(item, item)}"
     pool = stock["pool"]
