@@ -97,12 +97,23 @@ def _width(records: Sequence[Mapping[str, Any]], column: str, header: str, numer
     return min(WIDEST_PX, max(90, longest * CHAR_PX + CELL_PX))
 
 
+def _usd_format() -> dict[str, str]:
+    """USD as ``dashboards.ui.fmt_usd`` writes it ($1.23B, $4.5M, $678), the value a number."""
+    return {
+        "function": "params.value == null ? '' : Math.abs(params.value) >= 1e9"
+        " ? '$' + d3.format(',.2f')(params.value / 1e9) + 'B'"
+        " : Math.abs(params.value) >= 1e6 ? '$' + d3.format(',.1f')(params.value / 1e6) + 'M'"
+        " : '$' + d3.format(',.0f')(params.value)"
+    }
+
+
 def _column_defs(
     frame: pl.DataFrame,
     columns: Sequence[tuple[str, str]],
     names: Mapping[str, str] | None,
     wrap: Sequence[str],
     clip: Sequence[str],
+    usd: Sequence[str],
     records: Sequence[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     defs = []
@@ -118,7 +129,7 @@ def _column_defs(
             spec["valueFormatter"] = {"function": "params.value ? 'yes' : 'no'"}
         elif dtype.is_numeric():
             spec["filter"] = "agNumberColumnFilter"
-            spec["valueFormatter"] = _number_format()
+            spec["valueFormatter"] = _usd_format() if column in usd else _number_format()
             spec["type"] = "rightAligned"
         if names and column in NAMED_COLUMNS:
             spec["tooltipField"] = column + _ID_SUFFIX
@@ -141,13 +152,14 @@ def data_grid(
     names: Mapping[str, str] | None = None,
     wrap: Sequence[str] = (),
     clip: Sequence[str] = (),
+    usd: Sequence[str] = (),
     file_name: str | None = None,
 ) -> html.Div:
     """``frame``'s ``columns`` (field, header) on a grid with the id ``grid_id``, and a button that
     downloads the rows as filtered and sorted as CSV (``file_name``, else ``grid_id.csv``). The
     ``wrap`` columns (long text) wrap and share the width left; ``clip`` columns share it on one
     line, the whole text in the tooltip (rows stay one line high: quicker to draw); the others
-    are as wide as their longest text."""
+    are as wide as their longest text. ``usd`` columns (numbers) are drawn as US dollars."""
     tall = frame.height > SHORT
     options: dict[str, Any] = {
         "domLayout": None if tall else "autoHeight",
@@ -165,7 +177,7 @@ def data_grid(
     grid = dag.AgGrid(
         id=grid_id,
         rowData=records,
-        columnDefs=_column_defs(frame, columns, names, wrap, clip, records),
+        columnDefs=_column_defs(frame, columns, names, wrap, clip, usd, records),
         defaultColDef={
             "sortable": True,
             "filter": True,

@@ -59,7 +59,7 @@ COLUMNS = [
     ("kind_label", "kind"),
     ("why", "why"),
     ("first_month", "from"),
-    ("usd", "USD at stake"),
+    ("usd_at_stake", "USD at stake"),
     ("status", "status"),
     ("owner", "owner"),
     ("comments", "comments"),
@@ -166,14 +166,19 @@ def _table(frame: pl.DataFrame, liaison: bool) -> Any:
         return [note, grid_placeholder(ROWS)]
     shown = frame.with_columns(
         rank=pl.int_range(1, frame.height + 1),
-        usd=pl.col("usd_at_stake").map_elements(fmt_usd, return_dtype=pl.String),
         status=pl.when(pl.col("reopened"))
         .then(pl.lit("open (reopened)"))
         .otherwise(pl.col("status")),
     )
     columns = LIAISON_COLUMNS if liaison else COLUMNS
     return data_grid(
-        shown, columns, ROWS, key="exception_key", wrap=("what", "why"), file_name="worklist.csv"
+        shown,
+        columns,
+        ROWS,
+        key="exception_key",
+        wrap=("what", "why"),
+        usd=("usd_at_stake",),
+        file_name="worklist.csv",
     )
 
 

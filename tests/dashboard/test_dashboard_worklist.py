@@ -171,6 +171,16 @@ def test_the_worklist_lists_exactly_the_exceptions_the_database_holds(login, das
         assert r["cells"]["USD at stake"] == fmt_usd(expected[r["key"]]), r["key"]
     ranked = [expected[r["key"]] for r in rows]
     assert ranked == sorted(ranked, reverse=True)
+    # the column sorts by the amount, not by its text ("$9.0M" is less than "$1.20B")
+    header = f"{TABLE} .ag-header-cell[col-id='usd_at_stake'] .ag-header-cell-label"
+    session.page.click(header)
+    session.idle()
+    ascending = [expected[r["key"]] for r in _rows(session)]
+    assert ascending == sorted(ascending)
+    assert len({fmt_usd(v)[-1] for v in ascending}) > 1  # amounts of more than one scale
+    session.page.click(header)
+    session.page.click(header)  # back to the ranking
+    session.idle()
     # Display names, never a raw source id.
     text = session.page.inner_text("#worklist-page") + grids_text(session.page)
     assert not [s for s in _source_ids(dash_env["db"]) if s in text]
