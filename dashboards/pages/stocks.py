@@ -44,7 +44,7 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
     items: list[dict[str, str]] = []
     chosen: tuple[str | None, str | None] = (None, None)
     if not allowed:
-        views: tuple[Any, ...] = (empty_figure("Not available"), "", "", empty_figure(""), "")
+        views: tuple[Any, ...] = (empty_figure("Not available"), "", "", empty_figure(""))
     else:
         with open_reader(user) as reader:
             pools = reader.pools()
@@ -99,7 +99,17 @@ def layout(holder: str | None = None, item: str | None = None, **_query: str) ->
                     id="stocks-consumption-graph", figure=views[3], config={"displaylogo": False}
                 )
             ),
-            html.Div(views[4], id="stocks-balance", className="panel"),
+            html.Details(
+                [
+                    html.Summary(
+                        "The plan's balance, month by month: every inflow and outflow named",
+                        id="stocks-balance-summary",
+                    ),
+                    html.Div(id="stocks-balance"),
+                ],
+                id="stocks-balance-details",
+                className="panel",
+            ),
         ],
         id="stocks-page",
     )
@@ -220,7 +230,6 @@ def _model(model: dict[str, Any] | None) -> html.P:
     Output("stocks-outlook", "children"),
     Output("stocks-model", "children"),
     Output("stocks-consumption-graph", "figure"),
-    Output("stocks-balance", "children"),
     Input("stocks-holder-dropdown", "value"),
     Input("stocks-item-dropdown", "value"),
     prevent_initial_call=True,
@@ -229,9 +238,32 @@ def _model(model: dict[str, Any] | None) -> html.P:
 def _show_pool(holder: str | None, item: str | None) -> tuple[Any, ...]:
     user, allowed = page_user()
     if not allowed:
-        return empty_figure("Not available"), "", "", empty_figure(""), ""
+        return empty_figure("Not available"), "", "", empty_figure("")
     with open_reader(user) as reader:
         return _pool_views(reader, one_text(holder), one_text(item))
+
+
+@callback(
+    Output("stocks-balance", "children"),
+    Input("stocks-balance-summary", "n_clicks"),
+    Input("stocks-holder-dropdown", "value"),
+    Input("stocks-item-dropdown", "value"),
+    prevent_initial_call=True,
+)
+@liaison_safe
+def _show_balance(clicks: Any, holder: Any, item: Any) -> Any:
+    """The balance is drawn when it is opened (a click on its summary opens and closes it):
+    a grid below the charts cost every visit to the page a few hundred milliseconds."""
+    user, allowed = page_user()
+    holder, item = one_text(holder), one_text(item)
+    if not allowed or not isinstance(clicks, int) or clicks % 2 == 0 or not holder or not item:
+        return []
+    with open_reader(user) as reader:
+        pool = reader.pools().filter((pl.col("holder_id") == holder) & (pl.col("item_id") == item))
+        if pool.height == 0:
+            return html.P("No such stock among those you may see.", className="note")
+        flows = reader.pool_flows(holder, item)
+        return _balance(flows, pool.row(0, named=True), _names(reader))
 
 
 def _pool_views(
@@ -241,13 +273,13 @@ def _pool_views(
     pools: pl.DataFrame | None = None,
     names: dict[str, str] | None = None,
 ) -> tuple[Any, ...]:
-    """The fan chart, the outlook, the demand model, the consumption chart and the planned
-    balance of one pool (``pools``, ``names``: the reader's, when already read)."""
+    """The fan chart, the outlook, the demand model and the consumption chart of one pool
+    (``pools``, ``names``: the reader's, when already read)."""
     if not holder or not item:
-        return empty_figure("Choose a holder and an item"), "", "", empty_figure(""), ""
+        return empty_figure("Choose a holder and an item"), "", "", empty_figure("")
     stock = reader.stock(holder, item, pools)
     if stock is None:
-        return empty_figure("No such stock among those you may see"), "", "", empty_figure(""), ""
+        return empty_figure("No such stock among those you may see"), "", "", empty_figure("")
     names = names if names is not None else _names(reader)
     title = f"{names.get(holder, holder)}: {names.get(item, item)}"
     pool = stock["pool"]
@@ -263,8 +295,7 @@ def _pool_views(
         (pl.col("holder_id") == holder) & (pl.col("item_id") == item)
     )
     odds = simulated.row(0, named=True) if simulated.height else None
-    balance = _balance(reader.pool_flows(holder, item), pool, names)
-    return fig, _outlook(pool, odds), _model(stock["model"]), used, balance
+    return fig, _outlook(pool, odds), _model(stock["model"]), used
 
 
 BALANCE_COLUMNS = [
@@ -283,13 +314,12 @@ def _balance(
     flows: tuple[pl.DataFrame, pl.DataFrame] | None, pool: dict[str, Any], names: dict[str, str]
 ) -> Any:
     """The pool's planned balance, every inflow and outflow named (not for liaisons)."""
-    title = html.H3("The plan's balance, month by month")
     if flows is None:
         note = "Not shown to liaisons: it names other partners' shipments."
-        return [title, html.P(note, className="note")]
+        return html.P(note, className="note")
     levels, moves = flows
     if levels.height == 0:
-        return [title, html.P("The latest plan holds no levels for this stock.", className="note")]
+        return html.P("The latest plan holds no levels for this stock.", className="note")
     frame = pool_balance(levels, moves, float(pool["units"] or 0.0), names)
     note = html.P(
         "Opening, plus what comes in, less what ships out and what is consumed or otherwise "
@@ -303,4 +333,4 @@ def _balance(
         clip=("inflows", "outflows"),
         file_name="stock-balance.csv",
     )
-    return [title, note, grid]
+    return [note, grid]

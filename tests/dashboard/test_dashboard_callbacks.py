@@ -333,7 +333,8 @@ SAFE_FOR_LIAISONS = {
     ".._pages_content.children..._pages_store.data..",
     "..stocks-item-dropdown.options...stocks-item-dropdown.value..",
     "..stocks-fan-graph.figure...stocks-outlook.children...stocks-model.children..."
-    "stocks-consumption-graph.figure...stocks-balance.children..",
+    "stocks-consumption-graph.figure..",
+    "stocks-balance.children",
     "..backlog-timeline-graph.figure...backlog-table.children...backlog-summary.children..."
     "backlog-odds-graph.figure..",
     "backlog-reasons.children",

@@ -76,7 +76,10 @@ def test_a_pools_balance_names_its_flows_and_closes_month_by_month(login, dash_e
     assert sum(plan["shipped"].values()) > 0
     session = login("plan")
     holder, item = POOL
-    session.goto(f"/stocks?holder={holder}&item={item}", f"#{GRID} .ag-body [role=row]")
+    session.goto(f"/stocks?holder={holder}&item={item}", "#stocks-fan-graph .main-svg")
+    assert session.page.locator(f"#{GRID}").count() == 0  # drawn when opened
+    session.page.click("#stocks-balance-summary")
+    session.page.wait_for_selector(f"#{GRID} .ag-body [role=row]")
     rows = grid_rows(session.page, GRID)
     assert [r["month"] for r in rows] == sorted(plan["levels"])
     assert _n(rows[0]["opening"]) == pytest.approx(plan["count"], abs=0.5)
@@ -101,8 +104,9 @@ def test_a_pools_balance_names_its_flows_and_closes_month_by_month(login, dash_e
 
 def test_a_liaison_is_not_shown_a_pools_balance(login):
     session = login("pol")
-    session.goto("/stocks", "#stocks-balance")
-    session.idle()
+    session.goto("/stocks", "#stocks-balance-summary")
+    session.page.click("#stocks-balance-summary")
+    session.page.wait_for_selector("#stocks-balance .note")
     assert "Not shown to liaisons" in session.page.inner_text("#stocks-balance")
     assert session.page.locator(f"#{GRID}").count() == 0
     assert session.errors == []
