@@ -64,6 +64,14 @@ def serve(app: Any, sock: socket.socket, *, processes: int, threads: int, timeou
     ).run()
 
 
+def set_up_before_fork(app: Any) -> None:
+    """Dash sets itself up on a process's first request (the script files it may serve, the
+    callbacks), marking itself set up before it is. Under load, a worker's second request
+    arrived mid-way and got a 500 for a page's scripts ("Error loading dependencies" in the
+    browser). One request here, before the workers fork, sets every worker up at once."""
+    app.server.test_client().get("/login")
+
+
 class NoUsers(LookupError):
     """The users file holds no user, so nobody could log in."""
 
@@ -104,6 +112,7 @@ def serve_dashboard(
         session_idle=session_idle,
         whatif_samples=whatif_samples,
     )
+    set_up_before_fork(app)
     wsgi = app.server
     if behind_tls_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix

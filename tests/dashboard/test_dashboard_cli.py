@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import tomllib
@@ -63,6 +64,31 @@ def test_serve_prints_its_address_and_requires_a_login(tmp_path, monkeypatch):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_app_is_set_up_before_the_workers_fork(tmp_path, monkeypatch):
+    """Every script an index page asks for is known to the app before any worker's first
+    request (``serve_dashboard`` sets it up in the parent process): a worker never answers a
+    script from a half-made list, as one did under load."""
+    from dashboards.app import create_app
+    from dashboards.server import set_up_before_fork
+
+    users = tmp_path / "users.toml"
+    _add(monkeypatch, users, "ann", "--role", "viewer")
+    db = tmp_path / "a.duckdb"
+    assert arsenal_main(["load", str(ROOT / "tests" / "fixtures" / "tiny"), "--db", str(db)]) == 0
+    app = create_app(db, users, tmp_path / "sc", secret_key="t")
+    assert not app.registered_paths  # Dash fills it on a process's first request
+    set_up_before_fork(app)
+    known = {f"{k}/{p}" for k, paths in app.registered_paths.items() for p in paths}
+    client = create_app(db, users, tmp_path / "sc", secret_key="t").server.test_client()
+    client.post("/login", data={"name": "ann", "password": "a-long-password", "next": "/login"})
+    index = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'src="/_dash-component-suites/([^/"]+)/([^"?]+)', index)
+    assert len(scripts) > 5
+    # the fingerprint (".v1_2_3m456") is not part of the registered path
+    plain = {f"{k}/{re.sub(r'[.]v[0-9_]+m[0-9]+', '', p)}" for k, p in scripts}
+    assert plain <= known
 
 
 def test_serve_without_users_says_how_to_add_one(tmp_path, capsys):
