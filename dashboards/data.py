@@ -135,6 +135,11 @@ def run_summary(run: dict[str, Any]) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
+def pool_rows(pools: pl.DataFrame, holder_id: str | None, item_id: str | None) -> pl.DataFrame:
+    """The rows of ``pools`` (a reader's :meth:`Reader.pools` or alike) of one holder's item."""
+    return pools.filter((pl.col("holder_id") == holder_id) & (pl.col("item_id") == item_id))
+
+
 class Reader:
     """Named queries against one open read-only connection, filtered for one user."""
 
@@ -251,7 +256,7 @@ class Reader:
         """
         if pools is None:
             pools = self.pools()
-        pools = pools.filter((pl.col("holder_id") == holder_id) & (pl.col("item_id") == item_id))
+        pools = pool_rows(pools, holder_id, item_id)
         if pools.height == 0:
             return None
         pool = pools.row(0, named=True)

@@ -71,9 +71,8 @@ def grid_records(
     return records
 
 
-def _number_format() -> dict[str, str]:
-    """Whole numbers with thousands separators (the grids show units and USD)."""
-    return {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
+NUMBER_FORMAT = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
+"""Whole numbers with thousands separators (the grids show units)."""
 
 
 CHAR_PX = 8
@@ -129,7 +128,7 @@ def _column_defs(
             spec["valueFormatter"] = {"function": "params.value ? 'yes' : 'no'"}
         elif dtype.is_numeric():
             spec["filter"] = "agNumberColumnFilter"
-            spec["valueFormatter"] = _usd_format() if column in usd else _number_format()
+            spec["valueFormatter"] = _usd_format() if column in usd else NUMBER_FORMAT
             spec["type"] = "rightAligned"
         if names and column in NAMED_COLUMNS:
             spec["tooltipField"] = column + _ID_SUFFIX

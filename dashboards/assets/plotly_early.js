@@ -14,7 +14,9 @@
   function load(prefix) {
     window.Plotly = new Promise(function (resolve, reject) {
       const script = document.createElement("script");
-      script.src = prefix + "_dash-component-suites/plotly/package_data/plotly.min.js";
+      // the renderer's own address for the script (local or CDN), once it has set it
+      script.src =
+        window._dashPlotlyJSURL || prefix + "_dash-component-suites/plotly/package_data/plotly.min.js";
       script.async = true;
       script.onload = function () {
         resolve();

@@ -9,7 +9,7 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, dcc, html
 
-from dashboards.data import Reader, open_reader
+from dashboards.data import Reader, open_reader, pool_rows
 from dashboards.grid import data_grid
 from dashboards.liaison import liaison_safe
 from dashboards.ui import fmt_month, fmt_number, page_user, role_note, simple_table
@@ -25,11 +25,7 @@ def _default_pool(
 ) -> tuple[str | None, str | None]:
     if pools.height == 0:
         return None, None
-    if (
-        holder
-        and item
-        and pools.filter((pl.col("holder_id") == holder) & (pl.col("item_id") == item)).height
-    ):
+    if holder and item and pool_rows(pools, holder, item).height:
         return holder, item
     risky = pools.sort(
         ["below_floor_now", "floor_breach_p50"], descending=[True, False], nulls_last=True
@@ -259,7 +255,7 @@ def _show_balance(clicks: Any, holder: Any, item: Any) -> Any:
     if not allowed or not isinstance(clicks, int) or clicks % 2 == 0 or not holder or not item:
         return []
     with open_reader(user) as reader:
-        pool = reader.pools().filter((pl.col("holder_id") == holder) & (pl.col("item_id") == item))
+        pool = pool_rows(reader.pools(), holder, item)
         if pool.height == 0:
             return html.P("No such stock among those you may see.", className="note")
         flows = reader.pool_flows(holder, item)
@@ -291,9 +287,7 @@ def _pool_views(
         title,
     )
     used = consumption_history(stock["consumption"], stock["forecast"], f"Consumption: {title}")
-    simulated = reader.simulated_pools().filter(
-        (pl.col("holder_id") == holder) & (pl.col("item_id") == item)
-    )
+    simulated = pool_rows(reader.simulated_pools(), holder, item)
     odds = simulated.row(0, named=True) if simulated.height else None
     return fig, _outlook(pool, odds), _model(stock["model"]), used
 
