@@ -60,7 +60,10 @@ def ranking_rows(
         [
             shown(r["source_id"]),
             shown(r["item_id"]),
-            f"{fmt_month(r['first_month'])} to {fmt_month(r['last_month'])} ({r['months']} months)",
+            fmt_month(r["first_month"])
+            if r["months"] == 1
+            else f"{fmt_month(r['first_month'])} to {fmt_month(r['last_month'])}"
+            f" ({r['months']} months)",
             fmt_number(r["best"], 1),
             fmt_number(r["value"], 1),
             bought(r["source_id"], r["item_id"]),
