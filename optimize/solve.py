@@ -500,6 +500,10 @@ class _Highs:
         # the bounds in force now (stages fix columns and rows as they go)
         self.lower, self.upper = lp.col_lower, lp.col_upper
         self.row_lo, self.row_up = lp.row_lower, lp.row_upper
+        self.cost = np.array(lp.col_cost, dtype=np.float64)
+        """The cost HiGHS holds: a new one is handed over as the entries that differ."""
+        self.solution: Any = None
+        """The last run's solution (HiGHS converts it to lists on every ``getSolution``)."""
 
     def set_bounds(
         self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
@@ -538,14 +542,16 @@ class _Highs:
             raise SolveError(
                 f"numerically doubtful {stage} result (primal infeasibility {info.max_primal_infeasibility:.3g})"
             )
-        sol = self.h.getSolution()
+        sol = self.solution = self.h.getSolution()
         return np.asarray(sol.col_value, dtype=np.float64), float(info.objective_function_value)
 
     def duals(self) -> np.ndarray:
-        return np.asarray(self.h.getSolution().row_dual, dtype=np.float64)[: self.num_row]
+        """The last run's row duals."""
+        return np.asarray(self.solution.row_dual, dtype=np.float64)[: self.num_row]
 
     def fix_optimal_face(self, model: Model) -> None:
-        sol = self.h.getSolution()
+        """Fix the columns and rows the last run's duals hold at a bound."""
+        sol = self.solution
         d = np.asarray(sol.col_dual)
         x = np.asarray(sol.col_value)
         cols = np.nonzero(np.abs(d) > FACE_TOL)[0]
@@ -597,8 +603,10 @@ class _Highs:
         self.h.changeRowsBounds(1, row, np.array([-INF]), np.array([upper]))
 
     def set_cost(self, cost: np.ndarray) -> None:
-        n = cost.size
-        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        changed = np.nonzero(cost != self.cost)[0]
+        if changed.size:
+            self.h.changeColsCost(changed.size, changed.astype(np.int32), cost[changed])
+            self.cost[changed] = cost[changed]
 
 
 class _Cbc:
