@@ -232,3 +232,25 @@ def test_the_sample_whatifs_move_no_promise_of_another_item(sample: Any, whatif:
     # the same rows; units equal up to the 1e-6 the plan's figures are rounded to
     assert_frame_equal(got[0], want[0], rel_tol=0, abs_tol=1e-5)
     assert_frame_equal(got[1], want[1], rel_tol=0, abs_tol=1e-5)
+
+
+def test_the_stages_after_readiness_solved_afresh_reach_the_same_optima(
+    sample: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large models solve the fair-shares levels and the later stages without the last
+    basis (HiGHS presolves what the earlier stages fixed). Forced on the sample, every
+    stage reaches the optimum the warm solve reaches, and the plan passes the checker."""
+    import optimize.solve
+
+    ds, start, warm = sample
+    monkeypatch.setattr(optimize.solve, "PRESOLVE_COLUMNS", 0)
+    afresh = allocate(ds, None, start, 36)
+    assert check_plan(ds, None, start, 36, afresh) == []
+    got, want = dict(afresh.stages), dict(warm.stages)
+    assert got.keys() == want.keys()
+    for name, value in want.items():
+        if value is None:
+            assert got[name] is None, name
+        else:
+            assert got[name] == pytest.approx(value, rel=1e-6, abs=1e-6), name
+    assert afresh.weighted_late_unit_months == pytest.approx(warm.weighted_late_unit_months)
