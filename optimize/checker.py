@@ -60,7 +60,7 @@ def _route_rule(
     best: list[dict[str, Any]] = []
     best_spec = -1
     for r in rules:
-        if all(r[k] in ("*", v) for k, v in (("source_id", s), ("partner_id", p), ("item_id", i))):
+        if r["source_id"] in ("*", s) and r["partner_id"] in ("*", p) and r["item_id"] in ("*", i):
             spec = sum(r[k] != "*" for k in ("source_id", "partner_id", "item_id"))
             if spec > best_spec:
                 best, best_spec = [r], spec
@@ -111,6 +111,19 @@ class _Rules:
     """Each line's capacity summed over the horizon, without any option."""
     spare_capacity: float | None = None
     """Capacity (before options) left unused on lines with a bill of materials."""
+    routes: dict[tuple[str, str, str], tuple[bool, int, str | None]] = field(default_factory=dict)
+    """The rule of each route asked about so far (a plan asks about the same routes often)."""
+    rules_of_item: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """The rules that can match an item (its own and ``*``), in the data's order."""
+
+    def route(self, source: str, partner: str, item: str) -> tuple[bool, int, str | None]:
+        """``_route_rule`` for one route: allowed, lead time, the rule that denies it."""
+        key = (source, partner, item)
+        if key not in self.routes:
+            if item not in self.rules_of_item:
+                self.rules_of_item[item] = [r for r in self.rules if r["item_id"] in ("*", item)]
+            self.routes[key] = _route_rule(self.rules_of_item[item], source, partner, item)
+        return self.routes[key]
 
     def pool_of(self, source: str, item: str) -> Key:
         # a component has one pool, named by the component, whatever line makes it
@@ -387,7 +400,7 @@ def check_shipments(r: _Rules, plan: _PlanLike) -> tuple[list[str], _Flows]:
             problems.append(f"{tag}: {s} has no capacity for {item}")
         if r.kinds.get(s) in STOCK and (s, item) not in r.start_stock:
             problems.append(f"{tag}: {s} holds no {item}")
-        allowed, lead, rule = _route_rule(r.rules, s, partner, item)
+        allowed, lead, rule = r.route(s, partner, item)
         if not allowed:
             problems.append(f"{tag}: route denied by rule {rule}")
         if a - t != lead:
@@ -595,7 +608,7 @@ def _fair_groups(r: _Rules, dataset: Dataset) -> dict[str, int]:
     for cid in sorted(r.com):
         c = r.com[cid]
         for s in sorted(suppliers[c["item_id"]]):
-            ok, lead, _ = _route_rule(r.rules, s, c["partner_id"], c["item_id"])
+            ok, lead, _ = r.route(s, c["partner_id"], c["item_id"])
             if not ok or lead >= r.H:
                 continue
             k = (c["priority"], c["item_id"], s)
