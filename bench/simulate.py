@@ -7,7 +7,9 @@ Prints (nothing is asserted; the machines are shared):
 2. the floor: the same futures in a plain ``multiprocessing`` pool (2 processes), each
    future's model rebuilt from arrays and solved cold (``SampleSolver.rebuilt`` + ``solve``);
    the ratio warm / floor;
-3. the 1.2e5-column instance of ``bench/allocate.py``: ``--large-samples`` futures re-solved
+3. one process, warm against afresh: the same futures with the stages after readiness solved
+   from the last basis and without it (``PRESOLVE_COLUMNS``: why the sample stays warm);
+4. the 1.2e5-column instance of ``bench/allocate.py``: ``--large-samples`` futures re-solved
    warm in one process, time per future against one cold solve of the same instance.
 
 The uncertainty rules are the bench's own (every line: ramp delay 0-6 months, capacity factor
@@ -108,6 +110,34 @@ def dask_run(model, samples: int, workers: int, seed: int):  # noqa: ANN001, ANN
     )
 
 
+def warm_against_afresh(model, samples: int, seed: int) -> None:  # noqa: ANN001
+    """The same futures in one process, the stages after readiness solved from the last basis
+    (warm, the sample's size) and afresh (``optimize.solve.PRESOLVE_COLUMNS`` forced to 0)."""
+    import optimize.solve
+    from optimize.resolve import SampleSolver
+    from pipeline.simulation import sampler_for
+
+    threshold = optimize.solve.PRESOLVE_COLUMNS
+    sampler = sampler_for(model, RULES, seed)
+    futures = [sampler.draw(i).future for i in range(samples)]
+    per_future = {}
+    try:
+        for label, columns in (("warm", threshold), ("afresh", 0)):
+            optimize.solve.PRESOLVE_COLUMNS = columns
+            solver = SampleSolver(model)
+            t0 = time.perf_counter()
+            for future in futures:
+                solver.solve(future)
+            per_future[label] = (time.perf_counter() - t0) / samples * 1000
+    finally:
+        optimize.solve.PRESOLVE_COLUMNS = threshold
+    print(
+        f"  one process, {samples} futures: later stages warm {per_future['warm']:.0f} ms, "
+        f"afresh {per_future['afresh']:.0f} ms per future ({model.lp.num_col:,} columns; "
+        f"afresh from {threshold:,})"
+    )
+
+
 def large(samples: int, seed: int) -> None:
     import allocate as bench_allocate
 
@@ -183,6 +213,7 @@ def main() -> int:
         f"  1 -> 2 workers speed-up {results[1].seconds / results[2].seconds:.2f}x; "
         f"identical results: {same}"
     )
+    warm_against_afresh(model, min(args.samples, 60), args.seed)
     if not args.skip_floor:
         seconds, ready = floor(model, args.samples, args.seed)
         print(

@@ -96,14 +96,13 @@ def _width(records: Sequence[Mapping[str, Any]], column: str, header: str, numer
     return min(WIDEST_PX, max(90, longest * CHAR_PX + CELL_PX))
 
 
-def _usd_format() -> dict[str, str]:
-    """USD as ``dashboards.ui.fmt_usd`` writes it ($1.23B, $4.5M, $678), the value a number."""
-    return {
-        "function": "params.value == null ? '' : Math.abs(params.value) >= 1e9"
-        " ? '$' + d3.format(',.2f')(params.value / 1e9) + 'B'"
-        " : Math.abs(params.value) >= 1e6 ? '$' + d3.format(',.1f')(params.value / 1e6) + 'M'"
-        " : '$' + d3.format(',.0f')(params.value)"
-    }
+USD_FORMAT = {
+    "function": "params.value == null ? '' : Math.abs(params.value) >= 1e9"
+    " ? '$' + d3.format(',.2f')(params.value / 1e9) + 'B'"
+    " : Math.abs(params.value) >= 1e6 ? '$' + d3.format(',.1f')(params.value / 1e6) + 'M'"
+    " : '$' + d3.format(',.0f')(params.value)"
+}
+"""USD as ``dashboards.ui.fmt_usd`` writes it ($1.23B, $4.5M, $678), the value a number."""
 
 
 def _column_defs(
@@ -128,7 +127,7 @@ def _column_defs(
             spec["valueFormatter"] = {"function": "params.value ? 'yes' : 'no'"}
         elif dtype.is_numeric():
             spec["filter"] = "agNumberColumnFilter"
-            spec["valueFormatter"] = _usd_format() if column in usd else NUMBER_FORMAT
+            spec["valueFormatter"] = USD_FORMAT if column in usd else NUMBER_FORMAT
             spec["type"] = "rightAligned"
         if names and column in NAMED_COLUMNS:
             spec["tooltipField"] = column + _ID_SUFFIX

@@ -53,11 +53,12 @@ PRESOLVE_COLUMNS = 50_000
 """From this many columns on, the fair-shares levels and the stages after them are solved
 afresh (no basis, so HiGHS presolves) rather than from the last basis. By then most of the
 model is fixed to earlier optima, which presolve removes; the warm basis carries the whole
-model. Measured on the large night's plan (5.3e5 columns): the whole solve 73 s -> 30 s,
-fair shares 52 s -> 16 s, least drawn 6.4 s -> 1.2 s; on a 1.3e5-column instance about 10%
-less; on the sample (5.7e3 columns) the warm start wins (87 -> 137 ms per sampled future),
-hence the threshold. The readiness stage stays warm at any size (afresh: 6.3 s -> 42 s on
-the night's plan)."""
+model. Measured on the large night's plan (5.3e5 columns; the stage times ``arsenal run``
+logs on the data ``bench/nightly.py --only large`` builds): the whole solve 73 s -> 30 s,
+fair shares 52 s -> 16 s, least drawn 6.4 s -> 1.2 s. On the sample (5.7e3 columns) the
+warm start wins, about 1.6x per sampled future (``bench/simulate.py``, "warm against
+afresh"), hence the threshold. The readiness stage stays warm at any size (afresh: 6.3 s ->
+42 s on the night's plan)."""
 FAIR_PROBE = 1e-5
 """The slack a row at its group's level is offered in the test whether it can do better: a
 row that can do better only by less than this (shared among the rows that can) is pinned."""
