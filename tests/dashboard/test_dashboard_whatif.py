@@ -133,7 +133,14 @@ def test_a_running_whatif_shows_that_it_is_running(login):
     session.page.click("#whatif-run-button")
     session.page.wait_for_selector("text=Running the what-if...")
     assert session.page.is_disabled("#whatif-run-button")
+    # Dash shows the running state before it sends the request, so the held
+    # request may reach the route handler a moment after the text appears.
+    for _ in range(100):
+        if held:
+            break
+        session.page.wait_for_timeout(50)
     assert len(held) == 1
+    assert session.page.inner_text("#whatif-status") == "Running the what-if..."
     held[0].continue_()
     session.page.wait_for_selector("#whatif-deltas-table")
     session.page.wait_for_function("() => !document.querySelector('#whatif-run-button').disabled")
