@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from optimize import blocks
 from optimize.lp import INF
 from optimize.model import Model
 from optimize.objective import stage_cost
@@ -141,7 +142,7 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
     clock = _Clock(time_limit)
     start, index, value = model.lp.csc()
     matrix = sp.csc_matrix((value, index, start), shape=(model.lp.num_row, model.lp.num_col))
-    runner = _Highs(model, start, index, value) if solver == "highs" else _Cbc(model, matrix)
+    runner = _runner(model, solver, matrix, (start, index, value))
     build = model.lp.col_blocks.get("build")
     x_before = None
     if build is not None and build.size:
@@ -169,6 +170,18 @@ def solve(model: Model, solver: str = "highs", time_limit: float | None = None) 
     obj1 = dict(optima)["lateness"]
     log.info("solved with %s in %.2f s (stage-1 objective %.6g)", solver, clock.elapsed, obj1)
     return Solution(x, duals, x_before, solver, clock.elapsed, tuple(optima), tuple(seconds))
+
+
+def _runner(model: Model, solver: str, matrix: sp.csc_matrix, csc: tuple[np.ndarray, ...]) -> Any:
+    """CBC; HiGHS on the whole model; or, from ``BLOCK_COLUMNS`` on, HiGHS on each of its
+    independent blocks (``blocks.py``)."""
+    if solver == "cbc":
+        return _Cbc(model, matrix)
+    if model.lp.num_col >= blocks.BLOCK_COLUMNS:
+        column_block = blocks.blocks_of(matrix)
+        if column_block.max(initial=0) > 0:
+            return blocks.Blocks(model, matrix, column_block)
+    return _Highs(model, *csc)
 
 
 def staged_solve(

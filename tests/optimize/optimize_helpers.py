@@ -76,3 +76,34 @@ def checked(
     problems = check_plan(dataset, demand, start, plan.horizon, plan)
     assert problems == [], problems
     return plan
+
+
+def assert_same_optima(got: Any, want: Any, rel: float = 1e-6) -> None:
+    """Two solves of one model (another route through the solver) reach every stage's
+    optimum alike, and the same weighted lateness."""
+    import pytest
+
+    g, w = dict(got.stages), dict(want.stages)
+    assert g.keys() == w.keys()
+    for name, value in w.items():
+        if value is None:
+            assert g[name] is None, name
+        else:
+            assert g[name] == pytest.approx(value, rel=rel, abs=1e-6), name
+    assert got.weighted_late_unit_months == pytest.approx(want.weighted_late_unit_months)
+
+
+def sample_dataset(db: str) -> Dataset:
+    """The embedded sample, loaded into a new DuckDB file ``db`` and read back."""
+    from pathlib import Path
+
+    from store.dataset import read_dataset
+    from store.db import connect
+    from store.load import load_dataset
+
+    con = connect(db)
+    try:
+        load_dataset(con, Path(__file__).resolve().parents[2] / "data" / "sample")
+        return read_dataset(con)
+    finally:
+        con.close()

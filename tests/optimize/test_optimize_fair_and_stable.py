@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from optimize_helpers import START, base_tables, checked, commitment, make_dataset, month
+from optimize_helpers import (
+    START,
+    assert_same_optima,
+    base_tables,
+    checked,
+    commitment,
+    make_dataset,
+    month,
+    sample_dataset,
+)
 from polars.testing import assert_frame_equal
 
 from optimize import allocate, check_plan
 from pipeline.scenarios import apply_chain
 from pipeline.whatif import scenario_from_doc
-from store.dataset import default_start, read_dataset
-from store.db import connect
-from store.load import load_dataset
+from store.dataset import default_start
 
 PLANT = {"source_id": "PLANT", "name": "plant", "kind": "us_production", "country": "USA"}
 
@@ -178,7 +184,6 @@ def test_the_same_data_replans_to_the_same_plan() -> None:
     assert dict(again.stages)["reference"] == pytest.approx(0, abs=1e-6)
 
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 WHATIFS = {
     "155mm plants x0.5 from 2027-01": {
         "capacity": [
@@ -203,10 +208,7 @@ WHATIFS = {
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    con = connect(str(tmp_path_factory.mktemp("sample") / "s.duckdb"))
-    load_dataset(con, SAMPLE)
-    ds = read_dataset(con)
-    con.close()
+    ds = sample_dataset(str(tmp_path_factory.mktemp("sample") / "s.duckdb"))
     start = default_start(ds)
     return ds, start, allocate(ds, None, start, 36)
 
@@ -246,11 +248,4 @@ def test_the_stages_after_readiness_solved_afresh_reach_the_same_optima(
     monkeypatch.setattr(optimize.solve, "PRESOLVE_COLUMNS", 0)
     afresh = allocate(ds, None, start, 36)
     assert check_plan(ds, None, start, 36, afresh) == []
-    got, want = dict(afresh.stages), dict(warm.stages)
-    assert got.keys() == want.keys()
-    for name, value in want.items():
-        if value is None:
-            assert got[name] is None, name
-        else:
-            assert got[name] == pytest.approx(value, rel=1e-6, abs=1e-6), name
-    assert afresh.weighted_late_unit_months == pytest.approx(warm.weighted_late_unit_months)
+    assert_same_optima(afresh, warm)

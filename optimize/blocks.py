@@ -1,0 +1,216 @@
+"""Independent parts of the allocation LP, solved apart.
+
+Items that share no line, pool, route, absorption limit or budget make rows and columns that
+never meet: the LP is block-diagonal. Its optimal plans are the products of each block's
+optimal plans, stage by stage (every stage's cost is a sum over columns, so its optimum is
+the sum of the blocks' optima; the fair-shares levels belong to one item's promises, so to
+one block). A dual simplex iteration on the whole LP pays for every row of every block, so a
+large model is solved faster as its blocks (``BLOCK_COLUMNS``), and a block that nothing
+changed for since its last run (most of them, in the later fair-shares rounds) is not run
+again.
+
+``Blocks`` holds one ``_Highs`` per block and answers as the staged solve's runner for the
+whole model. The one thing it cannot hold is a bound on a cost summed over blocks with a
+given total (the trade-off curve's caps); the objective-bound guards of the staged solve
+are held per block, each at its block's own optimum of that stage.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from optimize.model import Model
+
+__all__ = ["BLOCK_COLUMNS", "Blocks", "blocks_of"]
+
+log = logging.getLogger(__name__)
+
+BLOCK_COLUMNS = 50_000
+"""From this many columns on, ``solve`` solves the model's independent blocks apart."""
+MIN_BLOCK_COLUMNS = 2_000
+"""Blocks smaller than this are packed together (each HiGHS run has a fixed cost)."""
+
+
+def blocks_of(matrix: sp.csc_matrix, min_columns: int = MIN_BLOCK_COLUMNS) -> np.ndarray:
+    """The block of each column: the connected parts of the row-column graph, the small ones
+    packed together (still independent of each other) until each holds ``min_columns``."""
+    m, n = matrix.shape
+    graph = sp.bmat([[None, matrix], [matrix.T, None]], format="csr")
+    _, label = connected_components(graph, directed=False)
+    part = label[m:]
+    _, part = np.unique(part, return_inverse=True)
+    size = np.bincount(part)
+    order = np.argsort(-size, kind="stable")
+    block = np.empty(size.size, np.int64)
+    k, filled = -1, min_columns
+    for p in order:
+        if filled >= min_columns:
+            k, filled = k + 1, 0
+        block[p] = k
+        filled += size[p]
+    return block[part]
+
+
+class Blocks:
+    """The staged solve's runner over a block-diagonal model: see the module docstring."""
+
+    def __init__(self, model: Model, matrix: sp.csc_matrix, column_block: np.ndarray):
+        from optimize.solve import _Highs
+
+        lp = model.lp
+        self.num_row = lp.num_row
+        csr = matrix.tocsr()
+        row_block = np.zeros(lp.num_row, np.int64)
+        has = np.diff(csr.indptr) > 0
+        first = csr.indices[csr.indptr[:-1][has]]
+        row_block[has] = column_block[first]
+        self.count = int(column_block.max(initial=-1)) + 1
+        self.cols = [np.nonzero(column_block == k)[0] for k in range(self.count)]
+        self.rows = [np.nonzero(row_block == k)[0] for k in range(self.count)]
+        self.col_local = np.empty(lp.num_col, np.int64)
+        self.row_local = np.empty(lp.num_row, np.int64)
+        self.col_block, self.row_block = column_block, row_block
+        cost, lo, up = lp.col_cost, lp.col_lower, lp.col_upper
+        rlo, rup, integrality = lp.row_lower, lp.row_upper, lp.integrality
+        self.parts: list[Any] = []
+        for k, (cols, rows) in enumerate(zip(self.cols, self.rows, strict=True)):
+            self.col_local[cols] = np.arange(cols.size)
+            self.row_local[rows] = np.arange(rows.size)
+            sub = matrix[rows][:, cols].tocsc()
+            sub.sort_indices()
+            part_lp = SimpleNamespace(
+                num_col=cols.size,
+                num_row=rows.size,
+                col_cost=cost[cols],
+                col_lower=lo[cols],
+                col_upper=up[cols],
+                row_lower=rlo[rows],
+                row_upper=rup[rows],
+                integrality=integrality[cols],
+                col_name=lambda j, c=cols: lp.col_name(int(c[j])),
+                row_name=lambda i, r=rows: lp.row_name(int(r[i])),
+            )
+            runner = _Highs(SimpleNamespace(lp=part_lp), sub.indptr, sub.indices, sub.data)
+            runner.label = f"block {k + 1} of {self.count}"
+            self.parts.append(runner)
+        self.changed = [True] * self.count
+        self.last: list[tuple[np.ndarray, float] | None] = [None] * self.count
+        self.lower, self.upper = lo, up
+        self.row_lo, self.row_up = rlo, rup
+        self.bound_rows: dict[str, int] = {}
+        log.info(
+            "%d columns in %d independent blocks of %s columns",
+            lp.num_col,
+            self.count,
+            "/".join(str(c.size) for c in self.cols),
+        )
+
+    def _split(self, index: np.ndarray, which: np.ndarray, local: np.ndarray):  # noqa: ANN202
+        for k in np.unique(which[index]):
+            sel = which[index] == k
+            yield int(k), sel, local[index[sel]]
+
+    def run(self, clock: Any, stage: str, afresh: bool = False) -> tuple[np.ndarray, float]:
+        x = np.zeros(self.col_block.size)
+        total = 0.0
+        ran = 0
+        for k, part in enumerate(self.parts):
+            if self.changed[k] or self.last[k] is None:
+                self.last[k] = part.run(clock, f"{stage} [{part.label}]", afresh)
+                self.changed[k] = False
+                ran += 1
+            xk, objk = self.last[k]
+            x[self.cols[k]] = xk
+            total += objk
+        log.debug("%s: %d of %d blocks run", stage, ran, self.count)
+        return x, total
+
+    def duals(self) -> np.ndarray:
+        y = np.zeros(self.num_row)
+        for k, part in enumerate(self.parts):
+            y[self.rows[k]] = part.duals()
+        return y
+
+    def fix_optimal_face(self, model: Model) -> None:
+        for k, part in enumerate(self.parts):
+            before = part.lower.copy(), part.upper.copy(), part.row_lo.copy(), part.row_up.copy()
+            part.fix_optimal_face(model)
+            after = part.lower, part.upper, part.row_lo, part.row_up
+            if any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True)):
+                self.changed[k] = True
+            self.lower[self.cols[k]], self.upper[self.cols[k]] = part.lower, part.upper
+            self.row_lo[self.rows[k]], self.row_up[self.rows[k]] = part.row_lo, part.row_up
+
+    def col_lower(self, cols: np.ndarray) -> np.ndarray:
+        return self.lower[cols].copy()
+
+    def col_upper(self, cols: np.ndarray) -> np.ndarray:
+        return self.upper[cols].copy()
+
+    def set_col_bounds(self, cols: np.ndarray, lo: np.ndarray, up: np.ndarray) -> None:
+        lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), cols.size)
+        up = np.broadcast_to(np.asarray(up, dtype=np.float64), cols.size)
+        for k, sel, local in self._split(cols, self.col_block, self.col_local):
+            self.parts[k].set_col_bounds(local, lo[sel], up[sel])
+            self.changed[k] = True
+        self.lower[cols], self.upper[cols] = lo, up
+
+    def set_bounds(
+        self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
+    ) -> None:
+        lo_a = np.broadcast_to(np.asarray(lo, dtype=np.float64), cols.size)
+        up_a = np.broadcast_to(np.asarray(up, dtype=np.float64), cols.size)
+        for k, sel, local in self._split(cols, self.col_block, self.col_local):
+            self.parts[k].set_bounds(local, lo_a[sel], up_a[sel], integer=integer)
+            self.changed[k] = True
+        self.lower[cols], self.upper[cols] = lo_a, up_a
+
+    def free_rows(self, rows: np.ndarray) -> None:
+        for k, _, local in self._split(rows, self.row_block, self.row_local):
+            self.parts[k].free_rows(local)
+            self.changed[k] = True
+        self.row_lo[rows], self.row_up[rows] = -np.inf, np.inf
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        for k, part in enumerate(self.parts):
+            local = cost[self.cols[k]]
+            if not np.array_equal(local, part.cost):
+                part.set_cost(local)
+                self.changed[k] = True
+
+    def add_objective_bound(
+        self, cost: np.ndarray, bound: float, name: str = "objective_stage1"
+    ) -> None:
+        """Each block's part of ``cost`` held at that block's last optimum with the
+        tolerance the caller gave the whole: ``bound`` must be the last run's optimum of
+        ``cost`` plus a tolerance (the staged solve's guards), not an arbitrary cap."""
+        x = np.zeros(self.col_block.size)
+        for k in range(self.count):
+            last = self.last[k]
+            if last is not None:
+                x[self.cols[k]] = last[0]
+        whole = float(cost @ x)
+        slack = bound - whole
+        if slack < 0:
+            raise ValueError(f"{name}: a bound below the last optimum cannot be split by block")
+        for k, part in enumerate(self.parts):
+            local = cost[self.cols[k]]
+            if not local.any():
+                continue
+            share = float(local @ x[self.cols[k]])
+            part.add_objective_bound(local, share + slack, name)
+            self.changed[k] = True
+        self.bound_rows[name] = -1
+
+    def drop_objective_bound(self, name: str) -> None:
+        self.bound_rows.pop(name)
+        for k, part in enumerate(self.parts):
+            if name in part.bound_rows:
+                part.drop_objective_bound(name)
+                self.changed[k] = True
