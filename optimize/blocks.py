@@ -18,6 +18,7 @@ are held per block, each at its block's own optimum of that stage.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -111,7 +112,10 @@ class Blocks:
             "/".join(str(c.size) for c in self.cols),
         )
 
-    def _split(self, index: np.ndarray, which: np.ndarray, local: np.ndarray):  # noqa: ANN202
+    def _split(
+        self, index: np.ndarray, which: np.ndarray, local: np.ndarray
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Per block met by ``index``: the block, the mask over ``index``, the local indices."""
         for k in np.unique(which[index]):
             sel = which[index] == k
             yield int(k), sel, local[index[sel]]
