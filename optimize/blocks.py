@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from optimize.model import Model
 
-__all__ = ["BLOCK_COLUMNS", "Blocks", "blocks_of"]
+__all__ = ["BLOCK_COLUMNS", "Blocks", "blocks_of", "split"]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,12 @@ MIN_BLOCK_COLUMNS = 2_000
 """Blocks smaller than this are packed together (each HiGHS run has a fixed cost)."""
 
 
-def blocks_of(matrix: sp.csc_matrix, min_columns: int = MIN_BLOCK_COLUMNS) -> np.ndarray:
+def blocks_of(matrix: sp.csc_matrix, min_columns: int | None = None) -> np.ndarray:
     """The block of each column: the connected parts of the row-column graph, the small ones
-    packed together (still independent of each other) until each holds ``min_columns``."""
+    packed together (still independent of each other) until each holds ``min_columns``
+    (default ``MIN_BLOCK_COLUMNS``)."""
+    if min_columns is None:
+        min_columns = MIN_BLOCK_COLUMNS
     m, n = matrix.shape
     graph = sp.bmat([[None, matrix], [matrix.T, None]], format="csr")
     _, label = connected_components(graph, directed=False)
@@ -56,6 +59,15 @@ def blocks_of(matrix: sp.csc_matrix, min_columns: int = MIN_BLOCK_COLUMNS) -> np
         block[p] = k
         filled += size[p]
     return block[part]
+
+
+def split(model: Model, matrix: sp.csc_matrix) -> Blocks | None:
+    """A model of ``BLOCK_COLUMNS`` or more in at least two blocks, as a runner of its
+    blocks; None: solve it whole."""
+    if model.lp.num_col < BLOCK_COLUMNS:
+        return None
+    column_block = blocks_of(matrix)
+    return Blocks(model, matrix, column_block) if column_block.max(initial=0) > 0 else None
 
 
 class Blocks:
@@ -79,12 +91,22 @@ class Blocks:
         self.col_block, self.row_block = column_block, row_block
         cost, lo, up = lp.col_cost, lp.col_lower, lp.col_upper
         rlo, rup, integrality = lp.row_lower, lp.row_upper, lp.integrality
+        start, index = matrix.indptr, matrix.indices
+        count = np.diff(start)
+        self.entries: list[np.ndarray] = []
+        """Per block, the places of its matrix entries in the whole model's column-wise
+        arrays, column by column in the same order (so a coefficient moved in the whole is
+        moved at the same place in its block)."""
+        self.starts: list[np.ndarray] = []
         self.parts: list[Any] = []
         for k, (cols, rows) in enumerate(zip(self.cols, self.rows, strict=True)):
             self.col_local[cols] = np.arange(cols.size)
             self.row_local[rows] = np.arange(rows.size)
-            sub = matrix[rows][:, cols].tocsc()
-            sub.sort_indices()
+            n = count[cols]
+            sub_start = np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
+            entries = np.repeat(start[cols] - sub_start[:-1], n) + np.arange(sub_start[-1])
+            self.entries.append(entries)
+            self.starts.append(sub_start)
             part_lp = SimpleNamespace(
                 num_col=cols.size,
                 num_row=rows.size,
@@ -97,7 +119,12 @@ class Blocks:
                 col_name=lambda j, c=cols: lp.col_name(int(c[j])),
                 row_name=lambda i, r=rows: lp.row_name(int(r[i])),
             )
-            runner = _Highs(SimpleNamespace(lp=part_lp), sub.indptr, sub.indices, sub.data)
+            runner = _Highs(
+                SimpleNamespace(lp=part_lp),
+                sub_start,
+                self.row_local[index[entries]],
+                matrix.data[entries],
+            )
             runner.label = f"block {k + 1} of {self.count}"
             self.parts.append(runner)
         self.changed = [True] * self.count
@@ -119,6 +146,54 @@ class Blocks:
         for k in np.unique(which[index]):
             sel = which[index] == k
             yield int(k), sel, local[index[sel]]
+
+    def load(
+        self,
+        cost: np.ndarray,
+        bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        index: np.ndarray,
+        value: np.ndarray,
+        bases: list[Any],
+    ) -> None:
+        """Hand every block the whole model's ``cost``, ``bounds`` (column lower, upper, row
+        lower, upper) and column-wise row ``index``/``value`` (the places of the model's own
+        arrays, some rows moved within their block), each starting from its ``bases``
+        entry: a sampled future (``resolve.py``)."""
+        col_lo, col_up, row_lo, row_up = bounds
+        for k, part in enumerate(self.parts):
+            cols, rows, entries = self.cols[k], self.rows[k], self.entries[k]
+            local = self.row_local[index[entries]]
+            part.h.passModel(
+                cols.size,
+                rows.size,
+                int(entries.size),
+                1,
+                1,
+                0.0,
+                cost[cols],
+                col_lo[cols],
+                col_up[cols],
+                row_lo[rows],
+                row_up[rows],
+                self.starts[k].astype(np.int32),
+                local.astype(np.int32),
+                value[entries],
+                np.zeros(cols.size, dtype=np.int32),
+            )
+            part.cost = cost[cols].copy()
+            part.bound_rows.clear()
+            part.lower, part.upper = col_lo[cols].copy(), col_up[cols].copy()
+            part.row_lo, part.row_up = row_lo[rows].copy(), row_up[rows].copy()
+            part.h.setBasis(bases[k])
+        self.changed = [True] * self.count
+        self.last = [None] * self.count
+        self.bound_rows.clear()
+        self.lower, self.upper = col_lo.copy(), col_up.copy()
+        self.row_lo, self.row_up = row_lo.copy(), row_up.copy()
+
+    def bases(self) -> list[Any]:
+        """Each block's basis now (HiGHS' own objects, for ``load``)."""
+        return [part.h.getBasis() for part in self.parts]
 
     def run(self, clock: Any, stage: str, afresh: bool = False) -> tuple[np.ndarray, float]:
         x = np.zeros(self.col_block.size)

@@ -9,7 +9,8 @@ its coefficients in the rows indexed by arrival month (``partner_pool``, ``arriv
 whose arrival would leave the horizon is held at 0, exactly as a model rebuilt with the
 longer lead time would have no column for it.
 
-``SampleSolver`` holds one HiGHS instance. For each future it resets every bound and cost to
+``SampleSolver`` holds one HiGHS instance (a large model: one per independent block, as
+``solve`` does, ``blocks.py``). For each future it resets every bound and cost to
 the future's, moves the coefficients, drops the rows earlier stages added, restores the
 basis of the baseline's stage-1 solve (never the previous future's, so a result does not
 depend on which futures a worker saw before) and runs the staged solve; then it moves the
@@ -28,6 +29,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from optimize import blocks
 from optimize.lp import INF
 from optimize.model import Model
 from optimize.solve import _Clock, _Highs, staged_solve
@@ -173,7 +175,8 @@ class SampleSolver:
         start, index, value = lp.csc()
         self.csc = (start, index, value)
         self.matrix = sp.csc_matrix((value, index, start), shape=(lp.num_row, lp.num_col))
-        self.runner = _Highs(model, start, index, value)
+        self.blocks = blocks.split(model, self.matrix)
+        self.runner = self.blocks or _Highs(model, start, index, value)
         self.lines, self.base_capacity = line_capacity(model)
         self.line_of_made = (
             data.made.join(
@@ -198,7 +201,7 @@ class SampleSolver:
             self.col_lower[build.index] = chosen
             self.col_upper[build.index] = chosen
         self.runner.run(clock, "baseline stage 1")
-        self.basis = self.runner.h.getBasis()
+        self.basis = self.blocks.bases() if self.blocks else self.runner.h.getBasis()
         self.num_row = lp.num_row
         self.shift = _arrival_entries(model, self.matrix)
         column_of = np.repeat(np.arange(lp.num_col, dtype=np.int64), np.diff(start))
@@ -297,6 +300,8 @@ class SampleSolver:
         col_lo, col_up, row_lo, row_up, extra = self._bounds(future)
         cols, old, new, val, pos = self._moves(extra)
         bounds = (col_lo, col_up, row_lo, row_up)
+        if self.blocks is not None:
+            return self._solve_blocks(bounds, new, pos)
         h = r.h
         start, index, value = self.csc
         by_call = cols.size <= COEFF_CALLS
@@ -336,6 +341,22 @@ class SampleSolver:
                 for j, a, b, v in moved:
                     h.changeCoeff(b, j, 0.0)
                     h.changeCoeff(a, j, v)
+        return x, float(dict(optima)["lateness"] or 0.0)
+
+    def _solve_blocks(
+        self, bounds: tuple[np.ndarray, ...], new: np.ndarray, pos: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        """A large model's future, block by block (``blocks.py``): each block's arrays
+        passed whole, each from its own part of the baseline's basis."""
+        start, index, value = self.csc
+        if pos.size:
+            index = index.copy()
+            index[pos] = new
+        assert self.blocks is not None
+        self.blocks.load(self.cost, bounds, index, value, self.basis)
+        matrix = sp.csc_matrix((value, index, start), shape=self.matrix.shape)
+        sample_model = _with_bounds(self.model, *bounds)
+        x, _, optima, _ = staged_solve(self.blocks, sample_model, matrix, _Clock(self.time_limit))
         return x, float(dict(optima)["lateness"] or 0.0)
 
     def _outcome(self, x: np.ndarray, objective: float) -> Outcome:

@@ -177,11 +177,7 @@ def _runner(model: Model, solver: str, matrix: sp.csc_matrix, csc: tuple[np.ndar
     independent blocks (``blocks.py``)."""
     if solver == "cbc":
         return _Cbc(model, matrix)
-    if model.lp.num_col >= blocks.BLOCK_COLUMNS:
-        column_block = blocks.blocks_of(matrix)
-        if column_block.max(initial=0) > 0:
-            return blocks.Blocks(model, matrix, column_block)
-    return _Highs(model, *csc)
+    return blocks.split(model, matrix) or _Highs(model, *csc)
 
 
 def staged_solve(

@@ -15,8 +15,10 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
+import scipy.sparse as sp
 from optimize_helpers import START, base_tables, commitment, make_dataset, month
 
+import optimize.blocks
 import optimize.resolve as resolve
 from optimize import allocate
 from optimize.model import build_model
@@ -33,8 +35,14 @@ SOURCES = [
 ]
 
 
-def tables() -> dict:
+def tables(rockets_apart: bool = False) -> dict:
+    """``rockets_apart``: rockets in a category of their own, so no absorption limit ties
+    them to shells and the model falls into two independent blocks."""
     t = base_tables(items=("SHELL", "ROCKET"))
+    if rockets_apart:
+        t["items"] = [
+            r | {"category": "rockets"} if r["item_id"] == "ROCKET" else r for r in t["items"]
+        ]
     t["sources"] = SOURCES
     t["capacity"] = [
         {"source_id": "PLANT", "item_id": "SHELL", "month": month(1), "units": 40.0},
@@ -108,9 +116,10 @@ def future_as_data(
     factor: dict[tuple[str, str], float],
     extra: int,
     demand_factor: float,
+    rockets_apart: bool = False,
 ) -> tuple:
     """The same future written into the data set (an independent path to the model)."""
-    t = tables()
+    t = tables(rockets_apart)
     rows = []
     for r in t["capacity"]:
         key = (r["source_id"], r["item_id"])
@@ -154,17 +163,32 @@ FUTURES = [
 ]
 
 
-@pytest.mark.parametrize("by_call", [True, False], ids=["changeCoeff", "passModel"])
+def _by_blocks(model, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """Solve ``model`` by its independent blocks (``optimize.blocks``), each item alone."""
+    monkeypatch.setattr(optimize.blocks, "BLOCK_COLUMNS", 0)
+    monkeypatch.setattr(optimize.blocks, "MIN_BLOCK_COLUMNS", 1)
+    start, index, value = model.lp.csc()
+    matrix = sp.csc_matrix((value, index, start), shape=(model.lp.num_row, model.lp.num_col))
+    assert optimize.blocks.blocks_of(matrix).max() >= 1
+
+
+@pytest.mark.parametrize(
+    "path", ["changeCoeff", "passModel", "blocks"], ids=["changeCoeff", "passModel", "blocks"]
+)
 def test_warm_future_equals_the_data_planned_afresh(
-    by_call: bool, monkeypatch: pytest.MonkeyPatch
+    path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(resolve, "COEFF_CALLS", 10**9 if by_call else 0)
-    base = make_dataset(**tables())
+    monkeypatch.setattr(resolve, "COEFF_CALLS", 10**9 if path == "changeCoeff" else 0)
+    apart = path == "blocks"
+    base = make_dataset(**tables(apart))
     model = model_of(base, demand())
+    if apart:
+        _by_blocks(model, monkeypatch)
     solver = SampleSolver(model)
+    assert (solver.blocks is not None) == (path == "blocks")
     for delay, factor, extra, dem in FUTURES:
         warm = solver.solve(future_of(model, delay, factor, extra, dem))
-        dataset, forecast = future_as_data(delay, factor, extra, dem)
+        dataset, forecast = future_as_data(delay, factor, extra, dem, apart)
         fresh = allocate(dataset, forecast, START, H)
         assert warm.objective == pytest.approx(fresh.stages[0][1], rel=1e-9, abs=1e-6), (
             delay,
@@ -176,8 +200,13 @@ def test_warm_future_equals_the_data_planned_afresh(
         assert float(weights @ warm.late) == pytest.approx(float(weights @ late), abs=1e-6)
 
 
-def test_neutral_future_reproduces_the_deterministic_plan() -> None:
-    model = model_of(make_dataset(**tables()), demand())
+@pytest.mark.parametrize("by_blocks", [False, True], ids=["whole", "blocks"])
+def test_neutral_future_reproduces_the_deterministic_plan(
+    by_blocks: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = model_of(make_dataset(**tables(by_blocks)), demand())
+    if by_blocks:
+        _by_blocks(model, monkeypatch)
     plan = solve(model)
     solver = SampleSolver(model)
     assert np.array_equal(solver.baseline_x, plan.x)
