@@ -127,6 +127,8 @@ class Blocks:
             )
             runner.label = f"block {k + 1} of {self.count}"
             self.parts.append(runner)
+        self.largest = max(c.size for c in self.cols)
+        """Columns of the largest block (``solve.PRESOLVE_COLUMNS`` is compared with it)."""
         self.changed = [True] * self.count
         self.last: list[tuple[np.ndarray, float] | None] = [None] * self.count
         self.lower, self.upper = lo, up

@@ -50,8 +50,9 @@ FACE_TOL = 1e-7
 FAIR_TOL = 1e-9
 FIRM_SLACK = 1e-9
 """Units a firmed row's shortfall may exceed its stage-0 value by in later stages."""
-PRESOLVE_COLUMNS = 50_000
-"""From this many columns on, the fair-shares levels and the stages after them are solved
+PRESOLVE_COLUMNS = 25_000
+"""From this many columns on (in a model solved by blocks: in its largest block), the
+fair-shares levels and the stages after them are solved
 afresh (no basis, so HiGHS presolves) rather than from the last basis. By then most of the
 model is fixed to earlier optima, which presolve removes; the warm basis carries the whole
 model. Measured on the large night's plan (5.3e5 columns; the stage times ``arsenal run``
@@ -59,7 +60,10 @@ logs on the data ``bench/nightly.py --only large`` builds): the whole solve 73 s
 fair shares 52 s -> 16 s, least drawn 6.4 s -> 1.2 s. On the sample (5.7e3 columns) the
 warm start wins, about 1.6x per sampled future (``bench/simulate.py``, "warm against
 afresh"), hence the threshold. The readiness stage stays warm at any size (afresh: 6.3 s ->
-42 s on the night's plan)."""
+42 s on the night's plan). Solved by blocks (``blocks.py``), the large night's plans take
+47-55 s afresh against 109-112 s warm (summed over its two runs); the 1.2e5-column
+instance's sampled futures, in blocks of 11,000-13,000 columns, 2.5 s warm against 3.2 s
+afresh (median of 4): hence the block's size, and the threshold between them."""
 FAIR_PROBE = 1e-5
 """The slack a row at its group's level is offered in the test whether it can do better: a
 row that can do better only by less than this (shared among the rows that can) is pinned."""
@@ -203,7 +207,8 @@ def staged_solve(
     optima.append(("lateness", obj1))
     guards.append(("lateness", cost1, obj1))
     bound: tuple[np.ndarray, float] | None = (cost1, obj1)
-    large = model.lp.num_col >= PRESOLVE_COLUMNS
+    # a model solved by blocks is as large as its largest block
+    large = getattr(runner, "largest", model.lp.num_col) >= PRESOLVE_COLUMNS
     afresh = False  # until the fair shares are done
     for stage in model.stages:
         t0 = clock.elapsed
