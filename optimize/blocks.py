@@ -33,7 +33,8 @@ __all__ = ["BLOCK_COLUMNS", "Blocks", "blocks_of", "split"]
 log = logging.getLogger(__name__)
 
 BLOCK_COLUMNS = 50_000
-"""From this many columns on, ``solve`` solves the model's independent blocks apart."""
+"""From this many columns on, ``solve`` and ``SampleSolver`` solve the model's independent
+blocks apart."""
 MIN_BLOCK_COLUMNS = 2_000
 """Blocks smaller than this are packed together (each HiGHS run has a fixed cost)."""
 

@@ -743,14 +743,14 @@ def _check_components(
             f"is not a component (its category is {category[row['component_id']]}); "
             "give it the category component in items",
         )
-    if "sources" in typed:
-        lines = pl.concat(
-            [
-                typed[name].select("source_id", "item_id")
-                for name in ("capacity", "expansion_options")
-                if name in typed
-            ]
-        ).unique()
+    made = [
+        typed[name].select("source_id", "item_id")
+        for name in ("capacity", "expansion_options")
+        if name in typed
+    ]
+    # with neither file read (both rejected, each with its own problem), no line is known
+    if "sources" in typed and made:
+        lines = pl.concat(made).unique()
         production = typed["sources"].filter(pl.col("kind").is_in(PRODUCTION_KINDS))
         named = bom.filter(
             pl.col("source_id").is_not_null()

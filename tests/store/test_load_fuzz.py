@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from store_helpers import TINY, cli, read_rows, snapshot, write_rows, write_workbook
 
@@ -106,6 +106,9 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @SETTINGS
 @given(defects=cell_defects())
+# found by CI: both files that name production lines unreadable left no line to check
+# the bill of materials against, and the check crashed instead of rejecting
+@example(defects=[("capacity", 1, 0, "\r"), ("expansion_options", 1, 0, "\r")])
 def test_odd_cells_end_in_a_load_or_a_located_rejection(loaded, defects, capsys) -> None:
     db = loaded
     with tempfile.TemporaryDirectory() as tmp:
