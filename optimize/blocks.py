@@ -183,10 +183,7 @@ class Blocks:
                 value[entries],
                 np.zeros(cols.size, dtype=np.int32),
             )
-            part.cost = cost[cols].copy()
-            part.bound_rows.clear()
-            part.lower, part.upper = col_lo[cols].copy(), col_up[cols].copy()
-            part.row_lo, part.row_up = row_lo[rows].copy(), row_up[rows].copy()
+            part.forget_stages(cost[cols], (col_lo[cols], col_up[cols], row_lo[rows], row_up[rows]))
             part.h.setBasis(bases[k])
         self.changed = [True] * self.count
         self.last = [None] * self.count

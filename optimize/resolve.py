@@ -322,10 +322,7 @@ class SampleSolver:
             h.changeColsBounds(n, np.arange(n, dtype=np.int32), col_lo, col_up)
             h.changeRowsBounds(m, np.arange(m, dtype=np.int32), row_lo, row_up)
             h.changeColsCost(n, np.arange(n, dtype=np.int32), self.cost)
-        r.cost = self.cost.copy()
-        r.bound_rows.clear()
-        r.lower, r.upper = col_lo.copy(), col_up.copy()
-        r.row_lo, r.row_up = row_lo.copy(), row_up.copy()
+        r.forget_stages(self.cost, bounds)
         moved = list(zip(cols.tolist(), old.tolist(), new.tolist(), val.tolist(), strict=True))
         if by_call:
             for j, a, b, v in moved:

@@ -61,9 +61,10 @@ fair shares 52 s -> 16 s, least drawn 6.4 s -> 1.2 s. On the sample (5.7e3 colum
 warm start wins, about 1.6x per sampled future (``bench/simulate.py``, "warm against
 afresh"), hence the threshold. The readiness stage stays warm at any size (afresh: 6.3 s ->
 42 s on the night's plan). Solved by blocks (``blocks.py``), the large night's plans take
-47-55 s afresh against 109-112 s warm (summed over its two runs); the 1.2e5-column
-instance's sampled futures, in blocks of 11,000-13,000 columns, 2.5 s warm against 3.2 s
-afresh (median of 4): hence the block's size, and the threshold between them."""
+47-52 s afresh against 109-112 s warm (summed over its two runs, ``bench/nightly.py --only
+large``); the 1.2e5-column instance's sampled futures, in blocks of 11,000-13,000 columns,
+2.5 s warm against 3.0 s afresh (``bench/simulate.py``'s large instance, median of 20):
+hence the block's size, and the threshold between them."""
 FAIR_PROBE = 1e-5
 """The slack a row at its group's level is offered in the test whether it can do better: a
 row that can do better only by less than this (shared among the rows that can) is pinned."""
@@ -602,6 +603,13 @@ class _Highs:
             rows, at = rows[ok], at[ok]
             self.h.changeRowsBounds(rows.size, rows.astype(np.int32), at, at.copy())
             self.row_lo[rows], self.row_up[rows] = at, at
+
+    def forget_stages(self, cost: np.ndarray, bounds: tuple[np.ndarray, ...]) -> None:
+        """After the model was handed to HiGHS anew (a sampled future): the cost and the
+        column and row bounds it now holds, and no objective-bound rows."""
+        self.cost = cost.copy()
+        self.bound_rows.clear()
+        self.lower, self.upper, self.row_lo, self.row_up = (b.copy() for b in bounds)
 
     def col_lower(self, cols: np.ndarray) -> np.ndarray:
         return self.lower[cols].copy()
