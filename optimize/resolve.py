@@ -9,7 +9,7 @@ its coefficients in the rows indexed by arrival month (``partner_pool``, ``arriv
 whose arrival would leave the horizon is held at 0, exactly as a model rebuilt with the
 longer lead time would have no column for it.
 
-``SampleSolver`` holds one HiGHS instance (a large model: one per independent block, as
+``SampleSolver`` holds one HiGHS instance (a model split into independent blocks: one per block, as
 ``solve`` does, ``blocks.py``). For each future it resets every bound and cost to
 the future's, moves the coefficients, drops the rows earlier stages added, restores the
 basis of the baseline's stage-1 solve (never the previous future's, so a result does not
