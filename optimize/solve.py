@@ -536,6 +536,7 @@ class _Highs:
         """The cost HiGHS holds: a new one is handed over as the entries that differ."""
         self.solution: Any = None
         """The last run's solution (HiGHS converts it to lists on every ``getSolution``)."""
+        self.vectors: dict[str, np.ndarray] = {}
 
     def set_bounds(
         self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
@@ -560,42 +561,50 @@ class _Highs:
         t0 = time.perf_counter()
         self.h.run()
         ms = self.h.getModelStatus()
-        log.info(
-            "%s: %s in %.2f s, %d simplex iterations",
-            stage,
-            self.h.modelStatusToString(ms),
-            time.perf_counter() - t0,
-            self.h.getInfo().simplex_iteration_count,
-        )
+        info = self.h.getInfo()
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s: %s in %.2f s, %d simplex iterations",
+                stage,
+                self.h.modelStatusToString(ms),
+                time.perf_counter() - t0,
+                info.simplex_iteration_count,
+            )
         st = self.highspy.HighsModelStatus
         if ms == st.kTimeLimit:
             raise SolveError(f"time limit of {clock.limit:g} s reached in {stage}; no plan written")
         if ms != st.kOptimal:
             raise SolveError(f"HiGHS ended {stage} with status '{self.h.modelStatusToString(ms)}'")
-        info = self.h.getInfo()
         if info.max_primal_infeasibility > FEAS_TOL * 10:
             raise SolveError(
                 f"numerically doubtful {stage} result (primal infeasibility {info.max_primal_infeasibility:.3g})"
             )
-        sol = self.solution = self.h.getSolution()
-        return np.asarray(sol.col_value, dtype=np.float64), float(info.objective_function_value)
+        self.solution = self.h.getSolution()
+        self.vectors = {}
+        return self.vector("col_value").copy(), float(info.objective_function_value)
+
+    def vector(self, name: str) -> np.ndarray:
+        """One of the last run's solution vectors as an array (HiGHS hands each over as a
+        new list on every access, so each is converted once per run)."""
+        if name not in self.vectors:
+            self.vectors[name] = np.asarray(getattr(self.solution, name), dtype=np.float64)
+        return self.vectors[name]
 
     def duals(self) -> np.ndarray:
         """The last run's row duals."""
-        return np.asarray(self.solution.row_dual, dtype=np.float64)[: self.num_row]
+        return self.vector("row_dual")[: self.num_row].copy()
 
     def fix_optimal_face(self, model: Model) -> None:
         """Fix the columns and rows the last run's duals hold at a bound."""
-        sol = self.solution
-        d = np.asarray(sol.col_dual)
-        x = np.asarray(sol.col_value)
+        d = self.vector("col_dual")
+        x = self.vector("col_value")
         cols = np.nonzero(np.abs(d) > FACE_TOL)[0]
         if cols.size:
             # the bounds in force now: earlier stages may have fixed columns
             at = np.where(d[cols] > 0, self.lower[cols], self.upper[cols])
             at = np.where(np.isfinite(at), at, x[cols])
             self.set_col_bounds(cols, at, at.copy())
-        y = np.asarray(sol.row_dual)[: self.num_row]
+        y = self.vector("row_dual")[: self.num_row]
         rows = np.nonzero(np.abs(y) > FACE_TOL)[0]
         if rows.size:
             at = np.where(y[rows] > 0, self.row_lo[rows], self.row_up[rows])
