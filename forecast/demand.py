@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -226,7 +227,7 @@ def _run_chunk(tasks: list[SeriesTask], horizon: int) -> list[_Fitted]:
 
 
 def _fit_chunks(
-    pool: Executor, tasks: list[SeriesTask], horizon: int, workers: int, bar: Any
+    pool: Executor, tasks: list[SeriesTask], horizon: int, workers: int, bar: _Progress
 ) -> list[_Fitted]:
     """Fit ``tasks`` on ``pool`` in chunks (several per worker, so that the slow ones spread),
     in the order given."""
@@ -239,6 +240,32 @@ def _fit_chunks(
         fitted.extend(out)
         bar.update(len(chunk))
     return fitted
+
+
+class _Progress:
+    """Series fitted so far: a bar on a terminal; otherwise (a nightly run from cron, a log
+    file) an INFO line at every tenth, with the seconds since the fits began."""
+
+    def __init__(self, total: int, show: bool):
+        self.bar = tqdm(total=total, desc="forecast", unit="series", disable=not show or None)
+        self.total, self.done, self.tenths = total, 0, 0
+        self.t0 = time.perf_counter()
+
+    def update(self, n: int = 1) -> None:
+        self.bar.update(n)
+        self.done += n
+        tenths = self.done * 10 // max(self.total, 1)
+        if self.bar.disable and tenths > self.tenths:
+            self.tenths = tenths
+            log.info(
+                "forecast: %d of %d series fitted in %.0f s",
+                self.done,
+                self.total,
+                time.perf_counter() - self.t0,
+            )
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _forecast_frame(
@@ -309,7 +336,7 @@ def forecast_demand(
 
     workers = workers or os.cpu_count() or 1
     fitted: list[_Fitted] = []
-    bar = tqdm(total=len(tasks), desc="forecast", unit="series", disable=not progress or None)
+    bar = _Progress(len(tasks), progress)
     cost = sum(_cost(t) for t in tasks)
     if executor is not None and cost >= SPAWN_SECONDS:
         fitted = _fit_chunks(executor, tasks, horizon, workers, bar)

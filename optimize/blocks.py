@@ -18,6 +18,7 @@ are held per block, each at its block's own optimum of that stage.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -134,6 +135,7 @@ class Blocks:
                 matrix.data[entries],
             )
             runner.label = f"block {k + 1} of {self.count}"
+            runner.log_level = logging.DEBUG
             self.parts.append(runner)
         self.largest = max(c.size for c in self.cols)
         """Columns of the largest block (``solve.PRESOLVE_COLUMNS`` is compared with it)."""
@@ -142,6 +144,8 @@ class Blocks:
         self.lower, self.upper = lo, up
         self.row_lo, self.row_up = rlo, rup
         self.bound_rows: dict[str, int] = {}
+        self.log_level = logging.INFO
+        """Of the line each stage logs (a sampled future's: DEBUG)."""
         log.info(
             "%d columns in %d independent blocks of %s columns",
             lp.num_col,
@@ -205,16 +209,26 @@ class Blocks:
     def run(self, clock: Any, stage: str, afresh: bool = False) -> tuple[np.ndarray, float]:
         x = np.zeros(self.col_block.size)
         total = 0.0
-        ran = 0
+        ran = iterations = 0
+        t0 = time.perf_counter()
         for k, part in enumerate(self.parts):
             if self.changed[k] or self.last[k] is None:
                 self.last[k] = part.run(clock, f"{stage} [{part.label}]", afresh)
                 self.changed[k] = False
                 ran += 1
+                iterations += part.iterations
             xk, objk = self.last[k]
             x[self.cols[k]] = xk
             total += objk
-        log.debug("%s: %d of %d blocks run", stage, ran, self.count)
+        log.log(
+            self.log_level,
+            "%s: optimal in %.2f s, %d of %d blocks run, %d simplex iterations",
+            stage,
+            time.perf_counter() - t0,
+            ran,
+            self.count,
+            iterations,
+        )
         return x, total
 
     def duals(self) -> np.ndarray:

@@ -23,6 +23,7 @@ the future allows (``fixed`` mode), by the rule in its docstring.
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -177,6 +178,8 @@ class SampleSolver:
         self.matrix = sp.csc_matrix((value, index, start), shape=(lp.num_row, lp.num_col))
         self.blocks = blocks.split(model, self.matrix)
         self.runner = self.blocks or _Highs(model, start, index, value)
+        # a future's stages are logged at DEBUG: a simulation solves thousands of them
+        self.runner.log_level = logging.DEBUG
         self.lines, self.base_capacity = line_capacity(model)
         self.line_of_made = (
             data.made.join(

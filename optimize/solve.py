@@ -402,7 +402,7 @@ def _fair_shares(
         runner.set_col_bounds(cols, lower, runner.col_upper(cols))
         runner.free_rows(fair.start + blocked)
         free = free[~pinned]
-    log.info("fair shares: %d level(s)", k)
+    log.log(runner.log_level, "fair shares: %d level(s)", k)
     return x, first
 
 
@@ -537,6 +537,9 @@ class _Highs:
         self.solution: Any = None
         """The last run's solution (HiGHS converts it to lists on every ``getSolution``)."""
         self.vectors: dict[str, np.ndarray] = {}
+        self.log_level = logging.INFO
+        """Of the line each run logs (a block's runs: DEBUG; ``Blocks`` logs the stage)."""
+        self.iterations = 0
 
     def set_bounds(
         self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
@@ -562,8 +565,10 @@ class _Highs:
         self.h.run()
         ms = self.h.getModelStatus()
         info = self.h.getInfo()
-        if log.isEnabledFor(logging.INFO):
-            log.info(
+        self.iterations = info.simplex_iteration_count
+        if log.isEnabledFor(self.log_level):
+            log.log(
+                self.log_level,
                 "%s: %s in %.2f s, %d simplex iterations",
                 stage,
                 self.h.modelStatusToString(ms),
@@ -667,6 +672,7 @@ class _Cbc:
         import pulp
 
         self.pulp = pulp
+        self.log_level = logging.INFO
         lp = model.lp
         lo, up, integ = lp.col_lower, lp.col_upper, lp.integrality
         self.prob = pulp.LpProblem("allocate", pulp.LpMinimize)

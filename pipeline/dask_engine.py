@@ -56,7 +56,10 @@ class DaskEngine:
                     n_workers=1 if in_process else (workers or os.cpu_count() or 1),
                     threads_per_worker=1,
                     processes=not in_process,
-                    dashboard_address=None,
+                    # no dashboard, and its HTTP server on a free port: the default 8787,
+                    # held by another cluster (a second night, a test), printed a warning
+                    dashboard_address=":0",
+                    scheduler_kwargs={"dashboard": False},
                     silence_logs=logging.CRITICAL,
                 )
             self.client = Client(self.cluster)

@@ -112,3 +112,23 @@ def test_reproducible_and_incremental(make_dataset, monthly) -> None:
 def test_horizon_must_be_positive(make_dataset) -> None:
     with pytest.raises(ValueError, match="horizon"):
         forecast_demand(make_dataset(), START, 0)
+
+
+def test_without_a_terminal_the_fits_report_progress_as_log_lines(
+    make_dataset, monthly, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A night run from cron has no terminal for a bar: it logs each tenth of the series."""
+    rows = []
+    for n in range(13):
+        rows += monthly(f"H{n:02d}", "X", date(2024, 1, 1), [10 + n, 12, 9, 11] * 6)
+    with caplog.at_level("INFO", logger="forecast.demand"):
+        forecast_demand(make_dataset(consumption=rows), START, 6, workers=1, progress=False)
+    done = [
+        int(r.getMessage().split()[1])
+        for r in caplog.records
+        if r.getMessage().startswith("forecast: ") and "series fitted" in r.getMessage()
+    ]
+    # 13 series: one line each time a new tenth is reached (1/13 is under a tenth)
+    expected = [k for k in range(1, 14) if k * 10 // 13 > (k - 1) * 10 // 13]
+    assert done == expected
+    assert done[-1] == 13
