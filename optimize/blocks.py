@@ -237,15 +237,14 @@ class Blocks:
             y[self.rows[k]] = part.duals()
         return y
 
-    def fix_optimal_face(self, model: Model) -> None:
+    def fix_optimal_face(self, model: Model) -> bool:
+        moved = False
         for k, part in enumerate(self.parts):
-            before = part.lower.copy(), part.upper.copy(), part.row_lo.copy(), part.row_up.copy()
-            part.fix_optimal_face(model)
-            after = part.lower, part.upper, part.row_lo, part.row_up
-            if any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True)):
-                self.changed[k] = True
-            self.lower[self.cols[k]], self.upper[self.cols[k]] = part.lower, part.upper
-            self.row_lo[self.rows[k]], self.row_up[self.rows[k]] = part.row_lo, part.row_up
+            if part.fix_optimal_face(model):
+                self.changed[k] = moved = True
+                self.lower[self.cols[k]], self.upper[self.cols[k]] = part.lower, part.upper
+                self.row_lo[self.rows[k]], self.row_up[self.rows[k]] = part.row_lo, part.row_up
+        return moved
 
     def col_lower(self, cols: np.ndarray) -> np.ndarray:
         return self.lower[cols].copy()

@@ -539,6 +539,8 @@ class _Highs:
         self.vectors: dict[str, np.ndarray] = {}
         self.log_level = logging.INFO
         """Of the line each run logs (a block's runs: DEBUG; ``Blocks`` logs the stage)."""
+        self.time_limit = INF
+        """The time limit HiGHS holds (its default: none)."""
         self.iterations = 0
 
     def set_bounds(
@@ -558,7 +560,10 @@ class _Highs:
     def run(self, clock: _Clock, stage: str, afresh: bool = False) -> tuple[np.ndarray, float]:
         """Solve from the last basis, or ``afresh``: without it, so HiGHS presolves."""
         left = clock.remaining()
-        self.h.setOptionValue("time_limit", float(left) if left is not None else INF)
+        limit = float(left) if left is not None else INF
+        if limit != self.time_limit:
+            self.h.setOptionValue("time_limit", limit)
+            self.time_limit = limit
         if afresh:
             self.h.clearSolver()
         t0 = time.perf_counter()
@@ -599,15 +604,18 @@ class _Highs:
         """The last run's row duals."""
         return self.vector("row_dual")[: self.num_row].copy()
 
-    def fix_optimal_face(self, model: Model) -> None:
-        """Fix the columns and rows the last run's duals hold at a bound."""
+    def fix_optimal_face(self, model: Model) -> bool:
+        """Fix the columns and rows the last run's duals hold at a bound; whether any bound
+        moved."""
         d = self.vector("col_dual")
         x = self.vector("col_value")
+        moved = False
         cols = np.nonzero(np.abs(d) > FACE_TOL)[0]
         if cols.size:
             # the bounds in force now: earlier stages may have fixed columns
             at = np.where(d[cols] > 0, self.lower[cols], self.upper[cols])
             at = np.where(np.isfinite(at), at, x[cols])
+            moved = bool(np.any(self.lower[cols] != at) or np.any(self.upper[cols] != at))
             self.set_col_bounds(cols, at, at.copy())
         y = self.vector("row_dual")[: self.num_row]
         rows = np.nonzero(np.abs(y) > FACE_TOL)[0]
@@ -615,8 +623,12 @@ class _Highs:
             at = np.where(y[rows] > 0, self.row_lo[rows], self.row_up[rows])
             ok = np.isfinite(at)
             rows, at = rows[ok], at[ok]
+            moved = moved or bool(
+                np.any(self.row_lo[rows] != at) or np.any(self.row_up[rows] != at)
+            )
             self.h.changeRowsBounds(rows.size, rows.astype(np.int32), at, at.copy())
             self.row_lo[rows], self.row_up[rows] = at, at
+        return moved
 
     def forget_stages(self, cost: np.ndarray, bounds: tuple[np.ndarray, ...]) -> None:
         """After the model was handed to HiGHS anew (a sampled future): the cost and the
@@ -779,7 +791,7 @@ class _Cbc:
                     del self.prob.constraints[con.name]
                 self.rows[i] = []
 
-    def fix_optimal_face(self, model: Model) -> None:
+    def fix_optimal_face(self, model: Model) -> bool:
         for v in self.vars:
             if v.dj is not None and abs(v.dj) > FACE_TOL and v.varValue is not None:
                 bound = v.lowBound if v.dj > 0 else v.upBound
@@ -788,6 +800,7 @@ class _Cbc:
             for con in made:
                 if con.pi is not None and abs(con.pi) > FACE_TOL:
                     con.sense = self.pulp.LpConstraintEQ
+        return True
 
     def add_objective_bound(
         self, cost: np.ndarray, bound: float, name: str = "objective_stage1"
