@@ -52,6 +52,7 @@ from pipeline.scenarios import (
     Applied,
     Scenario,
     apply_chain,
+    apply_demand,
     read_scenario,
     resolve_chain,
 )
@@ -242,21 +243,30 @@ def _scenario_files(
     return library, hashes, failures
 
 
-def _baseline_tradeoff(results: list[PipelineResult], points: int) -> dict[str, Any] | None:
-    """The baseline's trade-off curve over its own data and forecast; a failure is reported
-    in the report, never a reason to lose the night."""
-    if points < 2 or not results or results[0].scenario != BASELINE:
-        return None
-    base = results[0]
+def _tradeoff_stage(
+    applied: Applied, start: date, horizon: int, demand: _Demand, points: int
+) -> tuple[dict[str, Any], float]:
+    """The baseline's trade-off curve over its own data and forecast (JSON) and its seconds:
+    an engine task, beside the plans (it needs the forecast, not the plan)."""
     t0 = time.perf_counter()
+    dataset, _ = applied.for_start(start)
+    forecast = apply_demand(demand.forecast, applied.demand)
+    curve = tradeoff(dataset, forecast, start, horizon, points)
+    return tradeoff_json(curve), time.perf_counter() - t0
+
+
+def _baseline_tradeoff(task: Any, points: int) -> dict[str, Any] | None:
+    """The curve's task's result; a failure is reported in the report, never a reason to
+    lose the night."""
+    if task is None:
+        return None
     try:
-        dataset, _ = base.applied.for_start(base.start)
-        curve = tradeoff(dataset, base.forecast, base.start, base.horizon, points)
+        curve, seconds = task.result()
     except Exception as exc:  # reported, not raised: the plans are what the night is for
         log.warning("the trade-off curve failed: %s: %s", type(exc).__name__, exc)
         return {"error": f"{type(exc).__name__}: {exc}"}
-    log.info("trade-off curve: %d points in %.1f s", points, time.perf_counter() - t0)
-    return tradeoff_json(curve)
+    log.info("trade-off curve: %d points in %.1f s (on the engine)", points, seconds)
+    return curve
 
 
 def _promise_odds(
@@ -392,10 +402,10 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
         )
 
         with DaskEngine(opts.scheduler, opts.workers) as engine:
-            results = _compute_all(con, applied, start, opts, file_hashes, failures, engine)
+            results, curve = _compute_all(con, applied, start, opts, file_hashes, failures, engine)
             odds = _promise_odds(applied[BASELINE], results[0], opts, engine)
+            frontier = _baseline_tradeoff(curve, opts.tradeoff_points)
         curves = budget_curves(results)
-        frontier = _baseline_tradeoff(results, opts.tradeoff_points)
         for f in failures:
             log.error("scenario %s failed: %s", f.scenario, f.reason)
         checkpoint("nightly:computed")
@@ -471,12 +481,14 @@ def _compute_all(
     file_hashes: dict[str, str],
     failures: list[Failure],
     engine: DaskEngine,
-) -> list[PipelineResult]:
+) -> tuple[list[PipelineResult], Any]:
     """The baseline (its failure fails the night), then each scenario, on the engine: the
     demand forecast once (its series spread over the workers), then one plan task and one
     projection task per run, each plan task waiting for the plan of its base (a scenario stays
-    close to its base's plan of tonight; the baseline to the previous night's). A scenario
-    that fails is recorded in ``failures`` and the scenarios built on it are skipped."""
+    close to its base's plan of tonight; the baseline to the previous night's), and the
+    baseline's trade-off curve as a task of its own beside them. A scenario that fails is
+    recorded in ``failures`` and the scenarios built on it are skipped. Returns the results
+    and the curve's task (None: no curve)."""
     horizon = opts.horizon
     warming = engine.warm(STAGE_MODULES)
     previous = previous_baseline_forecast(con, start, horizon)
@@ -503,6 +515,7 @@ def _compute_all(
     plans: dict[str, Any] = {}
     projections: dict[str, Any] = {}
     failed = {f.scenario for f in failures}
+    curve = None
     for name, scenario in applied.items():
         if name in failed:
             continue
@@ -512,6 +525,10 @@ def _compute_all(
         projections[name] = engine.submit(
             _project, scenario, start, horizon, shared, plans[name], opts.paths, opts.seed
         )
+        if name == BASELINE and opts.tradeoff_points >= 2:
+            curve = engine.submit(
+                _tradeoff_stage, scenario, start, horizon, shared, opts.tradeoff_points
+            )
     results = []
     for name, scenario in applied.items():
         if name in failed:
@@ -547,7 +564,7 @@ def _compute_all(
             plan_seconds,
             project_seconds,
         )
-    return results
+    return results, curve
 
 
 def _shipments_of(engine: DaskEngine, plan: Any) -> Any:

@@ -264,3 +264,25 @@ def test_the_workbook_opens_and_equals_the_csv_extracts(night: Night):
 
     extracts = night.folder / "extracts"
     assert_workbook_equals_csv(extracts / WORKBOOK, extracts, WORKBOOK_TABLES)
+
+
+def test_a_trade_off_curve_that_fails_costs_only_the_curve(
+    night_copy: Night, monkeypatch: pytest.MonkeyPatch
+):
+    """The curve is a task beside the plans; when it fails, the night is still written with
+    every run, and the report, summary.json and the log say why."""
+    import pipeline.nightly
+
+    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("the solver ran out of road")
+
+    monkeypatch.setattr(pipeline.nightly, "tradeoff", broken)
+    code = main(nightly_args(night_copy, "--force", "--no-pdf", "--tradeoff-points", "3"))
+    assert code == 0
+    summary = json.loads((night_copy.folder / "summary.json").read_text())
+    assert [r["scenario"] for r in summary["runs"]] == ["baseline", "surge", "twn-cut"]
+    assert summary["tradeoff"] == {"error": "RuntimeError: the solver ran out of road"}
+    page = (night_copy.folder / "report.html").read_text()
+    assert "The trade-off curve could not be computed: RuntimeError: the solver ran out" in page
+    log = (night_copy.out / "nightly.log").read_text()
+    assert "the trade-off curve failed: RuntimeError: the solver ran out of road" in log
