@@ -65,6 +65,13 @@ afresh"), hence the threshold. The readiness stage stays warm at any size (afres
 large``); the 1.2e5-column instance's sampled futures, in blocks of 11,000-13,000 columns,
 2.5 s warm against 3.0 s afresh (``bench/simulate.py``'s large instance, median of 20):
 hence the block's size, and the threshold between them."""
+EARLY_PRESOLVE_COLUMNS = 200_000
+"""From this many columns on (in a model solved by blocks: in its largest block), the stages
+before the fair shares (readiness) are solved afresh too. Measured on one category of the 10x
+night's data (a block of 6.3e5 columns, ``bench/load.py``'s generator with 600 items, items
+of ``cat0`` alone): readiness 236 s warm, 159 s afresh; on the large night's plan (blocks of
+up to 3.9e4 columns) 2.9-3.2 s warm, 5.4-5.9 s afresh, with the same stage optima. The
+threshold lies between the two; nothing between them was measured."""
 FAIR_PROBE = 1e-5
 """The slack a row at its group's level is offered in the test whether it can do better: a
 row that can do better only by less than this (shared among the rows that can) is pinned."""
@@ -209,8 +216,10 @@ def staged_solve(
     guards.append(("lateness", cost1, obj1))
     bound: tuple[np.ndarray, float] | None = (cost1, obj1)
     # a model solved by blocks is as large as its largest block
-    large = getattr(runner, "largest", model.lp.num_col) >= PRESOLVE_COLUMNS
-    afresh = False  # until the fair shares are done
+    largest = getattr(runner, "largest", model.lp.num_col)
+    large = largest >= PRESOLVE_COLUMNS
+    # until the fair shares are done: only a very large block
+    afresh = largest >= EARLY_PRESOLVE_COLUMNS
     for stage in model.stages:
         t0 = clock.elapsed
         if not stage.active:
