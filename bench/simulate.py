@@ -8,7 +8,8 @@ Prints (nothing is asserted; the machines are shared):
    future's model rebuilt from arrays and solved cold (``SampleSolver.rebuilt`` + ``solve``);
    the ratio warm / floor;
 3. one process, warm against afresh: the same futures with the stages after readiness solved
-   from the last basis and without it (``PRESOLVE_COLUMNS``: why the sample stays warm);
+   from the last basis and without it (``PRESOLVE_COLUMNS``: why the sample stays warm); and
+   by blocks against whole, futures and plan (``BLOCK_COLUMNS``: why the sample is split);
 4. the 1.2e5-column instance of ``bench/allocate.py``: ``--large-samples`` futures re-solved
    warm in one process, time per future against one cold solve of the same instance.
 
@@ -138,6 +139,48 @@ def warm_against_afresh(model, samples: int, seed: int) -> None:  # noqa: ANN001
     )
 
 
+def whole_against_blocks(model, samples: int, seed: int) -> None:  # noqa: ANN001
+    """The same futures in one process, and the plan, with the model solved by its
+    independent blocks (``optimize.blocks``, as shipped) and whole (``BLOCK_COLUMNS`` above
+    the model's size): the figures behind ``BLOCK_COLUMNS``."""
+    import optimize.blocks
+    from optimize.resolve import SampleSolver
+    from optimize.solve import solve
+    from pipeline.simulation import sampler_for
+
+    shipped = optimize.blocks.BLOCK_COLUMNS
+    sampler = sampler_for(model, RULES, seed)
+    futures = [sampler.draw(i).future for i in range(samples)]
+    figures = {}
+    try:
+        for label, columns in (("blocks", shipped), ("whole", model.lp.num_col + 1)):
+            optimize.blocks.BLOCK_COLUMNS = columns
+            plan_s = np.inf
+            for _ in range(3):  # the best of three: the first run also warms the imports
+                t0 = time.perf_counter()
+                plan = solve(model)
+                plan_s = min(plan_s, time.perf_counter() - t0)
+            solver = SampleSolver(model)
+            t0 = time.perf_counter()
+            for future in futures:
+                solver.solve(future)
+            count = solver.blocks.count if solver.blocks else 1
+            figures[label] = ((time.perf_counter() - t0) / samples * 1000, plan_s, count, plan)
+    finally:
+        optimize.blocks.BLOCK_COLUMNS = shipped
+    same = all(
+        (a is None and b is None) or abs(a - b) <= 1e-9 * max(1.0, abs(a))
+        for (_, a), (_, b) in zip(
+            figures["blocks"][3].stages, figures["whole"][3].stages, strict=True
+        )
+    )
+    print(
+        "  one process, {n} futures: by {b[2]} blocks {b[0]:.0f} ms per future (plan "
+        "{b[1]:.2f} s), whole {w[0]:.0f} ms (plan {w[1]:.2f} s); stage optima equal to 1e-9: "
+        "{same}".format(n=samples, b=figures["blocks"], w=figures["whole"], same=same)
+    )
+
+
 def large(samples: int, seed: int) -> None:
     import allocate as bench_allocate
 
@@ -214,6 +257,7 @@ def main() -> int:
         f"identical results: {same}"
     )
     warm_against_afresh(model, min(args.samples, 60), args.seed)
+    whole_against_blocks(model, min(args.samples, 60), args.seed)
     if not args.skip_floor:
         seconds, ready = floor(model, args.samples, args.seed)
         print(

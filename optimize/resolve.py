@@ -9,8 +9,8 @@ its coefficients in the rows indexed by arrival month (``partner_pool``, ``arriv
 whose arrival would leave the horizon is held at 0, exactly as a model rebuilt with the
 longer lead time would have no column for it.
 
-``SampleSolver`` holds one HiGHS instance (a model split into independent blocks: one per block, as
-``solve`` does, ``blocks.py``). For each future it resets every bound and cost to
+``SampleSolver`` holds one HiGHS instance (a model split into independent blocks: one per
+block, as ``solve`` does, ``blocks.py``). For each future it resets every bound and cost to
 the future's, moves the coefficients, drops the rows earlier stages added, restores the
 basis of the baseline's stage-1 solve (never the previous future's, so a result does not
 depend on which futures a worker saw before) and runs the staged solve; then it moves the
@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from optimize import blocks
 from optimize.lp import INF
 from optimize.model import Model
-from optimize.solve import _Clock, _Highs, staged_solve
+from optimize.solve import _Clock, _Highs, pass_arrays, staged_solve
 
 __all__ = [
     "ARRIVAL_FAMILIES",
@@ -268,26 +268,8 @@ class SampleSolver:
 
     def _pass(self, bounds: tuple[np.ndarray, ...], index: np.ndarray) -> None:
         """Hand HiGHS the whole model with these bounds and row indices (one call)."""
-        col_lo, col_up, row_lo, row_up = bounds
         start, _, value = self.csc
-        lp = self.model.lp
-        self.runner.h.passModel(
-            lp.num_col,
-            self.num_row,
-            int(value.size),
-            1,
-            1,
-            0.0,
-            self.cost,
-            col_lo,
-            col_up,
-            row_lo,
-            row_up,
-            start.astype(np.int32),
-            index.astype(np.int32),
-            value,
-            np.zeros(lp.num_col, dtype=np.int32),
-        )
+        pass_arrays(self.runner.h, self.cost, bounds, (start, index, value))
 
     # -- solving --------------------------------------------------------------------------
 
@@ -346,7 +328,7 @@ class SampleSolver:
     def _solve_blocks(
         self, bounds: tuple[np.ndarray, ...], new: np.ndarray, pos: np.ndarray
     ) -> tuple[np.ndarray, float]:
-        """A large model's future, block by block (``blocks.py``): each block's arrays
+        """A future of a model split into blocks (``blocks.py``): each block's arrays
         passed whole, each from its own part of the baseline's basis."""
         start, index, value = self.csc
         if pos.size:

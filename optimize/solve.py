@@ -59,8 +59,8 @@ model. Measured on the large night's plan (5.3e5 columns; the stage times ``arse
 logs on the data ``bench/nightly.py --only large`` builds): the whole solve 73 s -> 30 s,
 fair shares 52 s -> 16 s, least drawn 6.4 s -> 1.2 s. On the sample (5.7e3 columns) the
 warm start wins, about 1.6x per sampled future (``bench/simulate.py``, "warm against
-afresh"), hence the threshold. The readiness stage stays warm at any size (afresh: 6.3 s ->
-42 s on the night's plan). Solved by blocks (``blocks.py``), the large night's plans take
+afresh"), hence the threshold. The readiness stage stays warm below
+``EARLY_PRESOLVE_COLUMNS`` (afresh: 6.3 s -> 42 s on the night's plan, solved whole). Solved by blocks (``blocks.py``), the large night's plans take
 47-52 s afresh against 109-112 s warm (summed over its two runs, ``bench/nightly.py --only
 large``); the 1.2e5-column instance's sampled futures, in blocks of 11,000-13,000 columns,
 2.5 s warm against 3.0 s afresh (``bench/simulate.py``'s large instance, median of 20):
@@ -507,6 +507,39 @@ def _refusal_reason(lp: Any, start: np.ndarray, index: np.ndarray, value: np.nda
     return "no number out of range was found; the model is inconsistent"
 
 
+def pass_arrays(
+    h: Any,
+    cost: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    csc: tuple[np.ndarray, np.ndarray, np.ndarray],
+    integrality: np.ndarray | None = None,
+) -> Any:
+    """Hand HiGHS ``h`` a whole model in one call: ``cost`` (minimised), ``bounds`` (column
+    lower, upper, row lower, upper), the column-wise matrix ``csc`` (start, row index, value)
+    and ``integrality`` (None: all continuous). HiGHS' status."""
+    col_lo, col_up, row_lo, row_up = bounds
+    start, index, value = csc
+    if integrality is None:
+        integrality = np.zeros(cost.size, dtype=np.int32)
+    return h.passModel(
+        cost.size,
+        row_lo.size,
+        int(value.size),
+        1,  # column-wise
+        1,  # minimise
+        0.0,
+        cost,
+        col_lo,
+        col_up,
+        row_lo,
+        row_up,
+        start.astype(np.int32),
+        index.astype(np.int32),
+        value,
+        integrality,
+    )
+
+
 class _Highs:
     def __init__(self, model: Model, start: np.ndarray, index: np.ndarray, value: np.ndarray):
         import highspy
@@ -516,23 +549,12 @@ class _Highs:
         self.num_row = lp.num_row
         h = _new_highs(highspy)
         h.setOptionValue("log_to_console", False)
-        integrality = lp.integrality
-        status = h.passModel(
-            lp.num_col,
-            lp.num_row,
-            int(value.size),
-            1,  # column-wise
-            1,  # minimise
-            0.0,
+        status = pass_arrays(
+            h,
             lp.col_cost,
-            lp.col_lower,
-            lp.col_upper,
-            lp.row_lower,
-            lp.row_upper,
-            start.astype(np.int32),
-            index.astype(np.int32),
-            value,
-            integrality,
+            (lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper),
+            (start, index, value),
+            lp.integrality,
         )
         if status == highspy.HighsStatus.kError:
             raise SolveError(f"HiGHS refused the model: {_refusal_reason(lp, start, index, value)}")
