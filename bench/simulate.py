@@ -11,7 +11,9 @@ Prints (nothing is asserted; the machines are shared):
    from the last basis and without it (``PRESOLVE_COLUMNS``: why the sample stays warm); and
    by blocks against whole, futures and plan (``BLOCK_COLUMNS``: why the sample is split);
 4. the 1.2e5-column instance of ``bench/allocate.py``: ``--large-samples`` futures re-solved
-   warm in one process, time per future against one cold solve of the same instance.
+   warm in one process, time per future against one cold solve of the same instance on one
+   thread, as a future runs (its time with the blocks side by side on every core is shown
+   too).
 
 The uncertainty rules are the bench's own (every line: ramp delay 0-6 months, capacity factor
 triangular 0.8/1.0/1.05; every route 0-2 extra months), stated in the output.
@@ -75,10 +77,12 @@ _FLOOR: dict = {}
 def _floor_init(model, seed: int) -> None:  # noqa: ANN001
     from threadpoolctl import threadpool_limits
 
+    import optimize.blocks
     from optimize.resolve import SampleSolver
     from pipeline.simulation import sampler_for
 
     threadpool_limits(1)
+    optimize.blocks.PLAN_THREADS = 1  # one process per core, as the engine's workers
     _FLOOR["solver"] = SampleSolver(model)
     _FLOOR["sampler"] = sampler_for(model, RULES, seed)
 
@@ -184,6 +188,7 @@ def whole_against_blocks(model, samples: int, seed: int) -> None:  # noqa: ANN00
 def large(samples: int, seed: int) -> None:
     import allocate as bench_allocate
 
+    import optimize.blocks
     from optimize.model import build_model
     from optimize.resolve import SampleSolver
     from optimize.sets import build_model_data
@@ -194,9 +199,16 @@ def large(samples: int, seed: int) -> None:
     dataset, demand = bench_allocate.to_dataset(raw)
     model = build_model(build_model_data(dataset, demand, bench_allocate.START, bench_allocate.H))
     print(f"large instance: {model.lp.num_col:,} columns, {model.lp.num_row:,} rows")
-    t0 = time.perf_counter()
-    solve(model)
-    cold = time.perf_counter() - t0
+    cold_on = {}
+    for threads in (None, 1):
+        optimize.blocks.PLAN_THREADS = threads
+        t0 = time.perf_counter()
+        solve(model)
+        cold_on[threads] = time.perf_counter() - t0
+    optimize.blocks.PLAN_THREADS = None
+    # a sampled future runs on one thread (the workers fill the cores): against a cold
+    # solve on one thread too
+    cold = cold_on[1]
     t0 = time.perf_counter()
     solver = SampleSolver(model)
     ready = time.perf_counter() - t0
@@ -209,7 +221,8 @@ def large(samples: int, seed: int) -> None:
         times.append(time.perf_counter() - t0)
     t = np.array(times)
     print(
-        f"  cold staged solve {cold:.2f} s; warm solver ready in {ready:.2f} s; "
+        f"  cold staged solve {cold:.2f} s on one thread ({cold_on[None]:.2f} s with its "
+        f"blocks side by side on every core); warm solver ready in {ready:.2f} s; "
         f"{samples} warm re-solves: median {np.median(t):.2f} s, mean {t.mean():.2f} s, "
         f"p90 {np.quantile(t, 0.9):.2f} s per future = {np.median(t) / cold:.2f}x a cold solve "
         "(median)"

@@ -10,7 +10,9 @@ changed for since its last run (most of them, in the later fair-shares rounds) i
 again.
 
 ``Blocks`` holds one ``_Highs`` per block and answers as the staged solve's runner for the
-whole model. The one thing it cannot hold is a bound on a cost summed over blocks with a
+whole model. A stage's blocks run side by side on the cores this process may use
+(``PLAN_THREADS``): HiGHS lets go of Python's lock while it solves, and each block is its own
+HiGHS, so the plan is the same whatever thread ran which block. The one thing it cannot hold is a bound on a cost summed over blocks with a
 given total (the trade-off curve's caps); the objective-bound guards of the staged solve
 are held per block, each at its block's own optimum of that stage.
 """
@@ -18,8 +20,10 @@ are held per block, each at its block's own optimum of that stage.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 
 from optimize.model import Model
 
-__all__ = ["BLOCK_COLUMNS", "Blocks", "blocks_of", "split"]
+__all__ = ["BLOCK_COLUMNS", "PLAN_THREADS", "THREAD_COLUMNS", "Blocks", "blocks_of", "split"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,33 @@ MIN_BLOCK_COLUMNS = 300
 """Blocks smaller than this are packed together (each HiGHS call has a fixed cost). On the
 sample, packing at 50 to 600 columns gave the same time per future within noise; at 1,000
 and above it rose towards the whole model's."""
+
+PLAN_THREADS: int | None = None
+"""Threads a plan's blocks run on (None: the cores this process may use). A sampled future's
+blocks run one after another (``resolve.py``): the engine's workers already fill the cores."""
+THREAD_COLUMNS = 10_000
+"""A stage's blocks run side by side only when those to run hold this many columns in all:
+below it a HiGHS run takes about a millisecond and handing it to a thread costs a share of
+that."""
+
+_pool: ThreadPoolExecutor | None = None
+_pool_threads = 0
+
+
+def _threads() -> int:
+    if PLAN_THREADS is not None:
+        return max(1, PLAN_THREADS)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _shared_pool(threads: int) -> ThreadPoolExecutor:
+    """One pool per process, kept: HiGHS sets up its own scheduler once per thread that calls
+    it."""
+    global _pool, _pool_threads
+    if _pool is None or _pool_threads != threads:
+        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="block")
+        _pool_threads = threads
+    return _pool
 
 
 def blocks_of(matrix: sp.csc_matrix, min_columns: int | None = None) -> np.ndarray:
@@ -145,6 +176,11 @@ class Blocks:
         self.bound_rows: dict[str, int] = {}
         self.log_level = logging.INFO
         """Of the line each stage logs (a sampled future's: DEBUG)."""
+        self.threads = _threads()
+        """How many blocks run at once (a sampled future's: 1)."""
+        self.integer = [bool(np.any(integrality[cols])) for cols in self.cols]
+        """Blocks with integer columns (the investment MILP) run on this thread: HiGHS' MIP
+        solver has its own parallel scheduler."""
         log.info(
             "%d columns in %d independent blocks of %s columns",
             lp.num_col,
@@ -193,27 +229,43 @@ class Blocks:
         return [part.h.getBasis() for part in self.parts]
 
     def run(self, clock: Any, stage: str, afresh: bool = False) -> tuple[np.ndarray, float]:
+        t0 = time.perf_counter()
+        todo = [k for k in range(self.count) if self.changed[k] or self.last[k] is None]
+        side_by_side = (
+            self.threads > 1
+            and len(todo) > 1
+            and sum(self.cols[k].size for k in todo) >= THREAD_COLUMNS
+            and not any(self.integer[k] for k in todo)
+        )
+
+        def one(k: int) -> tuple[np.ndarray, float]:
+            part = self.parts[k]
+            return part.run(clock, f"{stage} [{part.label}]", afresh)
+
+        if side_by_side:
+            # the largest first, so that the last to start is a short one
+            todo.sort(key=lambda k: -self.cols[k].size)
+            done = list(_shared_pool(self.threads).map(one, todo))
+        else:
+            done = [one(k) for k in todo]
+        for k, result in zip(todo, done, strict=True):
+            self.last[k] = result
+            self.changed[k] = False
         x = np.zeros(self.col_block.size)
         total = 0.0
-        ran = iterations = 0
-        t0 = time.perf_counter()
-        for k, part in enumerate(self.parts):
-            if self.changed[k] or self.last[k] is None:
-                self.last[k] = part.run(clock, f"{stage} [{part.label}]", afresh)
-                self.changed[k] = False
-                ran += 1
-                iterations += part.iterations
+        for k in range(self.count):
             xk, objk = self.last[k]
             x[self.cols[k]] = xk
             total += objk
         log.log(
             self.log_level,
-            "%s: optimal in %.2f s, %d of %d blocks run, %d simplex iterations",
+            "%s: optimal in %.2f s, %d of %d blocks run%s, %d simplex iterations",
             stage,
             time.perf_counter() - t0,
-            ran,
+            len(todo),
             self.count,
-            iterations,
+            f" on {min(self.threads, len(todo))} threads" if side_by_side else "",
+            sum(self.parts[k].iterations for k in todo),
         )
         return x, total
 
@@ -254,6 +306,7 @@ class Blocks:
         for k, sel, local in self._split(cols, self.col_block, self.col_local):
             self.parts[k].set_bounds(local, lo_a[sel], up_a[sel], integer=integer)
             self.changed[k] = True
+            self.integer[k] = self.integer[k] or integer
         self.lower[cols], self.upper[cols] = lo_a, up_a
 
     def free_rows(self, rows: np.ndarray) -> None:

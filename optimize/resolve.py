@@ -180,6 +180,8 @@ class SampleSolver:
         self.runner = self.blocks or _Highs(model, start, index, value)
         # a future's stages are logged at DEBUG: a simulation solves thousands of them
         self.runner.log_level = logging.DEBUG
+        if self.blocks:
+            self.blocks.threads = 1
         self.lines, self.base_capacity = line_capacity(model)
         self.line_of_made = (
             data.made.join(

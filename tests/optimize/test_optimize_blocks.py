@@ -110,3 +110,50 @@ def test_solved_by_blocks_the_sample_reaches_every_optimum_of_the_whole(
         ]
         assert bought[0], "the budget buys nothing: the MILP path is not tested"
         assert bought[0] == bought[1]
+
+
+def test_blocks_run_side_by_side_give_the_plan_they_give_one_after_another(
+    sample: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import optimize.blocks
+
+    ds, start = sample
+    monkeypatch.setattr(optimize.blocks, "BLOCK_COLUMNS", 0)
+    monkeypatch.setattr(optimize.blocks, "PLAN_THREADS", 1)
+    with caplog.at_level(logging.INFO, logger="optimize.blocks"):
+        alone = allocate(ds, None, start, 36)
+    assert not [r for r in caplog.records if " threads," in r.getMessage()]
+    caplog.clear()
+    monkeypatch.setattr(optimize.blocks, "PLAN_THREADS", 2)
+    monkeypatch.setattr(optimize.blocks, "THREAD_COLUMNS", 0)
+    with caplog.at_level(logging.INFO, logger="optimize.blocks"):
+        side = allocate(ds, None, start, 36)
+    threaded = [r.getMessage() for r in caplog.records if " on 2 threads," in r.getMessage()]
+    assert threaded, "no stage ran its blocks side by side"
+    # each block is its own HiGHS: the same shipments to the unit, whichever thread ran it
+    assert side.shipments.sort(side.shipments.columns).equals(
+        alone.shipments.sort(alone.shipments.columns)
+    )
+    assert side.stages == alone.stages
+
+
+def test_a_block_that_fails_on_a_thread_fails_the_stage(
+    sample: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import optimize.blocks
+    from optimize.solve import SolveError, _Highs
+
+    ds, start = sample
+    monkeypatch.setattr(optimize.blocks, "BLOCK_COLUMNS", 0)
+    monkeypatch.setattr(optimize.blocks, "PLAN_THREADS", 2)
+    monkeypatch.setattr(optimize.blocks, "THREAD_COLUMNS", 0)
+    real_run = _Highs.run
+
+    def run(self: Any, clock: Any, stage: str, afresh: bool = False) -> Any:
+        if "readiness" in stage and "[block 2 of" in stage:
+            raise SolveError(f"HiGHS ended {stage} with status 'Infeasible'")
+        return real_run(self, clock, stage, afresh)
+
+    monkeypatch.setattr(_Highs, "run", run)
+    with pytest.raises(SolveError, match=r"readiness.*block 2 of"):
+        allocate(ds, None, start, 36)
