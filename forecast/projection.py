@@ -36,9 +36,11 @@ the share of paths that breach within the first ``k`` months (3, 6, 12).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -227,6 +229,54 @@ def _simulated(
     return simulate_series(y, first, row["model"], params, start, horizon, paths, rng)
 
 
+PATH_MEMO_BYTES = 512 * 2**20
+"""The projection's consumption paths kept per process, newest first, up to this many bytes.
+A night projects the baseline and each scenario from the same forecast models, history and
+seed, so a scenario's paths are the baseline's (a scenario's demand change scales them
+afterwards): most of a projection's time is drawing them (1,440 series on the large night:
+6 of 8 s)."""
+
+_path_memo: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_path_memo_bytes = 0
+
+
+def _projected_consumption(
+    row: dict,
+    part: pl.DataFrame | None,
+    start: date,
+    horizon: int,
+    paths: int,
+    seed: int,
+    key: tuple[str, str],
+) -> np.ndarray:
+    """``_simulated`` with the series' own generator, remembered by everything it depends
+    on (the model row, the history, the months, the paths, the seed): read-only."""
+    global _path_memo_bytes
+    history = b"" if part is None else part.select("month", "units").write_ipc(None).getvalue()
+    memo_key = (
+        key,
+        row["model"],
+        row["params"],
+        hashlib.blake2b(history, digest_size=16).digest(),
+        start,
+        horizon,
+        paths,
+        seed,
+    )
+    cons = _path_memo.get(memo_key)
+    if cons is not None:
+        _path_memo.move_to_end(memo_key)
+        return cons
+    cons = _simulated(row, part, start, horizon, paths, series_rng(seed, *key))
+    cons.flags.writeable = False
+    _path_memo[memo_key] = cons
+    _path_memo_bytes += cons.nbytes
+    while _path_memo_bytes > PATH_MEMO_BYTES and _path_memo:
+        _, dropped = _path_memo.popitem(last=False)
+        _path_memo_bytes -= dropped.nbytes
+    return cons
+
+
 PATH_CHUNK = 100
 """Consumption paths drawn per call in ``consumption_paths``: path k comes from chunk
 ``k // PATH_CHUNK``, whose generator is seeded by (seed, the series, the chunk)."""
@@ -299,8 +349,8 @@ def project_stocks(
         cons = np.zeros((paths, horizon))
         row = by_key.get(key)
         if row is not None:
-            cons = _simulated(
-                row, consumption.get(key), start, horizon, paths, series_rng(seed, *key)
+            cons = _projected_consumption(
+                row, consumption.get(key), start, horizon, paths, seed, key
             )
         if key in scale:
             cons = cons * scale[key]

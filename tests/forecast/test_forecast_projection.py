@@ -306,3 +306,54 @@ def test_a_pool_counted_only_after_the_start_is_projected_from_its_first_count(
     assert pools.select("holder_id", "start_units", "floor_units").rows() == [
         ("DEPOT", 5_000.0, 1_000.0)
     ]
+
+
+def test_remembered_paths_are_the_paths_drawn_afresh_and_follow_the_history(
+    make_dataset, monthly, monkeypatch
+) -> None:
+    import forecast.projection as projection
+
+    rng = np.random.default_rng(11)
+    history = rng.normal(1_000, 300, 48).clip(0).tolist()
+    stock = {
+        "holder_id": "DEPOT",
+        "item_id": "SHELL",
+        "as_of": date(2026, 10, 1),
+        "units": 20_000,
+        "floor_units": 5_000,
+        "target_units": 30_000,
+    }
+
+    def dataset(units: list[float]):  # noqa: ANN202
+        return make_dataset(
+            sources=SOURCES,
+            stockpiles=[stock],
+            consumption=monthly("DEPOT", "SHELL", date(2022, 11, 1), units),
+        )
+
+    def forget() -> None:
+        monkeypatch.setattr(projection, "_path_memo", projection.OrderedDict())
+        monkeypatch.setattr(projection, "_path_memo_bytes", 0)
+
+    ds = dataset(history)
+    demand = forecast_demand(ds, START, 24, workers=1)
+    forget()
+    first = project_stocks(ds, demand, None, START, 24, paths=300, seed=3)
+    assert len(projection._path_memo) == 1
+    again = project_stocks(ds, demand, None, START, 24, paths=300, seed=3)
+    forget()
+    monkeypatch.setattr(projection, "PATH_MEMO_BYTES", 0)
+    fresh = project_stocks(ds, demand, None, START, 24, paths=300, seed=3)
+    assert not projection._path_memo  # nothing is kept at 0 bytes
+    assert first.projection.equals(again.projection) and first.outlook.equals(again.outlook)
+    assert fresh.projection.equals(first.projection) and fresh.outlook.equals(first.outlook)
+    # the same model row over a different history (its last month doubled) draws other paths
+    monkeypatch.setattr(projection, "PATH_MEMO_BYTES", 512 * 2**20)
+    project_stocks(ds, demand, None, START, 24, paths=300, seed=3)
+    changed = dataset(history[:-1] + [2 * history[-1] + 500])
+    other = project_stocks(changed, demand, None, START, 24, paths=300, seed=3)
+    assert len(projection._path_memo) == 2
+    forget()
+    other_fresh = project_stocks(changed, demand, None, START, 24, paths=300, seed=3)
+    assert other.projection.equals(other_fresh.projection)
+    assert not other.projection.equals(first.projection)
