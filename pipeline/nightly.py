@@ -24,6 +24,7 @@ import json
 import logging
 import shutil
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -82,6 +83,10 @@ log = logging.getLogger(__name__)
 
 STAGE_MODULES = ("pipeline.compute", "forecast.demand", "optimize.solve")
 """What the night's tasks run: imported on each worker as soon as the engine is up."""
+PLAN_PRIORITY, CURVE_PRIORITY = 2, -1
+"""A worker that comes free takes a plan before a projection (the scenarios built on that
+plan wait for it) and the trade-off curve last (nothing waits for it). Dask runs the higher
+first among the tasks ready; the projections keep its default, 0."""
 
 
 @dataclass(frozen=True)
@@ -519,15 +524,52 @@ def _compute_all(
     for name, scenario in applied.items():
         if name in failed:
             continue
-        base = None if name == BASELINE else plans.get(base_scenario(scenario) or BASELINE)
-        ref: Any = reference if name == BASELINE else _shipments_of(engine, base)
-        plans[name] = engine.submit(plan_stage, scenario, start, horizon, shared, ref, settings)
+        if name == BASELINE:
+            plans[name] = engine.submit(
+                plan_stage,
+                scenario,
+                start,
+                horizon,
+                shared,
+                reference,
+                settings,
+                priority=PLAN_PRIORITY,
+                key=_task_key("plan"),
+            )
+        else:
+            base = plans.get(base_scenario(scenario) or BASELINE)
+            plans[name] = engine.submit(
+                _plan_near,
+                scenario,
+                start,
+                horizon,
+                shared,
+                base,
+                settings,
+                priority=PLAN_PRIORITY,
+                key=_task_key("plan"),
+            )
         projections[name] = engine.submit(
-            _project, scenario, start, horizon, shared, plans[name], opts.paths, opts.seed
+            _project,
+            scenario,
+            start,
+            horizon,
+            shared,
+            plans[name],
+            opts.paths,
+            opts.seed,
+            key=_task_key("projection"),
         )
         if name == BASELINE and opts.tradeoff_points >= 2:
             curve = engine.submit(
-                _tradeoff_stage, scenario, start, horizon, shared, opts.tradeoff_points
+                _tradeoff_stage,
+                scenario,
+                start,
+                horizon,
+                shared,
+                opts.tradeoff_points,
+                priority=CURVE_PRIORITY,
+                key=_task_key("tradeoff"),
             )
     results = []
     for name, scenario in applied.items():
@@ -567,13 +609,28 @@ def _compute_all(
     return results, curve
 
 
-def _shipments_of(engine: DaskEngine, plan: Any) -> Any:
-    """A task giving the shipments of a plan task's plan (None for no plan)."""
-    return None if plan is None else engine.submit(_plan_shipments, plan)
+def _task_key(kind: str) -> str:
+    """A task's Dask key: ``kind`` and a unique tail. Dask learns how long a kind of task
+    takes from the first of its kind to finish, and moves a waiting task to an idle worker
+    only when it expects the busy one to stay busy: the baseline's plan and a scenario's
+    are one kind, so when the baseline's plan is done, the baseline's projection waiting
+    behind a scenario's plan can move to the worker the curve leaves."""
+    return f"{kind}-{uuid.uuid4().hex}"
 
 
-def _plan_shipments(planned: tuple[Any, float]) -> pl.DataFrame:
-    return planned[0].shipments
+def _plan_near(
+    applied: Applied,
+    start: date,
+    horizon: int,
+    demand: _Demand,
+    base: tuple[Any, float] | None,
+    settings: PlanSettings,
+) -> tuple[Any, float]:
+    """A scenario's plan, staying close to its base's plan of tonight. One task, not one for
+    the base's shipments and one for the plan: when the base's plan is done, its projection
+    and this plan are ready together and a worker takes the plan first (``PLAN_PRIORITY``)."""
+    reference = None if base is None else base[0].shipments
+    return plan_stage(applied, start, horizon, demand, reference, settings)
 
 
 def _project(
