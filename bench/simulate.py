@@ -10,6 +10,7 @@ Prints (nothing is asserted; the machines are shared):
 3. one process, warm against afresh: the same futures with the stages after readiness solved
    from the last basis and without it (``PRESOLVE_COLUMNS``: why the sample stays warm); and
    by blocks against whole, futures and plan (``BLOCK_COLUMNS``: why the sample is split);
+   the later stages by the primal simplex against the dual (``PRIMAL_WARM``);
 4. the 1.2e5-column instance of ``bench/allocate.py``: ``--large-samples`` futures re-solved
    warm in one process, time per future against one cold solve of the same instance on one
    thread, as a future runs (its time with the blocks side by side on every core is shown
@@ -143,6 +144,47 @@ def warm_against_afresh(model, samples: int, seed: int) -> None:  # noqa: ANN001
     )
 
 
+def primal_against_dual(model, samples: int, seed: int) -> None:  # noqa: ANN001
+    """The same futures in one process, the stages after stage 1 started from the last
+    optimum by the primal simplex (as shipped, ``optimize.solve.PRIMAL_WARM``) and by the dual
+    simplex, in turns (the machines are noisy), and the plan's stage optima both ways: the
+    figures behind ``PRIMAL_WARM``."""
+    import optimize.solve
+    from optimize.resolve import SampleSolver
+    from optimize.solve import solve
+    from pipeline.simulation import sampler_for
+
+    shipped = optimize.solve.PRIMAL_WARM
+    sampler = sampler_for(model, RULES, seed)
+    futures = [sampler.draw(i).future for i in range(samples)]
+    per_future: dict[bool, list[float]] = {True: [], False: []}
+    stages = {}
+    try:
+        for _ in range(3):
+            for primal in (True, False):
+                optimize.solve.PRIMAL_WARM = primal
+                solver = SampleSolver(model)
+                t0 = time.perf_counter()
+                for future in futures:
+                    solver.solve(future)
+                per_future[primal].append((time.perf_counter() - t0) / samples * 1000)
+        for primal in (True, False):
+            optimize.solve.PRIMAL_WARM = primal
+            stages[primal] = solve(model).stages
+    finally:
+        optimize.solve.PRIMAL_WARM = shipped
+    same = all(
+        (a is None and b is None) or abs(a - b) <= 1e-9 * max(1.0, abs(a))
+        for (_, a), (_, b) in zip(stages[True], stages[False], strict=True)
+    )
+    print(
+        f"  one process, {samples} futures, three turns each: later stages by the primal "
+        f"simplex {np.median(per_future[True]):.0f} ms per future, by the dual "
+        f"{np.median(per_future[False]):.0f} ms (medians); the plan's stage optima equal to "
+        f"1e-9: {same}"
+    )
+
+
 def whole_against_blocks(model, samples: int, seed: int) -> None:  # noqa: ANN001
     """The same futures in one process, and the plan, with the model solved by its
     independent blocks (``optimize.blocks``, as shipped) and whole (``BLOCK_COLUMNS`` above
@@ -271,6 +313,7 @@ def main() -> int:
     )
     warm_against_afresh(model, min(args.samples, 60), args.seed)
     whole_against_blocks(model, min(args.samples, 60), args.seed)
+    primal_against_dual(model, min(args.samples, 60), args.seed)
     if not args.skip_floor:
         seconds, ready = floor(model, args.samples, args.seed)
         print(

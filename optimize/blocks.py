@@ -228,7 +228,9 @@ class Blocks:
         """Each block's basis now (HiGHS' own objects, for ``load``)."""
         return [part.h.getBasis() for part in self.parts]
 
-    def run(self, clock: Any, stage: str, afresh: bool = False) -> tuple[np.ndarray, float]:
+    def run(
+        self, clock: Any, stage: str, afresh: bool = False, primal: bool = False
+    ) -> tuple[np.ndarray, float]:
         t0 = time.perf_counter()
         todo = [k for k in range(self.count) if self.changed[k] or self.last[k] is None]
         side_by_side = (
@@ -240,7 +242,7 @@ class Blocks:
 
         def one(k: int) -> tuple[np.ndarray, float]:
             part = self.parts[k]
-            return part.run(clock, f"{stage} [{part.label}]", afresh)
+            return part.run(clock, f"{stage} [{part.label}]", afresh, primal)
 
         if side_by_side:
             # the largest first, so that the last to start is a short one

@@ -149,10 +149,10 @@ def test_a_block_that_fails_on_a_thread_fails_the_stage(
     monkeypatch.setattr(optimize.blocks, "THREAD_COLUMNS", 0)
     real_run = _Highs.run
 
-    def run(self: Any, clock: Any, stage: str, afresh: bool = False) -> Any:
+    def run(self: Any, clock: Any, stage: str, afresh: bool = False, primal: bool = False) -> Any:
         if "readiness" in stage and "[block 2 of" in stage:
             raise SolveError(f"HiGHS ended {stage} with status 'Infeasible'")
-        return real_run(self, clock, stage, afresh)
+        return real_run(self, clock, stage, afresh, primal)
 
     monkeypatch.setattr(_Highs, "run", run)
     with pytest.raises(SolveError, match=r"readiness.*block 2 of"):
