@@ -345,8 +345,10 @@ def test_remembered_paths_are_the_paths_drawn_afresh_and_follow_the_history(
     monkeypatch.setattr(projection, "PATH_MEMO_BYTES", 0)
     fresh = project_stocks(ds, demand, None, START, 24, paths=300, seed=3)
     assert not projection._path_memo  # nothing is kept at 0 bytes
-    assert first.projection.equals(again.projection) and first.outlook.equals(again.outlook)
-    assert fresh.projection.equals(first.projection) and fresh.outlook.equals(first.outlook)
+    assert first.projection.equals(again.projection)
+    assert first.outlook.equals(again.outlook)
+    assert fresh.projection.equals(first.projection)
+    assert fresh.outlook.equals(first.outlook)
     # the same model row over a different history (its last month doubled) draws other paths
     monkeypatch.setattr(projection, "PATH_MEMO_BYTES", 512 * 2**20)
     project_stocks(ds, demand, None, START, 24, paths=300, seed=3)
