@@ -59,19 +59,14 @@ model. Measured on the large night's plan (5.3e5 columns; the stage times ``arse
 logs on the data ``bench/nightly.py --only large`` builds): the whole solve 73 s -> 30 s,
 fair shares 52 s -> 16 s, least drawn 6.4 s -> 1.2 s. On the sample (5.7e3 columns) the
 warm start wins, about 1.6x per sampled future (``bench/simulate.py``, "warm against
-afresh"), hence the threshold. The readiness stage stays warm below
-``EARLY_PRESOLVE_COLUMNS`` (afresh: 6.3 s -> 42 s on the night's plan, solved whole). Solved by blocks (``blocks.py``), the large night's plans take
+afresh"), hence the threshold. The readiness stage stays warm at any size (``PRIMAL_WARM``:
+on one category of the 10x night's data, a block of 6.3e5 columns, 0.8 s and 89 iterations
+warm by the primal simplex against 205 s afresh). Solved by blocks (``blocks.py``), the
+large night's plans take
 47-52 s afresh against 109-112 s warm (summed over its two runs, ``bench/nightly.py --only
 large``); the 1.2e5-column instance's sampled futures, in blocks of 11,000-13,000 columns,
 2.5 s warm against 3.0 s afresh (``bench/simulate.py``'s large instance, median of 20):
 hence the block's size, and the threshold between them."""
-EARLY_PRESOLVE_COLUMNS = 200_000
-"""From this many columns on (in a model solved by blocks: in its largest block), the stages
-before the fair shares (readiness) are solved afresh too. Measured on one category of the 10x
-night's data (a block of 6.3e5 columns, ``bench/load.py``'s generator with 600 items, items
-of ``cat0`` alone): readiness 236 s warm, 159 s afresh; on the large night's plan (blocks of
-up to 3.9e4 columns) 2.9-3.2 s warm, 5.4-5.9 s afresh, with the same stage optima. The
-threshold lies between the two; nothing between them was measured."""
 SIMPLEX_DUAL, SIMPLEX_PRIMAL = 1, 4
 """HiGHS' ``simplex_strategy`` values."""
 PRIMAL_WARM = True
@@ -231,8 +226,7 @@ def staged_solve(
     # a model solved by blocks is as large as its largest block
     largest = getattr(runner, "largest", model.lp.num_col)
     large = largest >= PRESOLVE_COLUMNS
-    # until the fair shares are done: only a very large block
-    afresh = largest >= EARLY_PRESOLVE_COLUMNS
+    afresh = False  # until the fair shares are done
     for stage in model.stages:
         t0 = clock.elapsed
         if not stage.active:

@@ -236,20 +236,16 @@ def test_the_sample_whatifs_move_no_promise_of_another_item(sample: Any, whatif:
     assert_frame_equal(got[1], want[1], rel_tol=0, abs_tol=1e-5)
 
 
-@pytest.mark.parametrize(
-    "threshold", ["PRESOLVE_COLUMNS", "EARLY_PRESOLVE_COLUMNS"], ids=["from-fair", "every"]
-)
 def test_the_stages_after_readiness_solved_afresh_reach_the_same_optima(
-    sample: Any, monkeypatch: pytest.MonkeyPatch, threshold: str
+    sample: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Large models solve the fair-shares levels and the later stages without the last
-    basis (HiGHS presolves what the earlier stages fixed); very large ones the readiness
-    stage too. Forced on the sample, every stage reaches the optimum the warm solve reaches,
-    and the plan passes the checker."""
+    basis (HiGHS presolves what the earlier stages fixed). Forced on the sample, every stage
+    reaches the optimum the warm solve reaches, and the plan passes the checker."""
     import optimize.solve
 
     ds, start, warm = sample
-    monkeypatch.setattr(optimize.solve, threshold, 0)
+    monkeypatch.setattr(optimize.solve, "PRESOLVE_COLUMNS", 0)
     afresh = allocate(ds, None, start, 36)
     assert check_plan(ds, None, start, 36, afresh) == []
     assert_same_optima(afresh, warm)
