@@ -233,8 +233,8 @@ PATH_MEMO_BYTES = 512 * 2**20
 """The projection's consumption paths kept per process, newest first, up to this many bytes.
 A night projects the baseline and each scenario from the same forecast models, history and
 seed, so a scenario's paths are the baseline's (a scenario's demand change scales them
-afterwards): most of a projection's time is drawing them (1,440 series on the large night:
-6 of 8 s)."""
+afterwards), and drawing them (refitting each series' model) is most of a projection's
+time."""
 
 _path_memo: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _path_memo_bytes = 0

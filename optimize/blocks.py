@@ -12,9 +12,10 @@ again.
 ``Blocks`` holds one ``_Highs`` per block and answers as the staged solve's runner for the
 whole model. A stage's blocks run side by side on the cores this process may use
 (``PLAN_THREADS``): HiGHS lets go of Python's lock while it solves, and each block is its own
-HiGHS, so the plan is the same whatever thread ran which block. The one thing it cannot hold is a bound on a cost summed over blocks with a
-given total (the trade-off curve's caps); the objective-bound guards of the staged solve
-are held per block, each at its block's own optimum of that stage.
+HiGHS, so the plan is the same whatever thread ran which block. The one thing it cannot hold
+is a bound on a cost summed over blocks with a given total (the trade-off curve's caps); the
+objective-bound guards of the staged solve are held per block, each at its block's own
+optimum of that stage.
 """
 
 from __future__ import annotations

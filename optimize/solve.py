@@ -60,11 +60,9 @@ logs on the data ``bench/nightly.py --only large`` builds): the whole solve 73 s
 fair shares 52 s -> 16 s, least drawn 6.4 s -> 1.2 s. On the sample (5.7e3 columns) the
 warm start wins, about 1.6x per sampled future (``bench/simulate.py``, "warm against
 afresh"), hence the threshold. The readiness stage stays warm at any size (``PRIMAL_WARM``:
-on one category of the 10x night's data, a block of 6.3e5 columns, 0.8 s and 89 iterations
-warm by the primal simplex against 205 s afresh). Solved by blocks (``blocks.py``), the
-large night's plans take
-47-52 s afresh against 109-112 s warm (summed over its two runs, ``bench/nightly.py --only
-large``); the 1.2e5-column instance's sampled futures, in blocks of 11,000-13,000 columns,
+0.9 s and 89 iterations on a block of 6.3e5 columns, ``bench/plan_category.py``). Solved by
+blocks (``blocks.py``), the large night's plans take 47-52 s afresh against 109-112 s warm
+(summed over its two runs, ``bench/nightly.py --only large``); the 1.2e5-column instance's sampled futures, in blocks of 11,000-13,000 columns,
 2.5 s warm against 3.0 s afresh (``bench/simulate.py``'s large instance, median of 20):
 hence the block's size, and the threshold between them."""
 SIMPLEX_DUAL, SIMPLEX_PRIMAL = 1, 4
@@ -75,11 +73,8 @@ feasible (a new cost; the last objective held as a bound row at its optimum; lev
 columns fixed at their values): a primal-feasible basis, so the primal simplex goes on from
 it where the dual simplex would first have to repair the dual infeasibility the new cost
 leaves. Stage 1, and any stage solved afresh, keeps HiGHS' dual simplex. The sample's
-sampled futures: 71 against 98 ms per future (``bench/simulate.py``'s "primal ... dual"
-line, medians of three turns; 0.88x in twelve turns of 30 futures), the plan's stage optima
-equal. The large night's plan (blocks up to 3.9e4 columns): its readiness stage 17,493 ->
-1,017 simplex iterations, 4.1-4.3 s -> 0.5-0.7 s on one thread, the same stage optima; its
-trade-off curve (``LatenessFace.minimise``, 5 points) 26.0 -> 16.2 s, the same points."""
+sampled futures: 63-71 against 73-98 ms per future in two runs of ``bench/simulate.py``'s
+"primal ... dual" line (medians of three turns each way), the plan's stage optima equal."""
 FAIR_PROBE = 1e-5
 """The slack a row at its group's level is offered in the test whether it can do better: a
 row that can do better only by less than this (shared among the rows that can) is pinned."""
@@ -224,8 +219,7 @@ def staged_solve(
     guards.append(("lateness", cost1, obj1))
     bound: tuple[np.ndarray, float] | None = (cost1, obj1)
     # a model solved by blocks is as large as its largest block
-    largest = getattr(runner, "largest", model.lp.num_col)
-    large = largest >= PRESOLVE_COLUMNS
+    large = getattr(runner, "largest", model.lp.num_col) >= PRESOLVE_COLUMNS
     afresh = False  # until the fair shares are done
     for stage in model.stages:
         t0 = clock.elapsed

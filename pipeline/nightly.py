@@ -524,31 +524,23 @@ def _compute_all(
     for name, scenario in applied.items():
         if name in failed:
             continue
-        if name == BASELINE:
-            plans[name] = engine.submit(
-                plan_stage,
-                scenario,
-                start,
-                horizon,
-                shared,
-                reference,
-                settings,
-                priority=PLAN_PRIORITY,
-                key=_task_key("plan"),
-            )
-        else:
-            base = plans.get(base_scenario(scenario) or BASELINE)
-            plans[name] = engine.submit(
-                _plan_near,
-                scenario,
-                start,
-                horizon,
-                shared,
-                base,
-                settings,
-                priority=PLAN_PRIORITY,
-                key=_task_key("plan"),
-            )
+        # the baseline stays close to a stored plan; a scenario to its base's plan tonight
+        task, near = (
+            (plan_stage, reference)
+            if name == BASELINE
+            else (_plan_near, plans.get(base_scenario(scenario) or BASELINE))
+        )
+        plans[name] = engine.submit(
+            task,
+            scenario,
+            start,
+            horizon,
+            shared,
+            near,
+            settings,
+            priority=PLAN_PRIORITY,
+            key=_task_key("plan"),
+        )
         projections[name] = engine.submit(
             _project,
             scenario,

@@ -24,6 +24,14 @@ SOURCES = [
     {"source_id": "ALLY", "name": "Ally plant", "kind": "allied_production", "country": "DEU"},
 ]
 PARTNERS = [{"partner_id": "UKR", "name": "Ukraine", "tier": "frontline"}]
+DEPOT_STOCK = {
+    "holder_id": "DEPOT",
+    "item_id": "SHELL",
+    "as_of": date(2026, 10, 1),
+    "units": 20_000,
+    "floor_units": 5_000,
+    "target_units": 30_000,
+}
 
 
 def _outlook(result, holder: str, item: str = "SHELL") -> dict:
@@ -250,16 +258,7 @@ def test_projection_is_reproducible_with_a_seed(make_dataset, monthly) -> None:
     rng = np.random.default_rng(7)
     ds = make_dataset(
         sources=SOURCES,
-        stockpiles=[
-            {
-                "holder_id": "DEPOT",
-                "item_id": "SHELL",
-                "as_of": date(2026, 10, 1),
-                "units": 20_000,
-                "floor_units": 5_000,
-                "target_units": 30_000,
-            }
-        ],
+        stockpiles=[DEPOT_STOCK],
         consumption=monthly(
             "DEPOT", "SHELL", date(2022, 11, 1), rng.normal(1_000, 300, 48).clip(0).tolist()
         ),
@@ -315,19 +314,11 @@ def test_remembered_paths_are_the_paths_drawn_afresh_and_follow_the_history(
 
     rng = np.random.default_rng(11)
     history = rng.normal(1_000, 300, 48).clip(0).tolist()
-    stock = {
-        "holder_id": "DEPOT",
-        "item_id": "SHELL",
-        "as_of": date(2026, 10, 1),
-        "units": 20_000,
-        "floor_units": 5_000,
-        "target_units": 30_000,
-    }
 
     def dataset(units: list[float]):  # noqa: ANN202
         return make_dataset(
             sources=SOURCES,
-            stockpiles=[stock],
+            stockpiles=[DEPOT_STOCK],
             consumption=monthly("DEPOT", "SHELL", date(2022, 11, 1), units),
         )
 
