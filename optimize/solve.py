@@ -48,6 +48,10 @@ MIP_REL, MIP_ABS = 1e-6, 1e-6
 FEAS_TOL = 1e-6
 FACE_TOL = 1e-7
 FAIR_TOL = 1e-9
+HOLDS_TOL = 1e-9
+"""How far a bound set after a run may cut the run's plan and still leave it holding
+(``_Highs.holds``): well inside HiGHS' own feasibility tolerance (1e-7), so HiGHS too would
+take that plan as it is."""
 FIRM_SLACK = 1e-9
 """Units a firmed row's shortfall may exceed its stage-0 value by in later stages."""
 PRESOLVE_COLUMNS = 25_000
@@ -582,6 +586,9 @@ class _Highs:
         self.iterations = 0
         self.strategy = SIMPLEX_DUAL
         """The simplex HiGHS holds (its default: dual)."""
+        self.holds = False
+        """Whether the last run's plan still meets every bound set since (``run`` skips a
+        stage with no cost on this model while it does)."""
 
     def set_bounds(
         self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
@@ -592,6 +599,7 @@ class _Highs:
         idx = cols.astype(np.int32)
         self.h.changeColsBounds(n, idx, lo_a, up_a)
         self.lower[cols], self.upper[cols] = lo_a, up_a
+        self.holds = False
         kind = (
             self.highspy.HighsVarType.kInteger if integer else self.highspy.HighsVarType.kContinuous
         )
@@ -602,7 +610,18 @@ class _Highs:
     ) -> tuple[np.ndarray, float]:
         """Solve from the last basis, or ``afresh``: without it, so HiGHS presolves.
         ``primal``: the last optimum is still feasible (only the cost changed, and bounds
-        that hold it): from its basis, by the primal simplex (``PRIMAL_WARM``)."""
+        that hold it): from its basis, by the primal simplex (``PRIMAL_WARM``).
+
+        While the last run's plan still meets every bound (``holds``) and each column with a
+        cost sits at the bound that cost pushes it to, no plan can cost less: that plan is
+        the answer, certified by zero row duals (reduced costs equal to the cost), and HiGHS
+        is not run. So it is in the later stages for a block whose promises are all kept or
+        stocks all above their floors (in a sampled future, most blocks); from that basis
+        HiGHS would take no iteration."""
+        if self.holds and not afresh:
+            done = self._already_optimal()
+            if done is not None:
+                return done
         left = clock.remaining()
         limit = float(left) if left is not None else INF
         if limit != self.time_limit:
@@ -639,7 +658,26 @@ class _Highs:
             )
         self.solution = self.h.getSolution()
         self.vectors = {}
+        self.holds = True
         return self.vector("col_value").copy(), float(info.objective_function_value)
+
+    def _already_optimal(self) -> tuple[np.ndarray, float] | None:
+        """The last plan, if every column with a cost is at the bound it is pushed to."""
+        x = self.vector("col_value")
+        costed = np.nonzero(self.cost)[0]
+        c = self.cost[costed]
+        at = np.where(c > 0, self.lower[costed], self.upper[costed])
+        if not np.all(np.abs(x[costed] - at) <= HOLDS_TOL):
+            return None
+        self.iterations = 0
+        col_dual = np.zeros(x.size)
+        col_dual[costed] = c
+        self.vectors = {
+            "col_value": x,
+            "col_dual": col_dual,
+            "row_dual": np.zeros(self.vector("row_value").size),
+        }
+        return x.copy(), float(c @ x[costed])
 
     def vector(self, name: str) -> np.ndarray:
         """One of the last run's solution vectors as an array (HiGHS hands each over as a
@@ -674,6 +712,9 @@ class _Highs:
             moved = moved or bool(
                 np.any(self.row_lo[rows] != at) or np.any(self.row_up[rows] != at)
             )
+            if self.holds:
+                activity = self.vector("row_value")[rows]
+                self.holds = bool(np.all(np.abs(activity - at) <= HOLDS_TOL))
             self.h.changeRowsBounds(rows.size, rows.astype(np.int32), at, at.copy())
             self.row_lo[rows], self.row_up[rows] = at, at
         return moved
@@ -684,6 +725,7 @@ class _Highs:
         self.cost = cost.copy()
         self.bound_rows.clear()
         self.lower, self.upper, self.row_lo, self.row_up = (b.copy() for b in bounds)
+        self.holds = False
 
     def col_lower(self, cols: np.ndarray) -> np.ndarray:
         return self.lower[cols].copy()
@@ -695,6 +737,9 @@ class _Highs:
         lo, up = np.asarray(lo, dtype=np.float64), np.asarray(up, dtype=np.float64)
         self.h.changeColsBounds(cols.size, cols.astype(np.int32), lo, up)
         self.lower[cols], self.upper[cols] = lo, up
+        if self.holds:
+            x = self.vector("col_value")[cols]
+            self.holds = bool(np.all(x >= lo - HOLDS_TOL) and np.all(x <= up + HOLDS_TOL))
 
     def free_rows(self, rows: np.ndarray) -> None:
         """Rows that no longer bind: their bounds become infinite."""
@@ -708,6 +753,8 @@ class _Highs:
         nz = np.nonzero(cost)[0]
         self.h.addRow(-INF, bound, nz.size, nz.astype(np.int32), cost[nz])
         self.bound_rows[name] = self.h.getNumRow() - 1
+        if self.holds:
+            self.holds = float(cost[nz] @ self.vector("col_value")[nz]) <= bound + HOLDS_TOL
 
     def drop_objective_bound(self, name: str) -> None:
         row = self.bound_rows.pop(name)
@@ -717,6 +764,7 @@ class _Highs:
         """A new upper bound on an objective-bound row."""
         row = np.array([self.bound_rows[name]], dtype=np.int32)
         self.h.changeRowsBounds(1, row, np.array([-INF]), np.array([upper]))
+        self.holds = False
 
     def set_cost(self, cost: np.ndarray) -> None:
         changed = np.nonzero(cost != self.cost)[0]
