@@ -6,15 +6,18 @@ partner and category, so each of its 12 categories is one block of about 6e5 col
 takes the items of one category and every row that names them, loads them, fits the
 forecast, and solves the plan in this process, printing each stage's seconds and simplex
 iterations (the solver's own log lines) and the whole plan's time. The figures behind
-``optimize.solve.PRIMAL_WARM`` and ``PRESOLVE_COLUMNS`` at that size; about 7 minutes on
-2 cores. Measured on 2026-12-01 (cat0: 50 items, one block of 627,719 columns and 84 small
-ones): the plan 335 s, of which stage 1 14 s, readiness 0.9 s (89 iterations, warm), the
-fair shares 316 s afresh (level 4 alone 205 s), least drawn 4.6 s; with ``--all-warm`` 381 s
-(fair shares 311 s, least drawn 51 s), the same stage optima.
+``optimize.solve.PRIMAL_WARM``, ``PRESOLVE_COLUMNS`` and ``INTERIOR_COLUMNS`` at that size;
+about 3 minutes on 2 cores. Measured on 2026-12-01 (cat0: 50 items, one block of 627,719
+columns and 84 small ones): the plan 84 s, of which stage 1 17 s, readiness 1.2 s (89
+iterations, warm), the fair shares 60 s afresh by the interior point (level 4: 6.5 s), least
+drawn 6.8 s. With ``--simplex-only`` the plan took 335 s (fair shares 316 s, level 4 alone
+205 s and 231,903 iterations); with ``--all-warm`` 381 s (fair shares 311 s, least drawn
+51 s). The same stage optima every way.
 
     .venv/bin/python bench/plan_category.py                     # cat0 of the 10x data
     .venv/bin/python bench/plan_category.py --threads 1         # blocks one after another
     .venv/bin/python bench/plan_category.py --all-warm          # no stage solved afresh
+    .venv/bin/python bench/plan_category.py --simplex-only      # afresh by the simplex too
     .venv/bin/python bench/plan_category.py --items 120         # a smaller data set
 """
 
@@ -78,6 +81,11 @@ def main() -> int:
         action="store_true",
         help="every stage from the last basis (PRESOLVE_COLUMNS above the model's size)",
     )
+    parser.add_argument(
+        "--simplex-only",
+        action="store_true",
+        help="stages solved afresh by the simplex too (INTERIOR_COLUMNS above the model's size)",
+    )
     args = parser.parse_args()
 
     import load as bench_load
@@ -113,12 +121,15 @@ def main() -> int:
     optimize.blocks.PLAN_THREADS = args.threads
     if args.all_warm:
         optimize.solve.PRESOLVE_COLUMNS = model.lp.num_col + 1
+    if args.simplex_only:
+        optimize.solve.INTERIOR_COLUMNS = model.lp.num_col + 1
     print(f"model: {model.lp.num_col:,} columns, {model.lp.num_row:,} rows", flush=True)
     t0 = time.perf_counter()
     plan = solve(model)
     print(
         f"plan: {time.perf_counter() - t0:.1f} s (afresh from {optimize.solve.PRESOLVE_COLUMNS:,} "
-        f"columns in the largest block); stage optima {plan.stages}"
+        f"columns in the largest block, by the interior point from "
+        f"{optimize.solve.INTERIOR_COLUMNS:,} in a block); stage optima {plan.stages}"
     )
     print("stage seconds:", ", ".join(f"{name} {s:.1f}" for name, s in plan.stage_seconds))
     return 0

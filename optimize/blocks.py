@@ -262,7 +262,7 @@ class Blocks:
             total += objk
         log.log(
             self.log_level,
-            "%s: optimal in %.2f s, %d of %d blocks run%s, %d simplex iterations",
+            "%s: optimal in %.2f s, %d of %d blocks run%s, %d iterations",
             stage,
             time.perf_counter() - t0,
             len(todo),

@@ -69,6 +69,14 @@ blocks (``blocks.py``), the large night's plans take 47-52 s afresh against 109-
 (summed over its two runs, ``bench/nightly.py --only large``); the 1.2e5-column instance's sampled futures, in blocks of 11,000-13,000 columns,
 2.5 s warm against 3.0 s afresh (``bench/simulate.py``'s large instance, median of 20):
 hence the block's size, and the threshold between them."""
+INTERIOR_COLUMNS = 100_000
+"""From this many columns on (a block's own), a stage solved afresh (``PRESOLVE_COLUMNS``) goes
+by HiGHS' interior point, with crossover to a basic solution (the duals and reduced costs the
+fair shares and the optimal faces read), and by the simplex again if that does not end
+optimal. One category of the 10x night's data (``bench/plan_category.py``, a block of 6.3e5
+columns): see that script's docstring. On the large night's blocks (2.1e4-3.9e4 columns) the
+two were even, hence the threshold. Stage 1, which starts from no basis, stays with the
+simplex."""
 SIMPLEX_DUAL, SIMPLEX_PRIMAL = 1, 4
 """HiGHS' ``simplex_strategy`` values."""
 PRIMAL_WARM = True
@@ -558,6 +566,7 @@ class _Highs:
         self.highspy = highspy
         lp = model.lp
         self.num_row = lp.num_row
+        self.num_col = lp.num_col
         h = _new_highs(highspy)
         h.setOptionValue("log_to_console", False)
         status = pass_arrays(
@@ -633,21 +642,17 @@ class _Highs:
             self.strategy = strategy
         if afresh:
             self.h.clearSolver()
-        t0 = time.perf_counter()
-        self.h.run()
-        ms = self.h.getModelStatus()
-        info = self.h.getInfo()
-        self.iterations = info.simplex_iteration_count
-        if log.isEnabledFor(self.log_level):
-            log.log(
-                self.log_level,
-                "%s: %s in %.2f s, %d simplex iterations",
+        interior = afresh and self.num_col >= INTERIOR_COLUMNS
+        ms, info = self._solve(stage, interior)
+        st = self.highspy.HighsModelStatus
+        if interior and ms not in (st.kOptimal, st.kTimeLimit):
+            log.warning(
+                "%s: the interior point ended '%s'; solved again by the simplex",
                 stage,
                 self.h.modelStatusToString(ms),
-                time.perf_counter() - t0,
-                info.simplex_iteration_count,
             )
-        st = self.highspy.HighsModelStatus
+            self.h.clearSolver()
+            ms, info = self._solve(stage, False)
         if ms == st.kTimeLimit:
             raise SolveError(f"time limit of {clock.limit:g} s reached in {stage}; no plan written")
         if ms != st.kOptimal:
@@ -660,6 +665,36 @@ class _Highs:
         self.vectors = {}
         self.holds = True
         return self.vector("col_value").copy(), float(info.objective_function_value)
+
+    def _solve(self, stage: str, interior: bool) -> tuple[Any, Any]:
+        """One HiGHS run, by the simplex or (``interior``) the interior point with crossover
+        to a basic solution; its status and info."""
+        if interior:
+            self.h.setOptionValue("solver", "ipm")
+        t0 = time.perf_counter()
+        try:
+            self.h.run()
+        finally:
+            if interior:
+                self.h.setOptionValue("solver", "simplex")
+        ms = self.h.getModelStatus()
+        info = self.h.getInfo()
+        if interior:
+            self.iterations = info.ipm_iteration_count + info.crossover_iteration_count
+            how = f"{info.ipm_iteration_count} interior-point and {info.crossover_iteration_count} crossover"
+        else:
+            self.iterations = info.simplex_iteration_count
+            how = f"{info.simplex_iteration_count} simplex"
+        if log.isEnabledFor(self.log_level):
+            log.log(
+                self.log_level,
+                "%s: %s in %.2f s, %s iterations",
+                stage,
+                self.h.modelStatusToString(ms),
+                time.perf_counter() - t0,
+                how,
+            )
+        return ms, info
 
     def _already_optimal(self) -> tuple[np.ndarray, float] | None:
         """The last plan, if every column with a cost is at the bound it is pushed to."""

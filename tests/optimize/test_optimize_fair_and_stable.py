@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from typing import Any
 
 import polars as pl
@@ -236,16 +237,37 @@ def test_the_sample_whatifs_move_no_promise_of_another_item(sample: Any, whatif:
     assert_frame_equal(got[1], want[1], rel_tol=0, abs_tol=1e-5)
 
 
+@pytest.mark.parametrize("by", ["simplex", "interior point", "interior point that gives up"])
 def test_the_stages_after_readiness_solved_afresh_reach_the_same_optima(
-    sample: Any, monkeypatch: pytest.MonkeyPatch
+    sample: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, by: str
 ) -> None:
     """Large models solve the fair-shares levels and the later stages without the last
-    basis (HiGHS presolves what the earlier stages fixed). Forced on the sample, every stage
-    reaches the optimum the warm solve reaches, and the plan passes the checker."""
+    basis (HiGHS presolves what the earlier stages fixed), the largest blocks by the interior
+    point. Forced on the sample, every stage reaches the optimum the warm solve reaches, and
+    the plan passes the checker; an interior point that stops short hands over to the
+    simplex."""
     import optimize.solve
 
     ds, start, warm = sample
     monkeypatch.setattr(optimize.solve, "PRESOLVE_COLUMNS", 0)
-    afresh = allocate(ds, None, start, 36)
+    if by != "simplex":
+        monkeypatch.setattr(optimize.solve, "INTERIOR_COLUMNS", 0)
+    if by == "interior point that gives up":
+        new_highs = optimize.solve._new_highs
+
+        def stopping_early(highspy: Any) -> Any:
+            h = new_highs(highspy)
+            h.setOptionValue("ipm_iteration_limit", 1)
+            return h
+
+        monkeypatch.setattr(optimize.solve, "_new_highs", stopping_early)
+    with caplog.at_level(logging.DEBUG, logger="optimize.solve"):
+        afresh = allocate(ds, None, start, 36)
     assert check_plan(ds, None, start, 36, afresh) == []
     assert_same_optima(afresh, warm)
+    interior = [r.getMessage() for r in caplog.records if "interior-point" in r.getMessage()]
+    again = [
+        r.getMessage() for r in caplog.records if "solved again by the simplex" in r.getMessage()
+    ]
+    assert bool(interior) == (by != "simplex")
+    assert bool(again) == (by == "interior point that gives up")
