@@ -14,7 +14,7 @@ import time
 from concurrent.futures import Executor
 from typing import Any
 
-__all__ = ["DaskEngine"]
+__all__ = ["DaskEngine", "WorkerLost"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,11 @@ def _resident_mb() -> float:
     import psutil
 
     return psutil.Process().memory_info().rss / 2**20
+
+
+class WorkerLost(RuntimeError):
+    """A task whose worker process died before it ended (Dask's nanny restarts a worker that
+    goes past its memory limit, and the tasks it ran or held are lost)."""
 
 
 class DaskEngine:
@@ -63,7 +68,10 @@ class DaskEngine:
                     silence_logs=logging.CRITICAL,
                 )
             self.client = Client(self.cluster)
-        self.workers = len(self.client.scheduler_info()["workers"])
+        workers_info = self.client.scheduler_info()["workers"].values()
+        self.workers = len(workers_info)
+        self.memory_limit = max((w.get("memory_limit") or 0 for w in workers_info), default=0)
+        """Bytes a worker may use before Dask's nanny restarts it (0: no limit known)."""
         self.startup = time.perf_counter() - t0
         log.info(
             "Dask engine: %d worker(s) %s, started in %.1f s",
@@ -91,6 +99,31 @@ class DaskEngine:
             self.client.submit(_import, modules, workers=[w], allow_other_workers=False, pure=False)
             for w in self.client.scheduler_info()["workers"]
         ]
+
+    def result(self, future: Any, what: str) -> Any:
+        """``future``'s result; a lost worker is raised as ``WorkerLost``, saying ``what``
+        was lost and what to do, in place of Dask's "cancelled" or "KilledWorker"."""
+        from distributed import KilledWorker
+        from distributed.client import FutureCancelledError
+
+        try:
+            return future.result()
+        except (FutureCancelledError, KilledWorker) as exc:
+            raise WorkerLost(self._lost(what)) from exc
+
+    def _lost(self, what: str) -> str:
+        limit = (
+            f" (each worker may use {self.memory_limit / 2**30:.1f} GiB"
+            + (", the machine's memory shared among them" if self.cluster is not None else "")
+            + ")"
+            if self.memory_limit
+            else ""
+        )
+        return (
+            f"{what}: the Dask worker running it, or holding its inputs, was lost; most "
+            f"often a worker past its memory limit{limit}. Run with fewer --workers (each "
+            "local worker then may use more), or on a cluster whose workers have more memory"
+        )
 
     @staticmethod
     def wait(futures: list[Any]) -> None:

@@ -260,13 +260,13 @@ def _tradeoff_stage(
     return tradeoff_json(curve), time.perf_counter() - t0
 
 
-def _baseline_tradeoff(task: Any, points: int) -> dict[str, Any] | None:
+def _baseline_tradeoff(engine: DaskEngine, task: Any, points: int) -> dict[str, Any] | None:
     """The curve's task's result; a failure is reported in the report, never a reason to
     lose the night."""
     if task is None:
         return None
     try:
-        curve, seconds = task.result()
+        curve, seconds = engine.result(task, "the trade-off curve")
     except Exception as exc:  # reported, not raised: the plans are what the night is for
         log.warning("the trade-off curve failed: %s: %s", type(exc).__name__, exc)
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -409,7 +409,7 @@ def run_nightly(opts: NightlyOptions, report: ReportWriter) -> NightlyOutcome:
         with DaskEngine(opts.scheduler, opts.workers) as engine:
             results, curve = _compute_all(con, applied, start, opts, file_hashes, failures, engine)
             odds = _promise_odds(applied[BASELINE], results[0], opts, engine)
-            frontier = _baseline_tradeoff(curve, opts.tradeoff_points)
+            frontier = _baseline_tradeoff(engine, curve, opts.tradeoff_points)
         curves = budget_curves(results)
         for f in failures:
             log.error("scenario %s failed: %s", f.scenario, f.reason)
@@ -573,8 +573,10 @@ def _compute_all(
             failed.add(name)
             continue
         try:
-            plan, plan_seconds = plans[name].result()
-            projected, project_seconds = projections[name].result()
+            plan, plan_seconds = engine.result(plans[name], f"the plan of {name}")
+            projected, project_seconds = engine.result(
+                projections[name], f"the stock projection of {name}"
+            )
         except Exception as exc:
             if name == BASELINE:
                 raise

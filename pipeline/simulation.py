@@ -346,7 +346,7 @@ def _gather(
     records: list[SampleRecord] = []
     try:
         for k, f in enumerate(futures):
-            records.extend(f.result())
+            records.extend(engine.result(f, f"the batch of sampled futures {k + 1}"))
             if progress is not None:
                 progress(len(records), total)
             if (
@@ -495,7 +495,7 @@ def _criticality(
             for u in top
         }
         for u, futures in runs.items():
-            held = [r for f in futures for r in f.result()]
+            held = [r for f in futures for r in engine.result(f, "a criticality batch")]
             saved[u] = float(total[:m].mean() - np.mean([r.weighted_late for r in held]))
     rows = [
         {
