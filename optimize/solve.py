@@ -596,8 +596,8 @@ class _Highs:
         self.strategy = SIMPLEX_DUAL
         """The simplex HiGHS holds (its default: dual)."""
         self.holds = False
-        """Whether the last run's plan still meets every bound set since (``run`` skips a
-        stage with no cost on this model while it does)."""
+        """Whether the last run's plan still meets every bound set since (``run`` may then
+        answer without HiGHS)."""
 
     def set_bounds(
         self, cols: np.ndarray, lo: float | np.ndarray, up: float | np.ndarray, *, integer: bool
@@ -625,8 +625,7 @@ class _Highs:
         cost sits at the bound that cost pushes it to, no plan can cost less: that plan is
         the answer, certified by zero row duals (reduced costs equal to the cost), and HiGHS
         is not run. So it is in the later stages for a block whose promises are all kept or
-        stocks all above their floors (in a sampled future, most blocks); from that basis
-        HiGHS would take no iteration."""
+        stocks all above their floors; from that basis HiGHS would take no iteration."""
         if self.holds and not afresh:
             done = self._already_optimal()
             if done is not None:
