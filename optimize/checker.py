@@ -540,10 +540,11 @@ def _gap(goal: float | None, level: float) -> float | None:
     return None if goal is None else max(goal - level, 0.0)
 
 
-def _same(a: float | None, b: float | None) -> bool:
+def _same(a: float | None, b: float | None, scale: float = 0.0) -> bool:
+    """Both None, or equal to ``TOL`` of the larger of them and ``scale``."""
     if a is None or b is None:
         return a is None and b is None
-    return _close(a, b)
+    return abs(a - b) <= TOL * max(1.0, abs(a), abs(b), scale)
 
 
 def check_readiness(r: _Rules, plan: _PlanLike, flows: _Flows) -> list[str]:
@@ -555,13 +556,21 @@ def check_readiness(r: _Rules, plan: _PlanLike, flows: _Flows) -> list[str]:
         for row in plan.readiness.iter_rows(named=True)
     }
     want: dict[tuple[str, str, int], tuple[float, float, float | None, float]] = {}
+    # per pool, the size its figures are compared at: units below a floor or target are a
+    # difference of two such sizes and carry their rounding (the plan publishes each
+    # shipment to 1e-6 units, and a large pool sums many)
+    scale: dict[tuple[str, str], float] = {}
     for key in r.start_stock:
         if r.kinds.get(key[0]) not in STOCK:
             continue
-        for t, v in enumerate(_replay(r, key, flows)):
+        levels = _replay(r, key, flows)
+        scale[key] = max(r.floor[key], r.target[key] or 0.0, *map(abs, levels), 0.0)
+        for t, v in enumerate(levels):
             want[(*key, t)] = (v, max(r.floor[key] - v, 0.0), _gap(r.target[key], v), 0.0)
     for key in r.partner_start:
-        for t, v in enumerate(_partner_replay(r, key, flows)):
+        levels = _partner_replay(r, key, flows)
+        scale[key] = max(r.partner_floor[key], r.partner_target[key] or 0.0, *map(abs, levels), 0.0)
+        for t, v in enumerate(levels):
             want[(*key, t)] = (
                 max(v, 0.0),
                 max(r.partner_floor[key] - v, 0.0),
@@ -580,7 +589,7 @@ def check_readiness(r: _Rules, plan: _PlanLike, flows: _Flows) -> list[str]:
             ("below_target_units", below_target),
             ("unmet_units", unmet),
         ):
-            if not _same(got[name], value):
+            if not _same(got[name], value, scale[k[:2]]):
                 problems.append(f"{tag}: plan says {name} {got[name]}, replay gives {value}")
                 break
     for k in set(rows) - set(want):

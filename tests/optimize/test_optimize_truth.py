@@ -459,3 +459,37 @@ def test_checker_catches_broken_plans() -> None:
     )
     floor_pool = plan.pools.with_columns(inventory=pl.col("inventory") - 1)
     assert any("replay" in p for p in broken(pools=floor_pool))
+
+
+def test_checker_weighs_units_below_a_floor_at_the_size_of_the_pool() -> None:
+    """Units below a floor are the floor less the level, both the size of the pool: in a pool
+    of two million units, a hundred-thousandth of a unit is the rounding of the published
+    shipments (the 10x night's plan failed on 1.02e-05 at such a pool), a hundred units is a
+    wrong figure."""
+    ds = make_dataset(
+        **base_tables(),
+        sources=[PLANT, {"source_id": "DEPOT", "name": "d", "kind": "us_stock", "country": "USA"}],
+        capacity=[{"source_id": "PLANT", "item_id": "SHELL", "month": month(1), "units": 10.0}],
+        stockpiles=[
+            {
+                "holder_id": "DEPOT",
+                "item_id": "SHELL",
+                "as_of": date(2025, 12, 1),
+                "units": 2_000_000.0,
+                "floor_units": 1_999_990.0,
+            }
+        ],
+        commitments=[commitment("C1", "UKR", "SHELL", 20, 1, 1)],
+    )
+    plan = checked(ds, allocate(ds, None, START, 3))
+    depot = (pl.col("holder_id") == "DEPOT") & (pl.col("month") == pl.col("month").min())
+
+    def claiming(units: float) -> list[str]:
+        rows = plan.readiness.with_columns(
+            below_floor_units=pl.when(depot).then(units).otherwise(pl.col("below_floor_units"))
+        )
+        return check_plan(ds, None, START, 3, replace(plan, readiness=rows))
+
+    assert plan.readiness.filter(depot).height == 1
+    assert claiming(1.02e-5) == []
+    assert any("below_floor_units 100.0, replay gives 0.0" in p for p in claiming(100.0))
