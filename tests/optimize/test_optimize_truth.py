@@ -412,8 +412,10 @@ def test_row_names_are_deterministic() -> None:
     assert lp.col_lower[lp.col_index("inv|PLANT|SHELL|2026-01")] == -INF
 
 
-def test_checker_catches_broken_plans() -> None:
-    ds = make_dataset(
+def _plant_and_depot(units: float, floor: float, **tables: Any) -> Any:
+    """A plant making 10 shells in month 1, a US depot of ``units`` shells above a ``floor``,
+    and one promise of 20 shells to UKR due in month 1."""
+    return make_dataset(
         **base_tables(),
         sources=[PLANT, {"source_id": "DEPOT", "name": "d", "kind": "us_stock", "country": "USA"}],
         capacity=[{"source_id": "PLANT", "item_id": "SHELL", "month": month(1), "units": 10.0}],
@@ -422,11 +424,19 @@ def test_checker_catches_broken_plans() -> None:
                 "holder_id": "DEPOT",
                 "item_id": "SHELL",
                 "as_of": date(2025, 12, 1),
-                "units": 30.0,
-                "floor_units": 25.0,
+                "units": units,
+                "floor_units": floor,
             }
         ],
         commitments=[commitment("C1", "UKR", "SHELL", 20, 1, 1)],
+        **tables,
+    )
+
+
+def test_checker_catches_broken_plans() -> None:
+    ds = _plant_and_depot(
+        30.0,
+        25.0,
         eligibility=[
             {
                 "source_id": "DEPOT",
@@ -466,21 +476,7 @@ def test_checker_weighs_units_below_a_floor_at_the_size_of_the_pool() -> None:
     of two million units, a hundred-thousandth of a unit is the rounding of the published
     shipments (the 10x night's plan failed on 1.02e-05 at such a pool), a hundred units is a
     wrong figure."""
-    ds = make_dataset(
-        **base_tables(),
-        sources=[PLANT, {"source_id": "DEPOT", "name": "d", "kind": "us_stock", "country": "USA"}],
-        capacity=[{"source_id": "PLANT", "item_id": "SHELL", "month": month(1), "units": 10.0}],
-        stockpiles=[
-            {
-                "holder_id": "DEPOT",
-                "item_id": "SHELL",
-                "as_of": date(2025, 12, 1),
-                "units": 2_000_000.0,
-                "floor_units": 1_999_990.0,
-            }
-        ],
-        commitments=[commitment("C1", "UKR", "SHELL", 20, 1, 1)],
-    )
+    ds = _plant_and_depot(2_000_000.0, 1_999_990.0)
     plan = checked(ds, allocate(ds, None, START, 3))
     depot = (pl.col("holder_id") == "DEPOT") & (pl.col("month") == pl.col("month").min())
 
