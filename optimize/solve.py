@@ -96,6 +96,10 @@ class SolveError(RuntimeError):
     """The solver gave no trustworthy optimal plan (time limit, error, doubtful numbers)."""
 
 
+class InfeasibleStage(SolveError):
+    """HiGHS found no plan that meets a stage's rows and bounds."""
+
+
 @dataclass(frozen=True)
 class Solution:
     x: np.ndarray
@@ -443,9 +447,16 @@ def _cannot_do_better(
     afresh: bool = False,
 ) -> np.ndarray:
     """Which ``candidates`` (free ``fair`` rows at their level, which the duals did
-    not pin) cannot go below it: with every level fixed, give each candidate a slack of at
-    most ``FAIR_PROBE`` and maximise their sum; a row whose slack stays below half of that
-    cannot do better (``fairness.py``). A mask over ``free``."""
+    not pin) cannot go below it: with every level held at its value, give each candidate a
+    slack of at most ``FAIR_PROBE`` and maximise their sum; a row whose slack stays below half
+    of that cannot do better (``fairness.py``). A mask over ``free``.
+
+    A level is held at its value plus ``FAIR_TOL``: the value is the last run's, met by its
+    rows only to HiGHS' tolerance, and held exactly it can leave no plan at all (one block of
+    the 10x night: 'Infeasible' by presolve, by the interior point and by either simplex from
+    the last basis, and optimal with the same answer for a margin of 1e-9 to 1e-7). If HiGHS
+    still finds no plan, every candidate is pinned at its value, as a level no dual explains
+    is: the plan stays feasible, and those rows keep the level they reached."""
     lp = model.lp
     levels = lp.col_blocks["fair_level"]
     slack = lp.col_blocks["fair_slack"]
@@ -453,19 +464,24 @@ def _cannot_do_better(
     at = np.zeros(levels.size)
     at[model.fair_lv[free]] = level
     low, up = runner.col_lower(cols), runner.col_upper(cols)
-    runner.set_col_bounds(cols, low, np.maximum(at[cols - levels.start], low))
+    runner.set_col_bounds(cols, low, np.maximum(at[cols - levels.start] + FAIR_TOL, low))
     probe = slack.start + free[candidates]
     runner.set_col_bounds(probe, np.zeros(probe.size), np.full(probe.size, FAIR_PROBE))
     cost = np.zeros(lp.num_col)
     cost[probe] = -1.0
     runner.set_cost(cost)
-    x, _ = runner.run(
-        clock, f"fair shares, level {k}: which rows can do better", afresh, primal=PRIMAL_WARM
-    )
-    runner.set_col_bounds(probe, np.zeros(probe.size), np.zeros(probe.size))
-    runner.set_col_bounds(cols, low, up)
     out = np.zeros(free.size, dtype=bool)
-    out[candidates] = x[probe] < FAIR_PROBE / 2
+    try:
+        x, _ = runner.run(
+            clock, f"fair shares, level {k}: which rows can do better", afresh, primal=PRIMAL_WARM
+        )
+        out[candidates] = x[probe] < FAIR_PROBE / 2
+    except InfeasibleStage as exc:
+        log.warning("%s; the %d rows at their level are pinned at it", exc, probe.size)
+        out[candidates] = True
+    finally:
+        runner.set_col_bounds(probe, np.zeros(probe.size), np.zeros(probe.size))
+        runner.set_col_bounds(cols, low, up)
     log.debug(
         "fair shares: level %d, %d of %d rows at it cannot do better", k, out.sum(), probe.size
     )
@@ -655,7 +671,8 @@ class _Highs:
         if ms == st.kTimeLimit:
             raise SolveError(f"time limit of {clock.limit:g} s reached in {stage}; no plan written")
         if ms != st.kOptimal:
-            raise SolveError(f"HiGHS ended {stage} with status '{self.h.modelStatusToString(ms)}'")
+            error = InfeasibleStage if ms == st.kInfeasible else SolveError
+            raise error(f"HiGHS ended {stage} with status '{self.h.modelStatusToString(ms)}'")
         if info.max_primal_infeasibility > FEAS_TOL * 10:
             raise SolveError(
                 f"numerically doubtful {stage} result (primal infeasibility {info.max_primal_infeasibility:.3g})"

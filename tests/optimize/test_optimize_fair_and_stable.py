@@ -271,3 +271,34 @@ def test_the_stages_after_readiness_solved_afresh_reach_the_same_optima(
     ]
     assert bool(interior) == (by != "simplex")
     assert bool(again) == (by == "interior point that gives up")
+
+
+def test_a_probe_that_finds_no_plan_pins_its_rows_at_their_level(
+    sample: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The test whether rows at their level can do better holds every level at its value;
+    a value its own rows meet only to the solver's tolerance can leave no plan at all (one
+    block of the 10x night). Given levels 1e-3 below the ones the sample's level 2 reached,
+    HiGHS finds the probe infeasible: its rows are pinned at their level with a warning, and
+    the plan is still made, passes the checker and keeps the optima of the stages before."""
+    import optimize.solve
+
+    ds, start, warm = sample
+    probe = optimize.solve._cannot_do_better
+    probed: list[int] = []
+
+    def below_their_rows(runner: Any, model: Any, clock: Any, free: Any, level: Any, *rest: Any):
+        probed.append(int(rest[0].sum()))
+        return probe(runner, model, clock, free, level - 1e-3, *rest)
+
+    monkeypatch.setattr(optimize.solve, "_cannot_do_better", below_their_rows)
+    with caplog.at_level(logging.WARNING, logger="optimize.solve"):
+        plan = allocate(ds, None, start, 36)
+    warned = [r.getMessage() for r in caplog.records if "pinned at it" in r.getMessage()]
+    assert probed
+    assert len(warned) == len(probed)
+    assert all("'Infeasible'" in w for w in warned)
+    assert check_plan(ds, None, start, 36, plan) == []
+    got, want = dict(plan.stages), dict(warm.stages)
+    for stage in ("lateness", "readiness", "fair_shares"):
+        assert got[stage] == pytest.approx(want[stage], rel=1e-6, abs=1e-6), stage
