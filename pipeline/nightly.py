@@ -516,10 +516,20 @@ def _compute_all(
     # unpickled (importing the same modules) in its event loop can see a module half imported
     engine.wait(warming)
     shared = engine.client.scatter(_Demand(demand.models, demand.forecast), broadcast=True)
+    # each run's data (and the stored reference plan) sent once and named in its tasks:
+    # embedded, it went with every task (the 10x night: a 51 MiB task graph, and Dask's
+    # warning about it, per plan)
+    failed = {f.scenario for f in failures}
+    data = {
+        name: engine.client.scatter(scenario, hash=False)
+        for name, scenario in applied.items()
+        if name not in failed
+    }
+    if reference is not None:
+        reference = engine.client.scatter(reference, hash=False)
     settings = PlanSettings(firmed=firmed_in_force(opts.db))
     plans: dict[str, Any] = {}
     projections: dict[str, Any] = {}
-    failed = {f.scenario for f in failures}
     curve = None
     for name, scenario in applied.items():
         if name in failed:
@@ -532,7 +542,7 @@ def _compute_all(
         )
         plans[name] = engine.submit(
             task,
-            scenario,
+            data[name],
             start,
             horizon,
             shared,
@@ -543,7 +553,7 @@ def _compute_all(
         )
         projections[name] = engine.submit(
             _project,
-            scenario,
+            data[name],
             start,
             horizon,
             shared,
@@ -555,7 +565,7 @@ def _compute_all(
         if name == BASELINE and opts.tradeoff_points >= 2:
             curve = engine.submit(
                 _tradeoff_stage,
-                scenario,
+                data[name],
                 start,
                 horizon,
                 shared,
