@@ -74,9 +74,9 @@ INTERIOR_COLUMNS = 100_000
 by HiGHS' interior point, with crossover to a basic solution (the duals and reduced costs the
 fair shares and the optimal faces read), and by the simplex again if that does not end
 optimal. One category of the 10x night's data (``bench/plan_category.py``, a block of 6.3e5
-columns): see that script's docstring. On the large night's blocks (2.1e4-3.9e4 columns) the
-two were even, hence the threshold. Stage 1, which starts from no basis, stays with the
-simplex."""
+columns): see that script's docstring. The threshold lies between the large night's blocks
+(2.1e4-3.9e4 columns, each stage solved by the simplex in seconds) and the 10x night's. Stage
+1, which starts from no basis, stays with the simplex."""
 SIMPLEX_DUAL, SIMPLEX_PRIMAL = 1, 4
 """HiGHS' ``simplex_strategy`` values."""
 PRIMAL_WARM = True
@@ -726,7 +726,7 @@ class _Highs:
         self.vectors = {
             "col_value": x,
             "col_dual": col_dual,
-            "row_dual": np.zeros(self.vector("row_value").size),
+            "row_dual": np.zeros(self.h.getNumRow()),
         }
         return x.copy(), float(c @ x[costed])
 
